@@ -14,8 +14,10 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 )
@@ -179,11 +181,15 @@ var ErrMalformedResponse = errors.New("malformed response body")
 // Excerpt shortens a response body for an error message.
 func Excerpt(body []byte) string {
 	const max = 200
-	s := string(body)
-	if len(s) > max {
-		return s[:max] + "…"
+	s := strings.ToValidUTF8(string(body), "?")
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func formatFieldErrors(fields map[string]string) string {

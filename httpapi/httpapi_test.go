@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestRetryDelay(t *testing.T) {
@@ -107,5 +108,19 @@ func TestLimiterRate(t *testing.T) {
 	// 5 requests at 20/s with burst 1: at least 4 intervals of 50ms.
 	if waited := time.Since(start); waited < 190*time.Millisecond {
 		t.Errorf("5 requests at 20/s took %v, want >= 200ms", waited)
+	}
+}
+
+func TestExcerptKeepsUTF8Whole(t *testing.T) {
+	body := []byte(strings.Repeat("あ", 100)) // 300 bytes
+	got := Excerpt(body)
+	if !utf8.ValidString(got) {
+		t.Fatalf("Excerpt split a character: %q", got)
+	}
+	if len(got) > 200+len("…") {
+		t.Errorf("Excerpt is %d bytes, want at most 200 plus the ellipsis", len(got))
+	}
+	if Excerpt([]byte("short")) != "short" {
+		t.Error("a short body must come back unchanged")
 	}
 }

@@ -1,0 +1,124 @@
+package ecforce
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/jsonlenient"
+)
+
+// Errors callers can test for with errors.Is. Each is returned wrapped in a
+// message naming the shop and the request; HTTP failures additionally wrap
+// the *httpapi.StatusError.
+var (
+	// ErrCredentialsRejected: ecforce answered 401 to the API token, to a
+	// sign-in, or to a freshly signed-in token. Retrying will not help until
+	// an operator updates the credentials.
+	ErrCredentialsRejected = errors.New("ecforce rejected the credentials")
+
+	// ErrSignInBudgetExhausted: this client already signed in as often as it
+	// may in the last hour (ecforce allows about five sign-ins per hour).
+	ErrSignInBudgetExhausted = errors.New("ecforce sign-in budget for the last hour is used up")
+
+	// ErrPageCapReached: a list stopped at its MaxPages before the last
+	// page. The pages read were passed to the callback; the window was too
+	// large and should be narrowed (or MaxPages raised).
+	ErrPageCapReached = errors.New("ecforce list stopped at its page cap")
+
+	// ErrNotFound: the record does not exist (HTTP 404).
+	ErrNotFound = errors.New("ecforce record not found")
+)
+
+// IsValidation reports whether err is ecforce refusing the request's content
+// (HTTP 400 or 422). Resending the same request will fail the same way.
+func IsValidation(err error) bool {
+	return httpapi.IsStatus(err, http.StatusBadRequest) || httpapi.IsStatus(err, http.StatusUnprocessableEntity)
+}
+
+// errorBody decodes what ecforce says in a non-2xx body. Seen shapes:
+// {"errors":[{"code":"AOR2001","message":"…"}]}, and, defensively,
+// {"errors":["…"]}, {"errors":{"field":["…"]}}, {"error":"…"}, {"message":"…"}.
+// Anything else (plain "Retry later", Cloudflare HTML) becomes an excerpt.
+func errorBody(body []byte) (code, message string, fields map[string]string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return "", "", nil
+	}
+	var raw struct {
+		Errors  json.RawMessage    `json:"errors"`
+		Error   json.RawMessage    `json:"error"`
+		Message jsonlenient.String `json:"message"`
+		Code    jsonlenient.String `json:"code"`
+	}
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &raw) != nil {
+		return "", httpapi.Excerpt(trimmed), nil
+	}
+	var objs []struct {
+		Code    jsonlenient.String `json:"code"`
+		Message jsonlenient.String `json:"message"`
+	}
+	var strs []string
+	var fieldMap map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(raw.Errors, &objs) == nil && len(objs) > 0:
+		msgs := make([]string, 0, len(objs))
+		for _, o := range objs {
+			if code == "" {
+				code = string(o.Code)
+			}
+			if o.Message != "" {
+				msgs = append(msgs, string(o.Message))
+			}
+		}
+		message = strings.Join(msgs, "; ")
+	case json.Unmarshal(raw.Errors, &strs) == nil && len(strs) > 0:
+		message = strings.Join(strs, "; ")
+	case json.Unmarshal(raw.Errors, &fieldMap) == nil && len(fieldMap) > 0:
+		fields = make(map[string]string, len(fieldMap))
+		for k, v := range fieldMap {
+			var list []string
+			var one string
+			switch {
+			case json.Unmarshal(v, &list) == nil:
+				fields[k] = strings.Join(list, ", ")
+			case json.Unmarshal(v, &one) == nil:
+				fields[k] = one
+			default:
+				fields[k] = httpapi.Excerpt(v)
+			}
+		}
+	}
+	if message == "" {
+		var s string
+		if json.Unmarshal(raw.Error, &s) == nil && s != "" {
+			message = s
+		} else if raw.Message != "" {
+			message = string(raw.Message)
+		}
+	}
+	if code == "" {
+		code = string(raw.Code)
+	}
+	if code == "" && message == "" && len(fields) == 0 {
+		message = httpapi.Excerpt(trimmed)
+	}
+	return code, message, fields
+}
+
+// redact removes every secret from s.
+func redact(s string, secrets ...string) string {
+	// Replace longer secrets first so that one containing another is fully masked.
+	sorted := append([]string(nil), secrets...)
+	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	for _, secret := range sorted {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[REDACTED]")
+		}
+	}
+	return s
+}
