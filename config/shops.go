@@ -1,0 +1,500 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults applied by ApplyDefaults to settings left out of the shops file.
+const (
+	DefaultRequestsPerSecond   = 1.0
+	DefaultLogilessBaseURL     = "https://app2.logiless.com/api"
+	DefaultLogilessOAuthURL    = "https://app2.logiless.com"
+	DefaultImportState         = "complete"
+	DefaultLookback            = 7 * 24 * time.Hour
+	DefaultInterval            = 10 * time.Minute
+	DefaultFullEvery           = 24 * time.Hour
+	DefaultTrackingNumberSep   = ","
+	maxShopsFileSize           = 4 << 20
+	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
+	minInterval                = time.Minute
+	maxRequestsPerSecond       = 100
+	maxCodeLength              = 32
+	maxStatusKeyLength         = 64
+	maxTrackingSeparatorLength = 8
+)
+
+// ShopsFile is the content of the shops file: one entry per ecforce shop.
+type ShopsFile struct {
+	// Path is the file the settings were loaded from ("" for ParseShops).
+	Path string `yaml:"-" json:"-"`
+	// Shops are in file order.
+	Shops []Shop `yaml:"shops"`
+}
+
+// Shop returns the shop with the given code.
+func (f *ShopsFile) Shop(code string) (*Shop, bool) {
+	if f == nil {
+		return nil, false
+	}
+	for i := range f.Shops {
+		if f.Shops[i].Code == code {
+			return &f.Shops[i], true
+		}
+	}
+	return nil, false
+}
+
+// Codes returns the shop codes in file order.
+func (f *ShopsFile) Codes() []string {
+	if f == nil {
+		return nil
+	}
+	codes := make([]string, len(f.Shops))
+	for i, s := range f.Shops {
+		codes[i] = s.Code
+	}
+	return codes
+}
+
+// Shop holds one ecforce shop's settings: the mirror of LOGILESS's
+// "ecforce API連携" settings screen, plus what the connector needs besides.
+type Shop struct {
+	// Code identifies the shop in workflow IDs, schedules and search
+	// attributes: 1–32 of a-z, 0-9 and "-", starting with a letter or digit.
+	Code string `yaml:"code"`
+	// Name is for people; it defaults to Code.
+	Name string `yaml:"name"`
+	// Ecforce is how to reach the shop's ecforce admin API.
+	Ecforce EcforceSettings `yaml:"ecforce"`
+	// Logiless is how to reach LOGILESS and which store the shop is there.
+	Logiless LogilessSettings `yaml:"logiless"`
+	// LocationCode is the ecforce stock location (ロケーションコード) whose
+	// stock the connector writes, normally the default location's code.
+	LocationCode string `yaml:"location_code"`
+	// OrderImport configures 受注取込 (ecforce → LOGILESS).
+	OrderImport OrderImportSettings `yaml:"order_import"`
+	// ShipmentNotification configures 出荷通知 (LOGILESS → ecforce).
+	ShipmentNotification ShipmentSettings `yaml:"shipment_notification"`
+	// StockSync configures 在庫連動 (LOGILESS → ecforce).
+	StockSync StockSyncSettings `yaml:"stock_sync"`
+	// MappingFile is the product mapping table (商品対応表) CSV read by order
+	// import and stock sync; LoadShops makes a relative path absolute
+	// against the shops file's directory.
+	MappingFile string `yaml:"mapping_file"`
+}
+
+// EcforceAuth is how the connector signs in to ecforce.
+type EcforceAuth string
+
+// The ecforce authentication modes.
+const (
+	// AuthToken uses the API member's API認証トークン.
+	AuthToken EcforceAuth = "token"
+	// AuthPassword signs in with the API member's login ID and password
+	// (管理画面のログイン情報), as LOGILESS does; ecforce allows about five
+	// sign-ins an hour, so the token obtained is cached.
+	AuthPassword EcforceAuth = "password"
+)
+
+// EcforceSettings is how to reach one shop's ecforce admin API.
+type EcforceSettings struct {
+	// BaseURL is the APIエンドポイント, up to and including /api/v2
+	// (e.g. https://shop.example.com/api/v2).
+	BaseURL string `yaml:"base_url"`
+	// Auth is token (the default) or password.
+	Auth EcforceAuth `yaml:"auth"`
+	// APIToken is the API認証トークン; required when Auth is token.
+	APIToken SecretRef `yaml:"api_token"`
+	// LoginID is the admin login ID (an e-mail address); required when Auth
+	// is password. It is not a secret.
+	LoginID string `yaml:"login_id"`
+	// Password is the admin password; required when Auth is password.
+	Password SecretRef `yaml:"password"`
+	// RequestsPerSecond limits this process's calls to the shop's API
+	// (default 1; ecforce publishes no limit but answers bursts with 429).
+	RequestsPerSecond float64 `yaml:"requests_per_second"`
+}
+
+// LogilessSettings is how to reach LOGILESS for one shop.
+type LogilessSettings struct {
+	// BaseURL is the API root (default https://app2.logiless.com/api).
+	BaseURL string `yaml:"base_url"`
+	// OAuthBaseURL is the OAuth server root (default
+	// https://app2.logiless.com).
+	OAuthBaseURL string `yaml:"oauth_base_url"`
+	// MerchantID is the LOGILESS merchant (組織) id.
+	MerchantID int64 `yaml:"merchant_id"`
+	// StoreID is the LOGILESS store (店舗) of this ecforce shop.
+	StoreID int64 `yaml:"store_id"`
+	// ClientID is the OAuth client id of the connector's LOGILESS app.
+	ClientID string `yaml:"client_id"`
+	// ClientSecret is the OAuth client secret.
+	ClientSecret SecretRef `yaml:"client_secret"`
+	// RedirectURI is the redirect URI registered for the app.
+	RedirectURI string `yaml:"redirect_uri"`
+	// RequestsPerSecond limits calls to LOGILESS (default 1, its design
+	// target per merchant).
+	RequestsPerSecond float64 `yaml:"requests_per_second"`
+}
+
+// OrderImportSettings configures 受注取込, ecforce orders becoming LOGILESS
+// sales orders.
+type OrderImportSettings struct {
+	// AutoRun is 受注取込を自動実行: import on a schedule.
+	AutoRun bool `yaml:"auto_run"`
+	// OnlyDueTodayOrEarlier is 受注を発送予定日の当日以降に取り込む: when on,
+	// an order whose 発送予定日 is tomorrow or later (in JST) waits for its
+	// day before it is imported.
+	OnlyDueTodayOrEarlier bool `yaml:"only_due_today_or_earlier"`
+	// States are the ecforce 対応状況 keys of the orders to import
+	// (default [complete], 注文確定).
+	States []string `yaml:"states"`
+	// Lookback is how far back an import looks for orders (default 168h;
+	// from 1h to 4320h, 180 days).
+	Lookback time.Duration `yaml:"lookback"`
+	// Interval is the schedule interval (default 10m, at least 1m).
+	Interval time.Duration `yaml:"interval"`
+	// ImportedState is the 対応状況 key set on the ecforce order once it is
+	// imported; "" leaves the status alone.
+	ImportedState string `yaml:"imported_state"`
+	// PaymentMethods maps ecforce payment_method_name to the LOGILESS
+	// payment_method.
+	PaymentMethods map[string]string `yaml:"payment_methods"`
+	// DefaultPaymentMethod is used for names not in PaymentMethods; ""
+	// fails such an order with an error naming the payment method.
+	DefaultPaymentMethod string `yaml:"default_payment_method"`
+	// DeliveryMethods maps ecforce shipping_carrier_name to the LOGILESS
+	// delivery_method.
+	DeliveryMethods map[string]string `yaml:"delivery_methods"`
+	// DefaultDeliveryMethod is used for names not in DeliveryMethods; ""
+	// fails such an order with an error naming the carrier.
+	DefaultDeliveryMethod string `yaml:"default_delivery_method"`
+}
+
+// ShipmentSettings configures 出荷通知, shipped LOGILESS orders reported
+// back to ecforce.
+type ShipmentSettings struct {
+	// AutoRun is 出荷通知を自動実行: notify on a schedule.
+	AutoRun bool `yaml:"auto_run"`
+	// WithSales is 出荷通知の実行時に、同時に売上処理を実行する: also run
+	// sales processing (capture) on ecforce.
+	WithSales bool `yaml:"with_sales"`
+	// StatusAfter is 対応状況を変更: the 対応状況 key set after the
+	// notification; "" leaves the status alone.
+	StatusAfter string `yaml:"status_after"`
+	// Interval is the schedule interval (default 10m, at least 1m).
+	Interval time.Duration `yaml:"interval"`
+	// TrackingNumberSeparator joins several tracking numbers in ecforce's
+	// shipping_slip (default ",").
+	TrackingNumberSeparator string `yaml:"tracking_number_separator"`
+	// Carriers maps a LOGILESS delivery_method to the ecforce
+	// shipping_carrier_id to set; unmapped methods are looked up at run time.
+	Carriers map[string]int64 `yaml:"carriers"`
+}
+
+// StockSyncSettings configures 在庫連動, LOGILESS free stock written to
+// ecforce.
+type StockSyncSettings struct {
+	// Enabled turns the scheduled stock sync on.
+	Enabled bool `yaml:"enabled"`
+	// Interval is the schedule interval of incremental passes (default 10m,
+	// at least 1m).
+	Interval time.Duration `yaml:"interval"`
+	// FullEvery is how often a full pass re-checks every mapped SKU
+	// (default 24h, at least Interval).
+	FullEvery time.Duration `yaml:"full_every"`
+}
+
+// ApplyDefaults fills in every setting left empty. LoadShops calls it;
+// call it before Validate on a Shop built in code.
+func (s *Shop) ApplyDefaults() {
+	if s.Name == "" {
+		s.Name = s.Code
+	}
+	e := &s.Ecforce
+	if e.Auth == "" {
+		e.Auth = AuthToken
+	}
+	e.BaseURL = strings.TrimRight(strings.TrimSpace(e.BaseURL), "/")
+	if e.RequestsPerSecond == 0 {
+		e.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	l := &s.Logiless
+	if l.BaseURL == "" {
+		l.BaseURL = DefaultLogilessBaseURL
+	}
+	l.BaseURL = strings.TrimRight(strings.TrimSpace(l.BaseURL), "/")
+	if l.OAuthBaseURL == "" {
+		l.OAuthBaseURL = DefaultLogilessOAuthURL
+	}
+	l.OAuthBaseURL = strings.TrimRight(strings.TrimSpace(l.OAuthBaseURL), "/")
+	if l.RequestsPerSecond == 0 {
+		l.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	o := &s.OrderImport
+	if len(o.States) == 0 {
+		o.States = []string{DefaultImportState}
+	}
+	if o.Lookback == 0 {
+		o.Lookback = DefaultLookback
+	}
+	if o.Interval == 0 {
+		o.Interval = DefaultInterval
+	}
+	n := &s.ShipmentNotification
+	if n.Interval == 0 {
+		n.Interval = DefaultInterval
+	}
+	if n.TrackingNumberSeparator == "" {
+		n.TrackingNumberSeparator = DefaultTrackingNumberSep
+	}
+	st := &s.StockSync
+	if st.Interval == 0 {
+		st.Interval = DefaultInterval
+	}
+	if st.FullEvery == 0 {
+		st.FullEvery = DefaultFullEvery
+	}
+}
+
+// resolvePaths makes the mapping file and secret file paths absolute
+// against dir (when dir is not empty).
+func (s *Shop) resolvePaths(dir string) {
+	abs := func(p string) string {
+		if p == "" || dir == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	s.MappingFile = abs(s.MappingFile)
+	s.Ecforce.APIToken.File = abs(s.Ecforce.APIToken.File)
+	s.Ecforce.Password.File = abs(s.Ecforce.Password.File)
+	s.Logiless.ClientSecret.File = abs(s.Logiless.ClientSecret.File)
+}
+
+// resolveSecrets reads the secrets the shop's settings use, storing them in
+// their SecretRefs, and reports those that cannot be read. Unused
+// references (a password while auth is token) are not read.
+func (s *Shop) resolveSecrets(label string, env func(string) (string, bool), probs *problems) {
+	resolve := func(path string, ref *SecretRef) {
+		if !ref.IsSet() || ref.check() != "" {
+			return // Validate reports it
+		}
+		v, err := ref.Resolve(env)
+		if err != nil {
+			probs.add("%s: %s: %v", label, path, err)
+			return
+		}
+		ref.value = v
+	}
+	switch s.Ecforce.Auth {
+	case AuthToken:
+		resolve("ecforce.api_token", &s.Ecforce.APIToken)
+	case AuthPassword:
+		resolve("ecforce.password", &s.Ecforce.Password)
+	}
+	resolve("logiless.client_secret", &s.Logiless.ClientSecret)
+}
+
+// LoadShops reads, defaults and validates the shops file at path, and
+// resolves the secrets it references, looking environment variables up with
+// env (nil means os.LookupEnv). Relative paths in the file are resolved
+// against its directory. Every problem found is returned together, as a
+// *ValidationError.
+func LoadShops(path string, env func(string) (string, bool)) (*ShopsFile, error) {
+	data, err := readShopsFile(path)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("shops file %s: %w", path, err)
+	}
+	f, err := ParseShops(data, dir, env)
+	if err != nil {
+		var verr *ValidationError
+		if errors.As(err, &verr) {
+			verr.Source = "shops file " + path
+		}
+		return nil, err
+	}
+	f.Path = path
+	return f, nil
+}
+
+func readShopsFile(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open shops file: %w", err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxShopsFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read shops file %s: %w", path, err)
+	}
+	if len(data) > maxShopsFileSize {
+		return nil, fmt.Errorf("shops file %s is larger than %d bytes", path, maxShopsFileSize)
+	}
+	return data, nil
+}
+
+// ParseShops is LoadShops on the file's content: relative paths are resolved
+// against dir ("" leaves them relative to the working directory).
+func ParseShops(data []byte, dir string, env func(string) (string, bool)) (*ShopsFile, error) {
+	var probs problems
+	var f ShopsFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	err := dec.Decode(&f)
+	var terr *yaml.TypeError
+	switch {
+	case err == io.EOF:
+		probs.add("the file is empty; list the shops under shops:")
+		return nil, probs.err("")
+	case errors.As(err, &terr):
+		// Fields that did decode are still validated below, so that one
+		// pass shows every problem.
+		where := shopLines(data)
+		for _, msg := range terr.Errors {
+			probs = append(probs, where.explain(msg))
+		}
+	case err != nil:
+		probs.add("%v", err)
+		return nil, probs.err("")
+	}
+	if err == nil || terr != nil {
+		if dec.Decode(new(yaml.Node)) != io.EOF {
+			probs.add("the file holds more than one YAML document; list every shop under one shops:")
+		}
+	}
+	if len(f.Shops) == 0 {
+		probs.add("no shops: list at least one shop under shops:")
+	}
+
+	codes := make(map[string]int)    // code → index
+	stores := make(map[[2]int64]int) // merchant, store → index
+	for i := range f.Shops {
+		s := &f.Shops[i]
+		s.ApplyDefaults()
+		s.resolvePaths(dir)
+		label := shopLabel(s.Code, i)
+		probs = append(probs, s.problems(label)...)
+		if s.Code != "" {
+			if prev, dup := codes[s.Code]; dup {
+				probs.add("%s: code: used by shop #%d too; codes must be unique", label, prev+1)
+			} else {
+				codes[s.Code] = i
+			}
+		}
+		if key := [2]int64{s.Logiless.MerchantID, s.Logiless.StoreID}; key[0] > 0 && key[1] > 0 {
+			if prev, dup := stores[key]; dup {
+				probs.add("%s: logiless.store_id: store %d of merchant %d is already used by %s; each ecforce shop needs its own LOGILESS store",
+					label, key[1], key[0], shopLabel(f.Shops[prev].Code, prev))
+			} else {
+				stores[key] = i
+			}
+		}
+		s.resolveSecrets(label, env, &probs)
+	}
+	if err := probs.err(""); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// shopLabel names a shop in messages: its code, or its position.
+func shopLabel(code string, i int) string {
+	if code == "" {
+		return fmt.Sprintf("shop #%d", i+1)
+	}
+	return fmt.Sprintf("shop %q", code)
+}
+
+// shopStarts records where each shop of a shops file starts, to name the
+// shop in the YAML decoder's line-numbered messages.
+type shopStarts []struct {
+	line  int
+	label string
+}
+
+func shopLines(data []byte) shopStarts {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil
+	}
+	var starts shopStarts
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "shops" || root.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for j, item := range root.Content[i+1].Content {
+			code := ""
+			for k := 0; item.Kind == yaml.MappingNode && k+1 < len(item.Content); k += 2 {
+				if item.Content[k].Value == "code" && item.Content[k+1].Kind == yaml.ScalarNode {
+					code = item.Content[k+1].Value
+				}
+			}
+			starts = append(starts, struct {
+				line  int
+				label string
+			}{item.Line, shopLabel(code, j)})
+		}
+	}
+	return starts
+}
+
+var (
+	yamlLineRE     = regexp.MustCompile(`^line (\d+): `)
+	yamlNotFoundRE = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
+	yamlTypePaths  = map[string]string{
+		"ShopsFile":           "the top level (only shops: is allowed)",
+		"Shop":                "a shop",
+		"EcforceSettings":     "ecforce",
+		"LogilessSettings":    "logiless",
+		"OrderImportSettings": "order_import",
+		"ShipmentSettings":    "shipment_notification",
+		"StockSyncSettings":   "stock_sync",
+	}
+)
+
+// explain rewrites a YAML decoder message in the shops file's terms and
+// prefixes the shop it concerns.
+func (s shopStarts) explain(msg string) string {
+	msg = yamlNotFoundRE.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := yamlNotFoundRE.FindStringSubmatch(m)
+		if path, ok := yamlTypePaths[sub[2]]; ok {
+			return fmt.Sprintf("unknown setting %s in %s", sub[1], path)
+		}
+		return m
+	})
+	m := yamlLineRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	line, _ := strconv.Atoi(m[1])
+	label := ""
+	for _, st := range s {
+		if st.line <= line {
+			label = st.label
+		}
+	}
+	if label == "" {
+		return msg
+	}
+	return label + ": " + msg
+}

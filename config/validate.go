@@ -1,0 +1,259 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+)
+
+var (
+	shopCodeRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	statusKeyRE = regexp.MustCompile(`^[a-z0-9_]+$`)
+)
+
+// Validate reports every invalid setting of the shop, each as
+// `shop "<code>": <field path>: <what is wrong>`, in a *ValidationError. It
+// checks the shape of secret references but does not read the secrets
+// (LoadShops does). Call ApplyDefaults first: Validate does not treat empty
+// settings as defaults.
+func (s *Shop) Validate() error {
+	return problems(s.problems(shopLabel(s.Code, 0))).err("")
+}
+
+// problems lists what is wrong with the shop, prefixing each with label.
+func (s *Shop) problems(label string) []string {
+	var probs problems
+	add := func(path, format string, args ...any) {
+		probs.add("%s: %s: %s", label, path, fmt.Sprintf(format, args...))
+	}
+
+	switch {
+	case s.Code == "":
+		add("code", "required (1–32 of a-z, 0-9 and -, used in workflow IDs)")
+	case !shopCodeRE.MatchString(s.Code):
+		add("code", "%q must be 1–32 of a-z, 0-9 and -, starting with a letter or digit", s.Code)
+	}
+
+	// ecforce
+	e := s.Ecforce
+	checkURL(add, "ecforce.base_url", e.BaseURL, "the shop's ecforce API endpoint, e.g. https://shop.example.com/api/v2")
+	switch e.Auth {
+	case AuthToken:
+		checkSecretRef(add, "ecforce.api_token", e.APIToken, "required when auth is token")
+	case AuthPassword:
+		if strings.TrimSpace(e.LoginID) == "" {
+			add("ecforce.login_id", "required when auth is password (the API member's login ID)")
+		}
+		checkSecretRef(add, "ecforce.password", e.Password, "required when auth is password")
+	default:
+		add("ecforce.auth", "%q is not one of token, password", e.Auth)
+	}
+	// A reference not used by the chosen auth is still checked for shape:
+	// a literal secret must not stay in the file either way.
+	if e.Auth != AuthToken && e.APIToken.IsSet() {
+		checkSecretRef(add, "ecforce.api_token", e.APIToken, "")
+	}
+	if e.Auth != AuthPassword && e.Password.IsSet() {
+		checkSecretRef(add, "ecforce.password", e.Password, "")
+	}
+	checkRate(add, "ecforce.requests_per_second", e.RequestsPerSecond)
+
+	// LOGILESS
+	l := s.Logiless
+	checkURL(add, "logiless.base_url", l.BaseURL, "")
+	checkURL(add, "logiless.oauth_base_url", l.OAuthBaseURL, "")
+	checkID(add, "logiless.merchant_id", l.MerchantID, "the LOGILESS merchant id")
+	checkID(add, "logiless.store_id", l.StoreID, "the LOGILESS store (店舗) of this shop")
+	if strings.TrimSpace(l.ClientID) == "" {
+		add("logiless.client_id", "required (the OAuth client id of the LOGILESS app)")
+	}
+	checkSecretRef(add, "logiless.client_secret", l.ClientSecret, "required")
+	checkURL(add, "logiless.redirect_uri", l.RedirectURI, "the redirect URI registered for the LOGILESS app")
+	checkRate(add, "logiless.requests_per_second", l.RequestsPerSecond)
+
+	switch {
+	case strings.TrimSpace(s.LocationCode) == "":
+		add("location_code", "required (the ecforce ロケーションコード, usually that of the default location)")
+	case strings.IndexFunc(s.LocationCode, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		add("location_code", "%q must not contain spaces", s.LocationCode)
+	}
+
+	// 受注取込
+	o := s.OrderImport
+	seen := make(map[string]bool)
+	for i, st := range o.States {
+		path := fmt.Sprintf("order_import.states[%d]", i)
+		if checkStatusKey(add, path, st, false) {
+			if seen[st] {
+				add(path, "%q is listed twice", st)
+			}
+			seen[st] = true
+		}
+	}
+	if o.Lookback < minLookback || o.Lookback > maxLookback {
+		add("order_import.lookback", "%s is not between %s and %s (180 days)", o.Lookback, shortDuration(minLookback), shortDuration(maxLookback))
+	}
+	checkInterval(add, "order_import.interval", o.Interval)
+	checkStatusKey(add, "order_import.imported_state", o.ImportedState, true)
+	checkEnumMap(add, "order_import.payment_methods", o.PaymentMethods, "payment_method", IsPaymentMethod, paymentMethods)
+	if o.DefaultPaymentMethod != "" && !IsPaymentMethod(o.DefaultPaymentMethod) {
+		add("order_import.default_payment_method", "%s", enumProblem(o.DefaultPaymentMethod, "payment_method", paymentMethods))
+	}
+	checkEnumMap(add, "order_import.delivery_methods", o.DeliveryMethods, "delivery_method", IsDeliveryMethod, deliveryMethods)
+	if o.DefaultDeliveryMethod != "" && !IsDeliveryMethod(o.DefaultDeliveryMethod) {
+		add("order_import.default_delivery_method", "%s", enumProblem(o.DefaultDeliveryMethod, "delivery_method", deliveryMethods))
+	}
+
+	// 出荷通知
+	n := s.ShipmentNotification
+	checkInterval(add, "shipment_notification.interval", n.Interval)
+	checkStatusKey(add, "shipment_notification.status_after", n.StatusAfter, true)
+	if len(n.TrackingNumberSeparator) > maxTrackingSeparatorLength {
+		add("shipment_notification.tracking_number_separator", "%q is longer than %d bytes", n.TrackingNumberSeparator, maxTrackingSeparatorLength)
+	}
+	for _, method := range sortedKeys(n.Carriers) {
+		path := fmt.Sprintf("shipment_notification.carriers[%q]", method)
+		if !IsDeliveryMethod(method) {
+			add(path, "%s", enumProblem(method, "delivery_method", deliveryMethods))
+		}
+		if id := n.Carriers[method]; id <= 0 {
+			add(path, "%d is not an ecforce shipping_carrier_id (a positive number)", id)
+		}
+	}
+
+	// 在庫連動
+	st := s.StockSync
+	checkInterval(add, "stock_sync.interval", st.Interval)
+	if st.FullEvery < st.Interval {
+		add("stock_sync.full_every", "%s is shorter than stock_sync.interval %s", st.FullEvery, st.Interval)
+	}
+
+	if strings.TrimSpace(s.MappingFile) == "" {
+		add("mapping_file", "required (the 商品対応表 CSV used by order import and stock sync)")
+	}
+	return probs
+}
+
+// checkURL reports v unless it is an absolute http(s) URL without
+// credentials, query or fragment. what, if set, is added to the "required"
+// message.
+func checkURL(add func(string, string, ...any), path, v, what string) {
+	if v == "" {
+		if what != "" {
+			add(path, "required (%s)", what)
+		} else {
+			add(path, "required")
+		}
+		return
+	}
+	if msg := checkHTTPURL(v); msg != "" {
+		add(path, "%s", msg)
+	}
+}
+
+// checkHTTPURL returns what is wrong with an http(s) URL, or "". A URL
+// carrying credentials is not echoed.
+func checkHTTPURL(v string) string {
+	u, err := url.Parse(v)
+	switch {
+	case err == nil && u.User != nil:
+		return "must not contain a user name or password (put secrets in {env: NAME} or {file: PATH} settings)"
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "":
+		if !strings.Contains(v, "://") {
+			return fmt.Sprintf("%q is not an http(s) URL (write the scheme too, e.g. https://%s)", v, strings.TrimPrefix(v, "//"))
+		}
+		return fmt.Sprintf("%q is not an http(s) URL", v)
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(v, "?") || strings.HasSuffix(v, "#"):
+		return fmt.Sprintf("%q must not have a query or fragment", v)
+	}
+	return ""
+}
+
+func checkSecretRef(add func(string, string, ...any), path string, ref SecretRef, requiredMsg string) {
+	if !ref.IsSet() {
+		if requiredMsg != "" {
+			add(path, "%s; %s", requiredMsg, useRef)
+		}
+		return
+	}
+	if msg := ref.check(); msg != "" {
+		add(path, "%s", msg)
+	}
+}
+
+func checkRate(add func(string, string, ...any), path string, v float64) {
+	if math.IsNaN(v) || v <= 0 || v > maxRequestsPerSecond {
+		add(path, "%v is not between 0 and %d (requests per second; fractions like 0.5 are allowed)", v, maxRequestsPerSecond)
+	}
+}
+
+func checkID(add func(string, string, ...any), path string, v int64, what string) {
+	if v == 0 {
+		add(path, "required (%s, a positive number)", what)
+	} else if v < 0 {
+		add(path, "%d is not a positive number", v)
+	}
+}
+
+func checkInterval(add func(string, string, ...any), path string, v time.Duration) {
+	if v < minInterval {
+		add(path, "%s is shorter than %s", v, shortDuration(minInterval))
+	}
+}
+
+// checkStatusKey checks the syntax of an ecforce 対応状況 key; whether the
+// shop has that status is checked when the worker starts. It reports
+// whether v is valid.
+func checkStatusKey(add func(string, string, ...any), path, v string, optional bool) bool {
+	switch {
+	case v == "" && optional:
+		return true
+	case v == "":
+		add(path, "must not be empty")
+	case len(v) > maxStatusKeyLength || !statusKeyRE.MatchString(v):
+		add(path, "%q is not an ecforce 対応状況 key (lower-case letters, digits and _, e.g. complete)", v)
+	default:
+		return true
+	}
+	return false
+}
+
+func checkEnumMap(add func(string, string, ...any), path string, m map[string]string, enum string, valid func(string) bool, values []string) {
+	for _, name := range sortedKeys(m) {
+		p := fmt.Sprintf("%s[%q]", path, name)
+		if strings.TrimSpace(name) == "" {
+			add(p, "the ecforce name must not be blank")
+		}
+		if v := m[name]; !valid(v) {
+			add(p, "%s", enumProblem(v, enum, values))
+		}
+	}
+}
+
+func enumProblem(v, enum string, values []string) string {
+	return fmt.Sprintf("%q is not a LOGILESS %s (one of %s)", v, enum, strings.Join(values, ", "))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// shortDuration prints 1h0m0s as 1h and 4320h0m0s as 4320h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
