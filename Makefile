@@ -1,0 +1,45 @@
+# The two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+TEMPORAL_CLI_VERSION := v1.5.1
+WORKFLOWCHECK_VERSION := v0.6.0
+BIN := $(CURDIR)/bin
+TEMPORAL := $(BIN)/temporal
+WORKFLOWCHECK := $(BIN)/workflowcheck
+
+.PHONY: demo test bench lint build clean
+
+## demo: real Temporal dev server + Web UI, the sandbox APIs, the worker, a first import.
+demo: $(TEMPORAL) build
+	./demo/run.sh
+
+## test: vet, workflowcheck, unit tests, sandbox client tests and e2e tests on a real dev server.
+test: $(TEMPORAL) lint
+	$(GO) test -count=1 -timeout 12m ./...
+
+## bench: API calls per order, throughput against the sandbox rate limit, memory.
+bench: $(TEMPORAL)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 20m ./bench/
+
+lint: $(WORKFLOWCHECK)
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(WORKFLOWCHECK) ./workflows/...
+
+build:
+	$(GO) build -o $(BIN)/worker ./worker
+	$(GO) build -o $(BIN)/starter ./starter
+	$(GO) build -o $(BIN)/sandbox ./sandbox/cmd/sandbox
+
+# The Temporal CLI (dev server 1.29.1 with the Web UI), built from the Go
+# module proxy into bin/ on first use; later runs reuse it.
+$(TEMPORAL):
+	@echo "building the Temporal CLI $(TEMPORAL_CLI_VERSION) into bin/ (first time only, about 3 minutes)"
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+$(WORKFLOWCHECK):
+	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+clean:
+	rm -rf $(BIN) .state

@@ -1,0 +1,105 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/mapping"
+	"github.com/ecforce-logiless/connector/salesorder"
+)
+
+// Stable error type names of non-retryable failures. Operators filter on
+// them; tests assert them; renaming one is a breaking change.
+const (
+	ErrTypeUnknownShop           = "UnknownShop"
+	ErrTypeUnmappedSKU           = "UnmappedSKU"
+	ErrTypeUnmappedMethod        = "UnmappedMethod"
+	ErrTypeInvalidOrder          = "InvalidOrder"
+	ErrTypeOrderNotFound         = "OrderNotFound"
+	ErrTypeMappingFileInvalid    = "MappingFileInvalid"
+	ErrTypeCredentialsRejected   = "EcforceCredentialsRejected"
+	ErrTypeSignInBudget          = "EcforceSignInBudgetExhausted"
+	ErrTypeReauthorization       = "LogilessReauthorizationNeeded"
+	ErrTypeEcforceRejected       = "EcforceRequestRejected"
+	ErrTypeLogilessRejected      = "LogilessRequestRejected"
+	ErrTypeStateChangeNotApplied = "EcforceStateNotApplied"
+	ErrTypeWindowTooLarge        = "ListingWindowTooLarge"
+)
+
+// Retryable error type names, for filtering pending activities.
+const (
+	ErrTypeRateLimited = "RateLimited"
+	ErrTypeTransient   = "Transient"
+)
+
+func nonRetryable(errType string, err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), errType, nil)
+}
+
+// classify turns an error from a client or the mapping into what Temporal
+// should do with it. what says what was being done ("create sales order
+// 0000012345 of shop demo"); the client's error already says to what.
+func classify(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return err
+	}
+	wrapped := fmt.Errorf("%s: %w", what, err)
+
+	var unmappedSKU *salesorder.UnmappedSKUError
+	var unmappedMethod *salesorder.UnmappedMethodError
+	var mappingErr *mapping.ValidationError
+	switch {
+	case errors.As(err, &unmappedSKU):
+		return nonRetryable(ErrTypeUnmappedSKU, wrapped)
+	case errors.As(err, &unmappedMethod):
+		return nonRetryable(ErrTypeUnmappedMethod, wrapped)
+	case errors.Is(err, salesorder.ErrInvalidOrder):
+		return nonRetryable(ErrTypeInvalidOrder, wrapped)
+	case errors.As(err, &mappingErr):
+		return nonRetryable(ErrTypeMappingFileInvalid, wrapped)
+	case errors.Is(err, ecforce.ErrCredentialsRejected):
+		return nonRetryable(ErrTypeCredentialsRejected, wrapped)
+	case errors.Is(err, ecforce.ErrSignInBudgetExhausted):
+		// Retrying soon would only hit the same budget; the next scheduled
+		// run (or a retry an hour later) will do.
+		return temporal.NewApplicationErrorWithOptions(wrapped.Error(), ErrTypeSignInBudget,
+			temporal.ApplicationErrorOptions{NextRetryDelay: 20 * time.Minute})
+	case errors.Is(err, logiless.ErrReauthorizationNeeded), errors.Is(err, logiless.ErrNotAuthorized):
+		return nonRetryable(ErrTypeReauthorization, wrapped)
+	case errors.Is(err, context.Canceled):
+		return wrapped
+	}
+
+	var se *httpapi.StatusError
+	if errors.As(err, &se) {
+		if se.Retryable() {
+			errType := ErrTypeTransient
+			if se.StatusCode == 429 {
+				errType = ErrTypeRateLimited
+			}
+			return temporal.NewApplicationErrorWithOptions(wrapped.Error(), errType,
+				temporal.ApplicationErrorOptions{NextRetryDelay: se.RetryAfter})
+		}
+		if se.API == "LOGILESS" {
+			return nonRetryable(ErrTypeLogilessRejected, wrapped)
+		}
+		return nonRetryable(ErrTypeEcforceRejected, wrapped)
+	}
+	if httpapi.Retryable(err) {
+		return temporal.NewApplicationError(wrapped.Error(), ErrTypeTransient)
+	}
+	// Unknown errors are retried: a bug or an unforeseen answer should
+	// leave the order pending and visible rather than silently failed.
+	return temporal.NewApplicationError(wrapped.Error(), ErrTypeTransient)
+}

@@ -1,0 +1,140 @@
+// Package app assembles the connector from its settings: one ecforce and one
+// LOGILESS client per shop, sharing a rate limiter per API host and
+// merchant, each shop's mapping table, the activities, and the workflow and
+// activity registrations of a worker. The worker binary, the starter and the
+// end-to-end tests all build the connector through here, so what is tested
+// is what runs.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/mapping"
+	"github.com/ecforce-logiless/connector/workflows"
+)
+
+// Connector is everything a worker needs, built from settings.
+type Connector struct {
+	Shops       *activities.ShopDirectory
+	OrderImport *activities.OrderImport
+	// LogilessClients are kept by shop code for the starter's one-time
+	// authorization.
+	LogilessClients map[string]*logiless.Client
+}
+
+// Options tune what Build makes; zero values are the production defaults.
+type Options struct {
+	// StateDir holds token files (<dir>/<shop>/...).
+	StateDir string
+	Logger   *slog.Logger
+	// HTTPTimeout overrides the clients' per-request timeout.
+	HTTPTimeout time.Duration
+}
+
+// Build makes the connector for every shop in the shops file. It fails when
+// a secret cannot be resolved or a shop's mapping table does not load,
+// naming the shop and the field, so a bad setting stops the worker at start
+// rather than failing orders at 3 a.m.
+func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connector, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	limiters := map[string]*httpapi.Limiter{}
+	limiter := func(key string, perSecond float64) *httpapi.Limiter {
+		if l, ok := limiters[key]; ok {
+			return l
+		}
+		l := httpapi.NewLimiter(perSecond, 1)
+		limiters[key] = l
+		return l
+	}
+
+	c := &Connector{LogilessClients: map[string]*logiless.Client{}}
+	var all []*activities.Shop
+	for i := range shops.Shops {
+		s := shops.Shops[i]
+
+		ec, err := ecforce.New(ecforce.Config{
+			Shop:       s.Code,
+			BaseURL:    s.Ecforce.BaseURL,
+			APIToken:   s.Ecforce.APIToken.Secret().Reveal(),
+			LoginID:    s.Ecforce.LoginID,
+			Password:   s.Ecforce.Password.Secret().Reveal(),
+			TokenStore: ecforce.NewFileTokenStore(filepath.Join(opts.StateDir, s.Code, "ecforce-session.token")),
+			Limiter:    limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
+			Timeout:    opts.HTTPTimeout,
+			Logger:     logger.With("shop", s.Code, "api", "ecforce"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("shop %q: ecforce client: %w", s.Code, err)
+		}
+		lc, err := NewLogilessClient(s, opts.StateDir,
+			limiter(fmt.Sprintf("logiless %s merchant %d", s.Logiless.BaseURL, s.Logiless.MerchantID), s.Logiless.RequestsPerSecond),
+			opts.HTTPTimeout, logger)
+		if err != nil {
+			return nil, err
+		}
+		source := mapping.NewFileSource(s.MappingFile)
+		if _, err := source.Table(ctx); err != nil {
+			return nil, fmt.Errorf("shop %q: mapping_file: %w", s.Code, err)
+		}
+		c.LogilessClients[s.Code] = lc
+		all = append(all, &activities.Shop{Settings: s, Ecforce: ec, Logiless: lc, Mapping: source})
+	}
+	c.Shops = activities.NewShopDirectory(all...)
+	c.OrderImport = &activities.OrderImport{
+		Shops:  c.Shops,
+		Cache:  activities.NewOrderCache(15*time.Minute, 20000),
+		Logger: logger,
+	}
+	return c, nil
+}
+
+// Register registers every workflow and activity on w.
+func (c *Connector) Register(w worker.Registry) {
+	w.RegisterWorkflow(workflows.ImportOrders)
+	w.RegisterWorkflow(workflows.ImportOrder)
+	w.RegisterActivity(c.OrderImport)
+}
+
+// NewLogilessClient makes the LOGILESS client of one shop, with its OAuth
+// tokens in <stateDir>/<shop>/logiless-tokens.json. limiter may be nil.
+func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter, timeout time.Duration, logger *slog.Logger) (*logiless.Client, error) {
+	if limiter == nil {
+		limiter = httpapi.NewLimiter(s.Logiless.RequestsPerSecond, 1)
+	}
+	lc, err := logiless.New(logiless.Config{
+		Shop:         s.Code,
+		BaseURL:      s.Logiless.BaseURL,
+		OAuthBaseURL: s.Logiless.OAuthBaseURL,
+		MerchantID:   s.Logiless.MerchantID,
+		ClientID:     s.Logiless.ClientID,
+		ClientSecret: s.Logiless.ClientSecret.Secret().Reveal(),
+		RedirectURI:  s.Logiless.RedirectURI,
+		Tokens:       logiless.NewFileTokenStore(LogilessTokenFile(stateDir, s.Code)),
+		Limiter:      limiter,
+		Timeout:      timeout,
+		Logger:       logger.With("shop", s.Code, "api", "logiless"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shop %q: LOGILESS client: %w", s.Code, err)
+	}
+	return lc, nil
+}
+
+// LogilessTokenFile is where a shop's LOGILESS OAuth tokens are kept.
+func LogilessTokenFile(stateDir, shop string) string {
+	return filepath.Join(stateDir, shop, "logiless-tokens.json")
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# make demo: a real Temporal dev server with its Web UI, the sandbox ecforce
+# and LOGILESS APIs seeded with sample orders, the worker, and a first order
+# import. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATE=.state/demo
+rm -rf "$STATE" && mkdir -p "$STATE"
+
+TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
+UI_PORT=${UI_PORT:-8233}
+ECFORCE_ADDR=${ECFORCE_ADDR:-127.0.0.1:18081}
+LOGILESS_ADDR=${LOGILESS_ADDR:-127.0.0.1:18082}
+
+# Credentials of the sandbox; real shops put theirs in env vars or files.
+export DEMO_ECFORCE_PASSWORD=demo-password
+export DEMO_LOGILESS_CLIENT_SECRET=demo-client-secret
+export CONNECTOR_TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
+export CONNECTOR_SHOPS_FILE=demo/shops.yaml
+export CONNECTOR_STATE_DIR=$STATE
+export CONNECTOR_WEB_UI_URL=http://localhost:$UI_PORT
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo; echo "stopping the demo..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+wait_for_port() { # host:port name
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  echo "$2 did not start listening on $1; see $STATE/*.log" >&2
+  exit 1
+}
+
+echo "starting the Temporal dev server (Web UI http://localhost:$UI_PORT)..."
+bin/temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
+  --log-level warn \
+  --search-attribute ConnectorShop=Keyword \
+  --search-attribute ConnectorOrderNumber=Keyword \
+  --search-attribute ConnectorFlow=Keyword \
+  --search-attribute ConnectorOutcome=Keyword \
+  >"$STATE/temporal.log" 2>&1 &
+pids+=($!)
+
+echo "starting the sandbox APIs (ecforce http://$ECFORCE_ADDR, LOGILESS http://$LOGILESS_ADDR)..."
+bin/sandbox -ecforce-addr "$ECFORCE_ADDR" -logiless-addr "$LOGILESS_ADDR" \
+  -ecforce-email api@demo.example -ecforce-password "$DEMO_ECFORCE_PASSWORD" \
+  -logiless-client-id demo-client -logiless-client-secret "$DEMO_LOGILESS_CLIENT_SECRET" \
+  -logiless-redirect-uri http://localhost/callback \
+  -seed-demo ${SANDBOX_FLAGS:-} >"$STATE/sandbox.log" 2>&1 &
+pids+=($!)
+
+wait_for_port "127.0.0.1:$TEMPORAL_PORT" "Temporal"
+wait_for_port "$ECFORCE_ADDR" "sandbox ecforce"
+wait_for_port "$LOGILESS_ADDR" "sandbox LOGILESS"
+
+echo "authorizing the connector at the sandbox LOGILESS (one-time OAuth code exchange)..."
+code=$(curl -fsS -X POST "http://$LOGILESS_ADDR/_sandbox/authorization_code" | sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p')
+bin/starter logiless-auth --shop demo --code "$code"
+
+echo "starting the worker..."
+bin/worker >"$STATE/worker.log" 2>&1 &
+pids+=($!)
+wait_for_port "127.0.0.1:$UI_PORT" "Temporal Web UI"
+
+echo "running an order import..."
+bin/starter import-orders --shop demo --wait
+
+cat <<MSG
+
+The demo is running.
+  Temporal Web UI:  http://localhost:$UI_PORT  (search: ConnectorShop="demo")
+  sandbox state:    curl -s http://$ECFORCE_ADDR/_sandbox/state ; curl -s http://$LOGILESS_ADDR/_sandbox/state
+  logs:             $STATE/*.log
+Try: bin/starter import-orders --shop demo --wait   (a second run creates nothing new)
+Press Ctrl-C to stop everything.
+MSG
+wait

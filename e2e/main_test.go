@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/ecforce-logiless/connector/workflows"
+)
+
+// temporalClient talks to the dev server shared by every test in the package.
+var temporalClient client.Client
+
+func TestMain(m *testing.M) {
+	os.Exit(runWithDevServer(m))
+}
+
+func runWithDevServer(m *testing.M) int {
+	path, err := temporalCLIPath()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	attrs := temporal.NewSearchAttributes(
+		workflows.ShopAttribute.ValueSet(""),
+		workflows.OrderNumberAttribute.ValueSet(""),
+		workflows.FlowAttribute.ValueSet(""),
+		workflows.OutcomeAttribute.ValueSet(""),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:     path,
+		ClientOptions:    &client.Options{Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))},
+		SearchAttributes: attrs,
+		LogLevel:         "error",
+		Stdout:           io.Discard,
+		Stderr:           io.Discard,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start the Temporal dev server:", err)
+		return 1
+	}
+	defer func() { _ = server.Stop() }()
+	temporalClient = server.Client()
+	return m.Run()
+}
+
+// temporalCLIPath finds the Temporal CLI: $TEMPORAL_CLI, else bin/temporal
+// at the repository root (built there by `make test`).
+func temporalCLIPath() (string, error) {
+	if p := os.Getenv("TEMPORAL_CLI"); p != "" {
+		return p, nil
+	}
+	_, file, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(file), "..", "bin", "temporal")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("no Temporal CLI at %s: run `make test` (it builds bin/temporal) or set TEMPORAL_CLI", p)
+	}
+	return p, nil
+}
+
+// testContext is a context bounded so a stuck test fails instead of hanging.
+func testContext(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

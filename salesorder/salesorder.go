@@ -1,0 +1,232 @@
+// Package salesorder turns an ecforce order into the LOGILESS sales order
+// (受注伝票) that represents it: lines mapped through the product mapping
+// table (商品対応表), buyer and recipient from the order's addresses, payment
+// and delivery methods through the shop's configured maps, amounts, the
+// scheduled shipping date (発送予定日) and the preferred delivery date and
+// time.
+//
+// Build is a pure function: the same order, settings and table always give
+// the same sales order, so it is tested exhaustively without any server and
+// an activity retry rebuilds exactly what the first attempt sent.
+package salesorder
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/mapping"
+)
+
+// Settings are the per-shop choices Build needs.
+type Settings struct {
+	StoreID               int64             // LOGILESS store (店舗) of the shop
+	PaymentMethods        map[string]string // ecforce payment_method_name → LOGILESS payment_method
+	DefaultPaymentMethod  string            // "" = unknown names fail the order
+	DeliveryMethods       map[string]string // ecforce shipping_carrier_name → LOGILESS delivery_method
+	DefaultDeliveryMethod string            // "" = unknown names fail the order
+	MappingFile           string            // named in errors so the operator knows what to edit
+}
+
+// UnmappedSKUError says which SKUs of an order have no row in the product
+// mapping table. Nothing is created for such an order.
+type UnmappedSKUError struct {
+	OrderNumber string
+	SKUs        []string // sorted, distinct
+	MappingFile string
+}
+
+func (e *UnmappedSKUError) Error() string {
+	quoted := make([]string, len(e.SKUs))
+	for i, s := range e.SKUs {
+		quoted[i] = fmt.Sprintf("%q", s)
+	}
+	where := "the product mapping table"
+	if e.MappingFile != "" {
+		where += " (" + e.MappingFile + ")"
+	}
+	return fmt.Sprintf("order %s: SKU %s not in %s; add a row mapping each to a LOGILESS article code, "+
+		"then the next import run imports the order", e.OrderNumber, strings.Join(quoted, ", "), where)
+}
+
+// UnmappedMethodError says an order's payment or delivery method has no
+// LOGILESS counterpart in the shop's settings and there is no default.
+type UnmappedMethodError struct {
+	OrderNumber string
+	Kind        string // "payment method" or "delivery method"
+	Name        string // the ecforce name
+	Setting     string // the settings field to edit
+}
+
+func (e *UnmappedMethodError) Error() string {
+	return fmt.Sprintf("order %s: ecforce %s %q has no LOGILESS counterpart; add it to %s in the shops file (or set a default)",
+		e.OrderNumber, e.Kind, e.Name, e.Setting)
+}
+
+// ErrInvalidOrder marks an order that cannot become a sales order whatever
+// the settings (no lines, no address, a code LOGILESS would reject).
+var ErrInvalidOrder = errors.New("order cannot be imported")
+
+// codePattern is LOGILESS's rule for 受注コード: half-width letters, digits
+// and hyphens, at most 30 characters.
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,30}$`)
+
+// Build returns the sales order for order. Errors are *UnmappedSKUError,
+// *UnmappedMethodError or wrap ErrInvalidOrder; none is worth retrying
+// until someone changes the order, the table or the settings.
+func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.SalesOrderInput, error) {
+	var in logiless.SalesOrderInput
+	if !codePattern.MatchString(order.Number) {
+		return in, fmt.Errorf("order %q: %w: its number is not a valid LOGILESS order code (letters, digits, hyphens, at most 30)", order.Number, ErrInvalidOrder)
+	}
+	if len(order.Items) == 0 {
+		return in, fmt.Errorf("order %s: %w: it has no lines", order.Number, ErrInvalidOrder)
+	}
+	billing, shipping := order.BillingAddress, order.ShippingAddress
+	if shipping == nil {
+		shipping = billing
+	}
+	if billing == nil {
+		billing = shipping
+	}
+	if shipping == nil {
+		return in, fmt.Errorf("order %s: %w: it has no shipping or billing address", order.Number, ErrInvalidOrder)
+	}
+
+	lines, err := buildLines(order, table, s.MappingFile)
+	if err != nil {
+		return in, err
+	}
+	payment, err := lookupMethod(order.Number, "payment method", order.PaymentMethodName, s.PaymentMethods, s.DefaultPaymentMethod, "order_import.payment_methods")
+	if err != nil {
+		return in, err
+	}
+	delivery, err := lookupMethod(order.Number, "shipping carrier", order.ShippingCarrierName, s.DeliveryMethods, s.DefaultDeliveryMethod, "order_import.delivery_methods")
+	if err != nil {
+		return in, err
+	}
+
+	in = logiless.SalesOrderInput{
+		Code:           order.Number,
+		Store:          s.StoreID,
+		Buyer:          party(billing, order.Email),
+		Recipient:      party(shipping, ""),
+		PaymentMethod:  payment,
+		DeliveryMethod: delivery,
+		UsePoint:       order.Point,
+		DeliveryFee:    order.DelivFee,
+		SundryFee:      order.Charge + order.MiscFee,
+		Discount:       order.Discount,
+		BuyerComment:   order.Remark,
+		Lines:          lines,
+	}
+	in.AuthorizationStatus, in.IncomingPaymentStatus = paymentStatuses(order.PaymentState)
+	if !order.ScheduledToBeShippedAt.IsZero() {
+		in.ScheduledShippingDate = order.ScheduledToBeShippedAt.In(ecforce.JST).Format("2006-01-02")
+	}
+	if !order.ScheduledToBeDeliveredAt.IsZero() {
+		in.DeliveryPreferredDate = order.ScheduledToBeDeliveredAt.In(ecforce.JST).Format("2006-01-02")
+	}
+	in.DeliveryPreferredTimeZone = strings.TrimSpace(order.ScheduledDeliveryTime)
+	if !order.CreatedAt.IsZero() {
+		in.OrderedAt = order.CreatedAt.Time
+	}
+	return in, nil
+}
+
+func buildLines(order ecforce.Order, table *mapping.Table, mappingFile string) ([]logiless.SalesOrderLineInput, error) {
+	lines := make([]logiless.SalesOrderLineInput, 0, len(order.Items))
+	unmapped := map[string]bool{}
+	for i, item := range order.Items {
+		if item.Quantity <= 0 {
+			return nil, fmt.Errorf("order %s line %d (SKU %q): %w: quantity %d", order.Number, i+1, item.SKU, ErrInvalidOrder, item.Quantity)
+		}
+		row, ok := table.Lookup(item.SKU)
+		if !ok {
+			unmapped[item.SKU] = true
+			continue
+		}
+		price := item.SalesPrice
+		if price == 0 {
+			price = item.Price
+		}
+		line := logiless.SalesOrderLineInput{
+			ArticleCode:  row.ArticleCode,
+			ArticleName:  item.ProductName,
+			Quantity:     item.Quantity,
+			Price:        price,
+			TaxIndicator: "TaxIncluded",
+			TaxRate:      item.TaxRate,
+		}
+		if line.ArticleName == "" {
+			line.ArticleName = item.SKU
+		}
+		if item.TaxRate == 0 {
+			line.TaxIndicator = "Exempt"
+		}
+		lines = append(lines, line)
+	}
+	if len(unmapped) > 0 {
+		skus := make([]string, 0, len(unmapped))
+		for sku := range unmapped {
+			skus = append(skus, sku)
+		}
+		sort.Strings(skus)
+		return nil, &UnmappedSKUError{OrderNumber: order.Number, SKUs: skus, MappingFile: mappingFile}
+	}
+	return lines, nil
+}
+
+func lookupMethod(orderNumber, kind, name string, table map[string]string, fallback, setting string) (string, error) {
+	if v, ok := table[strings.TrimSpace(name)]; ok && v != "" {
+		return v, nil
+	}
+	if fallback != "" {
+		return fallback, nil
+	}
+	return "", &UnmappedMethodError{OrderNumber: orderNumber, Kind: kind, Name: name, Setting: setting}
+}
+
+func party(a *ecforce.Address, email string) logiless.Party {
+	return logiless.Party{
+		Name1:      joinNonEmpty(" ", a.Name01, a.Name02),
+		Name2:      strings.TrimSpace(a.CompanyName),
+		NameKana1:  joinNonEmpty(" ", a.Kana01, a.Kana02),
+		Country:    "JP",
+		PostCode:   a.Zip(),
+		Prefecture: a.PrefectureName,
+		Address1:   strings.TrimSpace(a.Addr01),
+		Address2:   strings.TrimSpace(a.Addr02),
+		Address3:   strings.TrimSpace(a.Addr03),
+		Phone:      a.Tel(),
+		Email:      email,
+	}
+}
+
+// paymentStatuses carries what ecforce knows about the payment over to
+// LOGILESS, so a captured or paid order is not held waiting for payment.
+func paymentStatuses(paymentState string) (authorization, incoming string) {
+	switch paymentState {
+	case "authed":
+		return "Authorized", ""
+	case "completed", "captured":
+		return "Captured", "Paid"
+	case "paid":
+		return "", "Paid"
+	}
+	return "", ""
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	kept := parts[:0:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, sep)
+}

@@ -1,0 +1,70 @@
+// Command worker runs the connector's workflows and activities: it reads the
+// process settings (CONNECTOR_* environment variables) and the shops file,
+// builds one ecforce and one LOGILESS client per shop, and polls the task
+// queue until interrupted. Invalid settings stop it at start with a message
+// naming the shop and the field.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/ecforce-logiless/connector/app"
+	"github.com/ecforce-logiless/connector/config"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	proc, err := config.LoadProcess()
+	if err != nil {
+		return err
+	}
+	logger := app.NewLogger(os.Stderr, proc)
+	slog.SetDefault(logger)
+
+	shops, err := config.LoadShops(proc.ShopsFile, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	conn, err := app.Build(ctx, shops, app.Options{StateDir: proc.StateDir, Logger: logger})
+	if err != nil {
+		return err
+	}
+	tc, err := client.Dial(client.Options{
+		HostPort:  proc.TemporalAddress,
+		Namespace: proc.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
+	}
+	defer tc.Close()
+
+	w := worker.New(tc, proc.TaskQueue, worker.Options{})
+	conn.Register(w)
+	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	<-ctx.Done()
+	w.Stop()
+	logger.Info("worker stopped")
+	return nil
+}

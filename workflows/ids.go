@@ -1,0 +1,43 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Workflow type names, as registered on the worker and shown in the Web UI.
+const (
+	ImportOrdersWorkflowName = "ImportOrders"
+	ImportOrderWorkflowName  = "ImportOrder"
+)
+
+// Flow names, the values of the ConnectorFlow search attribute.
+const (
+	FlowOrderImport = "order-import"
+)
+
+// ImportOrderID is the workflow ID of the import of one ecforce order:
+// import-order/<shop>/<受注番号>. It is the key that keeps an order from
+// being imported twice.
+func ImportOrderID(shop, orderNumber string) string {
+	return "import-order/" + shop + "/" + orderNumber
+}
+
+// ImportOrdersID is the workflow ID of a shop's order discovery. Only one
+// discovery per shop runs at a time; schedules append their own timestamp.
+func ImportOrdersID(shop string) string {
+	return "import-orders/" + shop
+}
+
+// ParseImportOrderID splits an ImportOrder workflow ID into shop and order
+// number, for tools that start from an ID an operator pasted.
+func ParseImportOrderID(id string) (shop, orderNumber string, err error) {
+	rest, ok := strings.CutPrefix(id, "import-order/")
+	if ok {
+		shop, orderNumber, ok = strings.Cut(rest, "/")
+	}
+	if !ok || shop == "" || orderNumber == "" || strings.Contains(orderNumber, "/") {
+		return "", "", fmt.Errorf("%q is not an import-order/<shop>/<order number> workflow ID", id)
+	}
+	return shop, orderNumber, nil
+}

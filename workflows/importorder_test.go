@@ -1,0 +1,149 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+func newImportEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities.OrderImport) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	a := &activities.OrderImport{}
+	env.RegisterActivity(a)
+	env.RegisterWorkflow(ImportOrder)
+	return env, a
+}
+
+func TestImportOrder(t *testing.T) {
+	tests := []struct {
+		name         string
+		created      activities.CreateSalesOrderResult
+		marked       *activities.MarkOrderImportedResult
+		wantOutcome  string
+		wantStateSet string
+		wantSkipped  string
+	}{
+		{
+			name:        "creates the sales order, no imported state configured",
+			created:     activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, SalesOrderCode: "0000000007", Created: true, Lines: 2},
+			wantOutcome: OutcomeImported,
+		},
+		{
+			name:        "code already in LOGILESS counts as done",
+			created:     activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, SalesOrderCode: "0000000007", Created: false, Lines: 2},
+			wantOutcome: OutcomeAlreadyPresent,
+		},
+		{
+			name:         "sets the imported state afterwards",
+			created:      activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "complete", ThenSetState: "linked"},
+			marked:       &activities.MarkOrderImportedResult{Changed: true},
+			wantOutcome:  OutcomeImported,
+			wantStateSet: "linked",
+		},
+		{
+			name:        "a cancelled order's state is left alone",
+			created:     activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "canceled", ThenSetState: "linked"},
+			marked:      &activities.MarkOrderImportedResult{SkippedBecause: "order is now in state \"canceled\""},
+			wantOutcome: OutcomeImported,
+			wantSkipped: "order is now in state \"canceled\"",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, a := newImportEnv(t)
+			in := ImportOrderInput{Shop: "demo", OrderNumber: "0000000007", OrderID: 7, CodeLookup: activities.LookupNotFound}
+			env.OnActivity(a.CreateSalesOrder, mock.Anything, activities.CreateSalesOrderInput{
+				Shop: "demo", OrderNumber: "0000000007", OrderID: 7, CodeLookup: activities.LookupNotFound,
+			}).Return(tt.created, nil).Once()
+			if tt.marked != nil {
+				env.OnActivity(a.MarkOrderImported, mock.Anything, activities.MarkOrderImportedInput{
+					Shop: "demo", OrderID: 7, OrderNumber: "0000000007", State: tt.created.ThenSetState, StateWhenRead: tt.created.OrderState,
+				}).Return(*tt.marked, nil).Once()
+			}
+			env.ExecuteWorkflow(ImportOrder, in)
+			if !env.IsWorkflowCompleted() {
+				t.Fatal("workflow did not complete")
+			}
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow error: %v", err)
+			}
+			var res ImportOrderResult
+			if err := env.GetWorkflowResult(&res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Outcome != tt.wantOutcome || res.StateSet != tt.wantStateSet || res.StateSkipped != tt.wantSkipped {
+				t.Errorf("result = %+v; want outcome %q, state set %q, skipped %q", res, tt.wantOutcome, tt.wantStateSet, tt.wantSkipped)
+			}
+			if res.SalesOrderID != tt.created.SalesOrderID {
+				t.Errorf("SalesOrderID = %d, want %d", res.SalesOrderID, tt.created.SalesOrderID)
+			}
+			env.AssertExpectations(t)
+		})
+	}
+}
+
+func TestImportOrderUnmappedSKUFailsWithoutRetryOrStateChange(t *testing.T) {
+	env, a := newImportEnv(t)
+	calls := 0
+	env.OnActivity(a.CreateSalesOrder, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.CreateSalesOrderInput) (activities.CreateSalesOrderResult, error) {
+			calls++
+			return activities.CreateSalesOrderResult{}, temporal.NewNonRetryableApplicationError(
+				`import order 0000000009 of shop demo: order 0000000009: SKU "NOPE-1" not in the product mapping table`,
+				activities.ErrTypeUnmappedSKU, nil)
+		})
+	env.ExecuteWorkflow(ImportOrder, ImportOrderInput{Shop: "demo", OrderNumber: "0000000009", OrderID: 9})
+	err := env.GetWorkflowError()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnmappedSKU {
+		t.Fatalf("workflow error = %v, want an %s application error", err, activities.ErrTypeUnmappedSKU)
+	}
+	if calls != 1 {
+		t.Errorf("CreateSalesOrder ran %d times, want 1 (non-retryable)", calls)
+	}
+	env.AssertNotCalled(t, "MarkOrderImported", mock.Anything, mock.Anything)
+}
+
+func TestImportOrderRetriesTransientErrors(t *testing.T) {
+	env, a := newImportEnv(t)
+	calls := 0
+	env.OnActivity(a.CreateSalesOrder, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.CreateSalesOrderInput) (activities.CreateSalesOrderResult, error) {
+			calls++
+			if calls < 3 {
+				return activities.CreateSalesOrderResult{}, temporal.NewApplicationError("LOGILESS 503", activities.ErrTypeTransient)
+			}
+			return activities.CreateSalesOrderResult{SalesOrderID: 1, Created: true}, nil
+		})
+	env.ExecuteWorkflow(ImportOrder, ImportOrderInput{Shop: "demo", OrderNumber: "0000000001", OrderID: 1})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	if calls != 3 {
+		t.Errorf("CreateSalesOrder ran %d times, want 3", calls)
+	}
+}
+
+func TestImportOrderIDs(t *testing.T) {
+	id := ImportOrderID("demo", "0000012345")
+	if id != "import-order/demo/0000012345" {
+		t.Fatalf("ImportOrderID = %q", id)
+	}
+	shop, number, err := ParseImportOrderID(id)
+	if err != nil || shop != "demo" || number != "0000012345" {
+		t.Fatalf("ParseImportOrderID(%q) = %q, %q, %v", id, shop, number, err)
+	}
+	for _, bad := range []string{"", "import-order/", "import-order/demo", "import-order//1", "notify-shipment/demo/1", "import-order/demo/1/2"} {
+		if _, _, err := ParseImportOrderID(bad); err == nil {
+			t.Errorf("ParseImportOrderID(%q) accepted a malformed ID", bad)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+// ImportOrdersInput names the shop whose orders to discover.
+type ImportOrdersInput struct {
+	Shop string
+	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
+	// a shop whose 受注取込を自動実行 is off does nothing.
+	Scheduled bool
+}
+
+// ImportOrdersResult counts what one discovery did. The imports themselves
+// run on as their own workflows (children that outlive this run).
+type ImportOrdersResult struct {
+	Shop              string
+	Listed            int
+	NotYetDue         int
+	AlreadyInLogiless int
+	// Started lists the workflow IDs of the imports this run started.
+	Started []string
+	// AlreadyHandled counts candidates whose import is running or has
+	// completed already (the workflow ID deduplicated them).
+	AlreadyHandled int
+	Truncated      bool
+	Disabled       bool
+}
+
+// ImportOrders is one discovery run for a shop: list the candidates and
+// start one ImportOrder per order with ID import-order/<shop>/<受注番号>.
+// Re-scanning an overlapping window is safe: an order whose import has
+// completed or is running is not started again, and one whose import failed
+// (say, an unmapped SKU since fixed) is started anew.
+func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResult, error) {
+	res := ImportOrdersResult{Shop: in.Shop}
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		ShopAttribute.ValueSet(in.Shop),
+		FlowAttribute.ValueSet(FlowOrderImport),
+		OutcomeAttribute.ValueSet(OutcomeRunning),
+	); err != nil {
+		return res, err
+	}
+
+	var a *activities.OrderImport
+	listCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    2 * time.Minute,
+			MaximumAttempts:    5,
+		},
+	})
+	var listed activities.ListImportCandidatesResult
+	if err := workflow.ExecuteActivity(listCtx, a.ListImportCandidates, activities.ListImportCandidatesInput{
+		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: in.Scheduled,
+	}).Get(ctx, &listed); err != nil {
+		return res, fail(ctx, err)
+	}
+	res.Listed, res.NotYetDue, res.AlreadyInLogiless = listed.Listed, listed.NotYetDue, listed.AlreadyInLogiless
+	res.Truncated, res.Disabled = listed.Truncated, listed.Disabled
+	if listed.Disabled {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeDisabled))
+		return res, nil
+	}
+
+	// Start every import, then wait for each start to be acknowledged. The
+	// imports are not awaited: they outlive this run.
+	type started struct {
+		id     string
+		future workflow.ChildWorkflowFuture
+	}
+	children := make([]started, 0, len(listed.Candidates))
+	for _, c := range listed.Candidates {
+		id := ImportOrderID(in.Shop, c.OrderNumber)
+		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            id,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				ShopAttribute.ValueSet(in.Shop),
+				OrderNumberAttribute.ValueSet(c.OrderNumber),
+				FlowAttribute.ValueSet(FlowOrderImport),
+			),
+		})
+		f := workflow.ExecuteChildWorkflow(childCtx, ImportOrder, ImportOrderInput{
+			Shop:        in.Shop,
+			OrderNumber: c.OrderNumber,
+			OrderID:     c.OrderID,
+			CodeLookup:  c.CodeLookup,
+		})
+		children = append(children, started{id: id, future: f})
+	}
+	for _, c := range children {
+		err := c.future.GetChildWorkflowExecution().Get(ctx, nil)
+		var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+		switch {
+		case err == nil:
+			res.Started = append(res.Started, c.id)
+		case errors.As(err, &already):
+			res.AlreadyHandled++
+		default:
+			return res, fail(ctx, err)
+		}
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeCompleted))
+	return res, nil
+}

@@ -1,0 +1,34 @@
+package workflows
+
+import "go.temporal.io/sdk/temporal"
+
+// Search attributes the connector sets on every run so operators can filter
+// in the Web UI, e.g. ConnectorShop="demo" AND ConnectorOutcome="failed".
+// They must be registered on the Temporal server (make demo and the e2e
+// tests do; see README for a production cluster).
+var (
+	ShopAttribute        = temporal.NewSearchAttributeKeyKeyword("ConnectorShop")
+	OrderNumberAttribute = temporal.NewSearchAttributeKeyKeyword("ConnectorOrderNumber")
+	FlowAttribute        = temporal.NewSearchAttributeKeyKeyword("ConnectorFlow")
+	OutcomeAttribute     = temporal.NewSearchAttributeKeyKeyword("ConnectorOutcome")
+)
+
+// SearchAttributeNames lists every custom search attribute with its type, in
+// the form `temporal operator search-attribute create` and the dev server's
+// --search-attribute flag take.
+var SearchAttributeNames = map[string]string{
+	ShopAttribute.GetName():        "Keyword",
+	OrderNumberAttribute.GetName(): "Keyword",
+	FlowAttribute.GetName():        "Keyword",
+	OutcomeAttribute.GetName():     "Keyword",
+}
+
+// Outcome values of ConnectorOutcome.
+const (
+	OutcomeRunning        = "running"
+	OutcomeImported       = "imported"
+	OutcomeAlreadyPresent = "already-in-logiless"
+	OutcomeFailed         = "failed"
+	OutcomeCompleted      = "completed"
+	OutcomeDisabled       = "disabled"
+)
