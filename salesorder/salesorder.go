@@ -191,11 +191,14 @@ func lookupMethod(orderNumber, kind, name string, table map[string]string, fallb
 	return "", &UnmappedMethodError{OrderNumber: orderNumber, Kind: kind, Name: name, Setting: setting}
 }
 
+// party fills a LOGILESS buyer or recipient. The full name goes into name1
+// and the company into name2, the way LOGILESS's own order screens show a
+// 会社名 under the person (our reading; the API docs do not say).
 func party(a *ecforce.Address, email string) logiless.Party {
 	return logiless.Party{
-		Name1:      joinNonEmpty(" ", a.Name01, a.Name02),
+		Name1:      a.FullName(),
 		Name2:      strings.TrimSpace(a.CompanyName),
-		NameKana1:  joinNonEmpty(" ", a.Kana01, a.Kana02),
+		NameKana1:  a.FullKana(),
 		Country:    "JP",
 		PostCode:   a.Zip(),
 		Prefecture: a.PrefectureName,
@@ -219,14 +222,4 @@ func paymentStatuses(paymentState string) (authorization, incoming string) {
 		return "", "Paid"
 	}
 	return "", ""
-}
-
-func joinNonEmpty(sep string, parts ...string) string {
-	kept := parts[:0:0]
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			kept = append(kept, p)
-		}
-	}
-	return strings.Join(kept, sep)
 }
