@@ -61,6 +61,10 @@ wait_for_port "127.0.0.1:$TEMPORAL_PORT" "Temporal"
 wait_for_port "$ECFORCE_ADDR" "sandbox ecforce"
 wait_for_port "$LOGILESS_ADDR" "sandbox LOGILESS"
 
+echo "adding an order with an SKU the mapping table lacks (it fails in the Web UI with a clear error)..."
+curl -fsS -X POST "http://$ECFORCE_ADDR/_sandbox/orders" -H 'Content-Type: application/json' \
+  -d '{"items":[{"sku":"GIFT-WRAP","name":"ギフトラッピング","price":330,"quantity":1}],"shipping_carrier_id":1}' >/dev/null
+
 echo "authorizing the connector at the sandbox LOGILESS (one-time OAuth code exchange)..."
 code=$(curl -fsS -X POST "http://$LOGILESS_ADDR/_sandbox/authorization_code" | sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p')
 bin/starter logiless-auth --shop demo --code "$code"

@@ -1,0 +1,258 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/ecforce-logiless/connector/app"
+	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/sandbox"
+)
+
+// Secret values of the test stack: distinctive, so a leak is unmistakable.
+const (
+	testEcforcePassword   = "pw-E2E-5f1c9a77-never-log"
+	testLogilessSecret    = "cs-E2E-0b8e4d21-never-log"
+	testEcforceAdminEmail = "api@e2e.example"
+)
+
+// stack is one connector under test: sandbox APIs, a shops file, and a
+// worker on its own task queue of the shared dev server.
+type stack struct {
+	t         *testing.T
+	sb        *sandbox.Servers
+	conn      *app.Connector
+	taskQueue string
+	logs      *syncBuffer
+	dir       string
+	shop      string
+}
+
+// shopCounter makes every stack's shop code unique on the shared dev
+// server, so workflow IDs of different tests never meet.
+var shopCounter atomic.Int64
+
+type stackOptions struct {
+	shopYAML func(defaults string) string // optional rewrite of the order_import block etc.
+	mapping  string                       // mapping CSV; default testMapping
+}
+
+const testMapping = `sku,article_code,reserve,allocation_rate,max,min
+TS-WHT-M,TS-WHT-M,0,100,,
+MUG-BLU,MUG-BLU,2,100,,
+SOAP-LAV,SOAP-LAV,0,80,,
+SOAP-CIT,SOAP-CIT,0,100,,
+SOAP-SET3,SOAP-SET3,0,100,,
+`
+
+func newStack(t *testing.T, opts stackOptions) *stack {
+	t.Helper()
+	ctx := testContext(t, time.Minute)
+	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
+		Ecforce: sandbox.EcforceConfig{
+			AdminEmail: testEcforceAdminEmail, AdminPassword: testEcforcePassword,
+			SettleDelay: 300 * time.Millisecond, Logger: discardLogger(),
+		},
+		Logiless: sandbox.LogilessConfig{ClientSecret: testLogilessSecret, Logger: discardLogger()},
+		Logger:   discardLogger(),
+	})
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(sb.Close)
+
+	shop := fmt.Sprintf("e2e-%d-%d", time.Now().Unix()%100000, shopCounter.Add(1))
+	dir := t.TempDir()
+	mappingCSV := opts.mapping
+	if mappingCSV == "" {
+		mappingCSV = testMapping
+	}
+	writeFile(t, filepath.Join(dir, "mapping.csv"), mappingCSV)
+	yaml := shopsYAML(sb, shop)
+	if opts.shopYAML != nil {
+		yaml = opts.shopYAML(yaml)
+	}
+	writeFile(t, filepath.Join(dir, "shops.yaml"), yaml)
+
+	env := func(name string) (string, bool) {
+		switch name {
+		case "E2E_ECFORCE_PASSWORD":
+			return testEcforcePassword, true
+		case "E2E_LOGILESS_SECRET":
+			return testLogilessSecret, true
+		}
+		return "", false
+	}
+	shops, err := config.LoadShops(filepath.Join(dir, "shops.yaml"), env)
+	if err != nil {
+		t.Fatalf("load shops: %v", err)
+	}
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: logger, HTTPTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatalf("build connector: %v", err)
+	}
+	// The one-time OAuth authorization, as `starter logiless-auth` does it.
+	if _, err := conn.LogilessClients[shop].ExchangeCode(ctx, sb.Logiless.IssueAuthorizationCode()); err != nil {
+		t.Fatalf("authorize at LOGILESS: %v", err)
+	}
+
+	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop,
+		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
+	w := worker.New(temporalClient, s.taskQueue, worker.Options{})
+	conn.Register(w)
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	t.Cleanup(w.Stop)
+	return s
+}
+
+// shopsYAML is the shops file of the test shop against the sandbox.
+func shopsYAML(sb *sandbox.Servers, shop string) string {
+	return fmt.Sprintf(`shops:
+  - code: %s
+    name: E2E shop
+    ecforce:
+      base_url: %s/api/v2
+      auth: password
+      login_id: %s
+      password: {env: E2E_ECFORCE_PASSWORD}
+      requests_per_second: 50
+    logiless:
+      base_url: %s/api
+      oauth_base_url: %s
+      merchant_id: %d
+      store_id: %d
+      client_id: %s
+      client_secret: {env: E2E_LOGILESS_SECRET}
+      redirect_uri: %s
+      requests_per_second: 50
+    location_code: default
+    order_import:
+      auto_run: true
+      only_due_today_or_earlier: true
+      states: [complete]
+      lookback: 168h
+      imported_state: ""
+      payment_methods: {クレジットカード決済: credit_card_payment, 代金引換: cod}
+      default_payment_method: credit_card_payment
+      delivery_methods: {ヤマト運輸: yamato, 佐川急便: sagawa, 日本郵便: yu_packet}
+      default_delivery_method: yamato
+    shipment_notification:
+      auto_run: true
+      with_sales: false
+      status_after: ""
+    stock_sync:
+      enabled: true
+    mapping_file: mapping.csv
+`, shop, sb.EcforceURL, testEcforceAdminEmail, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(),
+		sandbox.DefaultLogilessStoreID, sandbox.DefaultLogilessClientID, sandbox.DefaultLogilessRedirectURI)
+}
+
+// start runs a workflow on the stack's task queue.
+func (s *stack) start(ctx context.Context, opts client.StartWorkflowOptions, wf interface{}, in interface{}) client.WorkflowRun {
+	s.t.Helper()
+	opts.TaskQueue = s.taskQueue
+	run, err := temporalClient.ExecuteWorkflow(ctx, opts, wf, in)
+	if err != nil {
+		s.t.Fatalf("start %s: %v", opts.ID, err)
+	}
+	return run
+}
+
+// assertNoSecretsLeaked checks the worker's logs and the histories of the
+// given workflows for every credential of the stack.
+func (s *stack) assertNoSecretsLeaked(ctx context.Context, workflowIDs ...string) {
+	s.t.Helper()
+	secrets := []string{testEcforcePassword, testLogilessSecret, s.sb.Ecforce.APIToken()}
+	secrets = append(secrets, s.tokenValues()...)
+	logs := s.logs.String()
+	for _, secret := range secrets {
+		if secret != "" && strings.Contains(logs, secret) {
+			s.t.Errorf("worker logs contain a credential (%.6s…)", secret)
+		}
+	}
+	for _, id := range workflowIDs {
+		history := historyText(ctx, s.t, id)
+		for _, secret := range secrets {
+			if secret != "" && strings.Contains(history, secret) {
+				s.t.Errorf("history of %s contains a credential (%.6s…)", id, secret)
+			}
+		}
+	}
+}
+
+// tokenValues are the OAuth and session tokens the connector stored.
+func (s *stack) tokenValues() []string {
+	var out []string
+	_ = filepath.Walk(filepath.Join(s.dir, "state"), func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || strings.HasSuffix(path, ".lock") {
+			return nil
+		}
+		b, _ := os.ReadFile(path)
+		for _, field := range strings.FieldsFunc(string(b), func(r rune) bool { return strings.ContainsRune("\"{}:, \n", r) }) {
+			if len(field) >= 16 {
+				out = append(out, field)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// historyText is the whole event history of a workflow's latest run as text.
+func historyText(ctx context.Context, t *testing.T, workflowID string) string {
+	t.Helper()
+	var b strings.Builder
+	iter := temporalClient.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", workflowID, err)
+		}
+		b.WriteString(ev.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// syncBuffer is a bytes.Buffer safe for the worker's concurrent logging.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
