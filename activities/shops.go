@@ -17,12 +17,23 @@ type EcforceAPI interface {
 	GetOrder(ctx context.Context, id int64) (ecforce.Order, error)
 	FindOrderByNumber(ctx context.Context, number string) (ecforce.Order, bool, error)
 	UpdateOrderState(ctx context.Context, id int64, state string) (ecforce.Order, error)
+	UpdateShipping(ctx context.Context, updates []ecforce.ShippingUpdate, withSale bool) (ecforce.BulkResult, error)
+	RequestSales(ctx context.Context, orderIDs []int64) (string, error)
+	ListShippingCarriers(ctx context.Context) ([]ecforce.ShippingCarrier, error)
+	ListStockItems(ctx context.Context, q ecforce.StockItemQuery, fn func([]ecforce.StockItem) error) error
+	UpdateStockItems(ctx context.Context, updates []ecforce.StockUpdate) (ecforce.BulkResult, error)
 }
 
 // LogilessAPI is what the activities need from the LOGILESS client.
 type LogilessAPI interface {
 	CreateSalesOrder(ctx context.Context, in logiless.SalesOrderInput) (logiless.SalesOrder, error)
 	SearchSalesOrdersByCode(ctx context.Context, codes []string) ([]logiless.SalesOrder, error)
+	GetSalesOrder(ctx context.Context, id int64) (logiless.SalesOrder, error)
+	ListSalesOrders(ctx context.Context, q logiless.SalesOrderQuery, fn func([]logiless.SalesOrder) error) error
+	ListOutboundDeliveries(ctx context.Context, q logiless.OutboundDeliveryQuery, fn func([]logiless.OutboundDelivery) error) error
+	ListArticles(ctx context.Context, q logiless.ArticleQuery, fn func([]logiless.Article) error) error
+	ListLogicalInventory(ctx context.Context, q logiless.InventoryQuery, fn func([]logiless.InventorySummary) error) error
+	SearchLogicalInventory(ctx context.Context, articleCodes []string) ([]logiless.InventorySummary, error)
 }
 
 // MappingSource returns the shop's current product mapping table.

@@ -7,13 +7,18 @@ import (
 
 // Workflow type names, as registered on the worker and shown in the Web UI.
 const (
-	ImportOrdersWorkflowName = "ImportOrders"
-	ImportOrderWorkflowName  = "ImportOrder"
+	ImportOrdersWorkflowName    = "ImportOrders"
+	ImportOrderWorkflowName     = "ImportOrder"
+	NotifyShipmentsWorkflowName = "NotifyShipments"
+	NotifyShipmentWorkflowName  = "NotifyShipment"
+	ReconcileStockWorkflowName  = "ReconcileStock"
 )
 
 // Flow names, the values of the ConnectorFlow search attribute.
 const (
-	FlowOrderImport = "order-import"
+	FlowOrderImport          = "order-import"
+	FlowShipmentNotification = "shipment-notification"
+	FlowStockSync            = "stock-sync"
 )
 
 // ImportOrderID is the workflow ID of the import of one ecforce order:
@@ -40,4 +45,22 @@ func ParseImportOrderID(id string) (shop, orderNumber string, err error) {
 		return "", "", fmt.Errorf("%q is not an import-order/<shop>/<order number> workflow ID", id)
 	}
 	return shop, orderNumber, nil
+}
+
+// NotifyShipmentID is the workflow ID of the shipment notification of one
+// order: notify-shipment/<shop>/<受注番号>. It keeps a shipment from being
+// reported to ecforce twice.
+func NotifyShipmentID(shop, orderNumber string) string {
+	return "notify-shipment/" + shop + "/" + orderNumber
+}
+
+// NotifyShipmentsID is the workflow ID of a shop's shipment discovery.
+func NotifyShipmentsID(shop string) string {
+	return "notify-shipments/" + shop
+}
+
+// ReconcileStockID is the workflow ID of a shop's stock sync; one runs at a
+// time per shop.
+func ReconcileStockID(shop string) string {
+	return "reconcile-stock/" + shop
 }
