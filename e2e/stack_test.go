@@ -38,6 +38,7 @@ type stack struct {
 	logs      *syncBuffer
 	dir       string
 	shop      string
+	worker    worker.Worker
 }
 
 // shopCounter makes every stack's shop code unique on the shared dev
@@ -112,13 +113,28 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 
 	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop,
 		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
-	w := worker.New(temporalClient, s.taskQueue, worker.Options{})
-	conn.Register(w)
-	if err := w.Start(); err != nil {
-		t.Fatalf("start worker: %v", err)
-	}
-	t.Cleanup(w.Stop)
+	s.startWorker()
+	t.Cleanup(s.stopWorker)
 	return s
+}
+
+// startWorker starts the stack's worker, as the worker binary would.
+func (s *stack) startWorker() {
+	s.t.Helper()
+	w := worker.New(temporalClient, s.taskQueue, worker.Options{})
+	s.conn.Register(w)
+	if err := w.Start(); err != nil {
+		s.t.Fatalf("start worker: %v", err)
+	}
+	s.worker = w
+}
+
+// stopWorker stops the stack's worker, if it runs.
+func (s *stack) stopWorker() {
+	if s.worker != nil {
+		s.worker.Stop()
+		s.worker = nil
+	}
 }
 
 // shopsYAML is the shops file of the test shop against the sandbox.
