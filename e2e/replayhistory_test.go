@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/ecforce-logiless/connector/workflows"
+)
+
+// TestRecordedHistoriesReplay replays, with today's workflow code, the
+// histories of real runs that this package's e2e tests just produced, and
+// (with UPDATE_REPLAY_HISTORIES=1) stores them under workflows/testdata so
+// that workflows' replay test keeps checking later changes against them.
+func TestRecordedHistoriesReplay(t *testing.T) {
+	ctx := testContext(t, 2*time.Minute)
+	s := newStack(t, stackOptions{shopYAML: func(y string) string {
+		return strings.Replace(y, `imported_state: ""`, `imported_state: "linked"`, 1)
+	}})
+	if err := s.sb.Ecforce.AddOrderState("linked", "連携済"); err != nil {
+		t.Fatal(err)
+	}
+	o := seedImportScenario(t, s)
+	res := s.discover(ctx)
+	if len(res.Started) == 0 {
+		t.Fatalf("discovery started nothing: %+v", res)
+	}
+	if got, _ := s.sb.Ecforce.Order(o.multiLine.ID); got.State != "linked" {
+		t.Errorf("imported order state = %q, want linked", got.State)
+	}
+	histories := map[string]*historypb.History{
+		"importorders.json":         fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
+		"importorder.json":          fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.multiLine.Number)),
+		"importorder-unmapped.json": fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.unmapped.Number)),
+	}
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflow(workflows.ImportOrders)
+	replayer.RegisterWorkflow(workflows.ImportOrder)
+	for name, h := range histories {
+		if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
+			t.Errorf("replay %s: %v", name, err)
+		}
+		if os.Getenv("UPDATE_REPLAY_HISTORIES") != "" {
+			b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, file, _, _ := runtime.Caller(0)
+			writeFile(t, filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", name), string(b))
+		}
+	}
+}
+
+func fetchHistory(ctx context.Context, t *testing.T, workflowID string) *historypb.History {
+	t.Helper()
+	h := &historypb.History{}
+	iter := temporalClient.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", workflowID, err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	return h
+}
