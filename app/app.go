@@ -75,7 +75,7 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 			TokenStore: ecforce.NewFileTokenStore(filepath.Join(opts.StateDir, s.Code, "ecforce-session.token")),
 			Limiter:    limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
 			Timeout:    opts.HTTPTimeout,
-			Logger:     logger.With("shop", s.Code, "api", "ecforce"),
+			Logger:     logger,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("shop %q: ecforce client: %w", s.Code, err)
@@ -126,7 +126,7 @@ func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter,
 		Tokens:       logiless.NewFileTokenStore(LogilessTokenFile(stateDir, s.Code)),
 		Limiter:      limiter,
 		Timeout:      timeout,
-		Logger:       logger.With("shop", s.Code, "api", "logiless"),
+		Logger:       logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shop %q: LOGILESS client: %w", s.Code, err)
