@@ -7,14 +7,14 @@ BIN := $(CURDIR)/bin
 TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
 
-.PHONY: demo test bench lint build clean
+.PHONY: demo test bench lint build clean browser
 
 ## demo: real Temporal dev server + Web UI, the sandbox APIs, the worker, a first import.
 demo: $(TEMPORAL) build
 	./demo/run.sh
 
 ## test: vet, workflowcheck, unit tests, sandbox client tests and e2e tests on a real dev server.
-test: $(TEMPORAL) lint
+test: $(TEMPORAL) lint browser
 	$(GO) test -count=1 -timeout 12m ./...
 
 ## bench: API calls per order, throughput against the sandbox rate limit, memory.
@@ -37,6 +37,12 @@ build:
 $(TEMPORAL):
 	@echo "building the Temporal CLI $(TEMPORAL_CLI_VERSION) into bin/ (first time only, about 3 minutes)"
 	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+# Debian's Chromium, for the e2e test that opens the Web UI as an operator.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the Web UI test (needs root; or set CHROMIUM=/path)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,6 +23,9 @@ import (
 
 // temporalClient talks to the dev server shared by every test in the package.
 var temporalClient client.Client
+
+// webUIURL is the address of that dev server's Web UI.
+var webUIURL string
 
 func TestMain(m *testing.M) {
 	os.Exit(runWithDevServer(m))
@@ -40,8 +45,16 @@ func runWithDevServer(m *testing.M) int {
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	uiPort, err := freePort()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	webUIURL = "http://127.0.0.1:" + uiPort
 	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:     path,
+		EnableUI:         true,
+		UIPort:           uiPort,
 		ClientOptions:    &client.Options{Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))},
 		SearchAttributes: attrs,
 		LogLevel:         "error",
@@ -55,6 +68,15 @@ func runWithDevServer(m *testing.M) int {
 	defer func() { _ = server.Stop() }()
 	temporalClient = server.Client()
 	return m.Run()
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
 }
 
 // temporalCLIPath finds the Temporal CLI: $TEMPORAL_CLI, else bin/temporal
