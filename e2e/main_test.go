@@ -24,6 +24,9 @@ import (
 // temporalClient talks to the dev server shared by every test in the package.
 var temporalClient client.Client
 
+// temporalAddress is the dev server's frontend host:port.
+var temporalAddress string
+
 // webUIURL is the address of that dev server's Web UI.
 var webUIURL string
 
@@ -67,6 +70,7 @@ func runWithDevServer(m *testing.M) int {
 	}
 	defer func() { _ = server.Stop() }()
 	temporalClient = server.Client()
+	temporalAddress = server.FrontendHostPort()
 	return m.Run()
 }
 

@@ -35,10 +35,11 @@ func runImportOrders(ctx context.Context, args []string, out io.Writer) error {
 	}
 	id := workflows.ImportOrdersID(*shopCode)
 	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ID:                                       id,
+		TaskQueue:                                s.proc.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.ShopAttribute.ValueSet(*shopCode),
 			workflows.FlowAttribute.ValueSet(workflows.FlowOrderImport),
@@ -96,10 +97,11 @@ func runImportOrder(ctx context.Context, args []string, out io.Writer) error {
 	}
 	id := workflows.ImportOrderID(*shopCode, *number)
 	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:    reuse,
+		ID:                                       id,
+		TaskQueue:                                s.proc.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowIDReusePolicy:                    reuse,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.ShopAttribute.ValueSet(*shopCode),
 			workflows.OrderNumberAttribute.ValueSet(*number),

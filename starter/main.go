@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"mapping-validate": {"check a product mapping CSV and list every problem (FILE)", runMappingValidate},
 	"mapping":          {"mapping validate FILE: same as mapping-validate", runMapping},
 	"logiless-auth":    {"authorize the connector at LOGILESS for a shop (--shop S [--code C])", runLogilessAuth},
+	"status":           {"recent runs, failures with reasons, schedule state and next run of a shop (--shop S [-n 5])", runStatus},
 	"schedules":        {"apply [--prune] | list | pause | unpause | trigger | backfill | delete: the Temporal Schedules of every shop and flow", runSchedules},
 }
 

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ecforce-logiless/connector/schedules"
+	"github.com/ecforce-logiless/connector/workflows"
+)
+
+// runStatus prints, for one shop, each flow's schedule, its recent runs and
+// its recent failures with their reasons.
+func runStatus(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	shopCode := fs.String("shop", "", "shop code from the shops file")
+	limit := fs.Int("n", 5, "runs to show per flow")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	s, err := openSession(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if _, err := s.shop(*shopCode); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "shop %s\n", *shopCode)
+	sc := s.client.ScheduleClient()
+	for _, f := range schedules.Flows {
+		id := schedules.ScheduleID(f.Name, *shopCode)
+		fmt.Fprintf(out, "\n%s\n", f.Name)
+		if desc, err := sc.GetHandle(ctx, id).Describe(ctx); err == nil {
+			fmt.Fprintf(out, "  schedule  %s\n", describeSchedule(id, desc))
+		} else {
+			fmt.Fprintf(out, "  schedule  %s: none (run `starter schedules apply`)\n", id)
+		}
+		base := fmt.Sprintf(`%s=%q AND %s=%q`, workflows.ShopAttribute.GetName(), *shopCode, workflows.FlowAttribute.GetName(), f.Name)
+		recent, err := s.listRuns(ctx, base, *limit)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "  recent runs:")
+		if len(recent) == 0 {
+			fmt.Fprintln(out, "    none")
+		}
+		for _, r := range recent {
+			fmt.Fprintf(out, "    %s  %-10s %s\n", r.GetStartTime().AsTime().In(jst).Format("2006-01-02 15:04:05"),
+				statusName(r.GetStatus()), r.GetExecution().GetWorkflowId())
+		}
+		failed, err := s.listRuns(ctx, base+` AND ExecutionStatus="Failed"`, *limit)
+		if err != nil {
+			return err
+		}
+		if len(failed) > 0 {
+			fmt.Fprintln(out, "  recent failures:")
+		}
+		for _, r := range failed {
+			fmt.Fprintf(out, "    %s\n      %s\n      %s\n", r.GetExecution().GetWorkflowId(),
+				s.failureReason(ctx, r.GetExecution().GetWorkflowId(), r.GetExecution().GetRunId()),
+				s.runLink(r.GetExecution().GetWorkflowId(), r.GetExecution().GetRunId()))
+		}
+	}
+	return nil
+}
+
+func (s *session) listRuns(ctx context.Context, query string, limit int) ([]*workflowpb.WorkflowExecutionInfo, error) {
+	resp, err := s.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace: s.proc.TemporalNamespace, Query: query, PageSize: int32(limit),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list runs (%s): %w (are the search attributes registered?)", query, err)
+	}
+	runs := resp.GetExecutions()
+	if len(runs) > limit {
+		runs = runs[:limit]
+	}
+	return runs, nil
+}
+
+// failureReason is the innermost application error's message of a failed
+// run: the text that says what to fix.
+func (s *session) failureReason(ctx context.Context, workflowID, runID string) string {
+	err := s.client.GetWorkflow(ctx, workflowID, runID).Get(ctx, nil)
+	if err == nil {
+		return "(no failure)"
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return fmt.Sprintf("%s: %s", appErr.Type(), appErr.Error())
+	}
+	return err.Error()
+}
+
+func statusName(st enumspb.WorkflowExecutionStatus) string {
+	switch st {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return "Running"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return "Completed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		return "Failed"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return "Canceled"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		return "Terminated"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:
+		return "TimedOut"
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
+		return "ContinuedAsNew"
+	}
+	return st.String()
+}
