@@ -41,6 +41,8 @@ const (
 // Config configures a Client. Exactly one of APIToken or LoginID+Password
 // must be set.
 type Config struct {
+	// Observer, if set, is told about every HTTP exchange (for metrics).
+	Observer httpapi.Observer
 	// Shop is the shop code; it is used only to name the shop in errors and
 	// logs. Defaults to the BaseURL host.
 	Shop string
@@ -92,6 +94,7 @@ func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Client talks to one shop's ecforce admin API. It is safe for concurrent use.
 type Client struct {
+	observer   httpapi.Observer
 	shop       string
 	http       *resty.Client
 	limiter    *httpapi.Limiter
@@ -140,6 +143,7 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	c := &Client{
+		observer:    cfg.Observer,
 		shop:        shop,
 		limiter:     cfg.Limiter,
 		timeout:     cfg.Timeout,
@@ -316,7 +320,15 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	if payload != nil {
 		req.SetHeader("Content-Type", "application/json").SetBody(payload)
 	}
+	started := c.now()
 	resp, err := req.Execute(method, path)
+	if c.observer != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode()
+		}
+		c.observer.ObserveResponse(apiName, status, c.now().Sub(started))
+	}
 	if err != nil {
 		return response{}, err
 	}

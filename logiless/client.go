@@ -51,6 +51,8 @@ var jst = time.FixedZone("JST", 9*60*60)
 // Config configures a Client. MerchantID, ClientID, ClientSecret and Tokens
 // are required; the rest have defaults.
 type Config struct {
+	// Observer, if set, is told about every HTTP exchange (for metrics).
+	Observer httpapi.Observer
 	// Shop is the connector's shop code. It is used in messages and logs
 	// only (for example in the `starter logiless-auth --shop <code>` hint).
 	Shop string
@@ -89,6 +91,7 @@ type Config struct {
 // Client talks to the LOGILESS API for one merchant. It is safe for
 // concurrent use.
 type Client struct {
+	observer      httpapi.Observer
 	shop          string
 	merchantID    int64
 	clientID      string
@@ -151,6 +154,7 @@ func New(cfg Config) (*Client, error) {
 	}
 
 	c := &Client{
+		observer:      cfg.Observer,
 		shop:          cfg.Shop,
 		merchantID:    cfg.MerchantID,
 		clientID:      cfg.ClientID,
@@ -341,7 +345,16 @@ func (c *Client) send(ctx context.Context, method, target string, query url.Valu
 	if payload != nil {
 		req.SetHeader("Content-Type", "application/json").SetBody(payload)
 	}
-	return req.Execute(method, target)
+	started := c.now()
+	resp, err := req.Execute(method, target)
+	if c.observer != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode()
+		}
+		c.observer.ObserveResponse("LOGILESS", status, c.now().Sub(started))
+	}
+	return resp, err
 }
 
 // explain adds to a final StatusError what it means and what to do.
