@@ -39,6 +39,42 @@ const (
 	ErrTypeTransient   = "Transient"
 )
 
+// Stable error type names of the shipment notification (出荷通知).
+const (
+	// ErrTypeNotShipped: the LOGILESS order is not (fully) Shipped, or was
+	// cancelled; a manual run came too early.
+	ErrTypeNotShipped = "LogilessOrderNotShipped"
+	// ErrTypeUnmappedCarrier: no ecforce 配送業者 for a LOGILESS
+	// delivery_method; add it to shipment_notification.carriers.
+	ErrTypeUnmappedCarrier = "UnmappedCarrier"
+	// ErrTypeShippingRejected: ecforce refused the shipping record of the
+	// order (a per-record failure of PUT orders/shipping).
+	ErrTypeShippingRejected = "EcforceShippingRejected"
+	// ErrTypeCaptureFailed: 売上処理 ended in a failed payment_state
+	// (e.g. sales_failed); an operator must look at the payment in ecforce.
+	ErrTypeCaptureFailed = "EcforceCaptureFailed"
+	// ErrTypeCaptureUnconfirmed: a capture was (maybe) requested but
+	// payment_state never settled; it is not requested again.
+	ErrTypeCaptureUnconfirmed = "EcforceCaptureUnconfirmed"
+	// ErrTypePaymentNotCapturable: the payment is in a state 売上処理
+	// cannot start from (voided, unknown, …).
+	ErrTypePaymentNotCapturable = "EcforcePaymentNotCapturable"
+)
+
+// ErrTypeCreditExamPending is retryable: a deferred payment's credit
+// check (与信審査) is still running, so capture waits.
+const ErrTypeCreditExamPending = "EcforceCreditExamPending"
+
+// Stable error type names of the stock sync (在庫連動).
+const (
+	// ErrTypeStockLocationMissing: the shop has no location_code, so there
+	// is no ecforce stock location to write to.
+	ErrTypeStockLocationMissing = "StockLocationMissing"
+	// ErrTypeInvalidStockMode: a stock page was asked for in a mode other
+	// than full or incremental (a bug, not an operator error).
+	ErrTypeInvalidStockMode = "InvalidStockSyncMode"
+)
+
 func nonRetryable(errType string, err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), errType, nil)
 }

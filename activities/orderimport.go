@@ -249,6 +249,7 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 		return res, classify(what, err)
 	}
 	res.Created = true
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"shop": in.Shop}).Counter("connector_orders_imported").Inc(1)
 	res.SalesOrderID, res.SalesOrderCode = created.ID, created.Code
 	res.WaitingForConfirmation = created.WaitingForConfirmation
 	a.logger().Info("created LOGILESS sales order", "shop", in.Shop, "order", order.Number,

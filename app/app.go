@@ -28,6 +28,10 @@ import (
 type Connector struct {
 	Shops       *activities.ShopDirectory
 	OrderImport *activities.OrderImport
+	// StockSync holds the 在庫連動 (stock sync) activities.
+	StockSync *activities.StockSync
+	// ShipmentNotification holds the 出荷通知 activities.
+	ShipmentNotification *activities.ShipmentNotification
 	// LogilessClients are kept by shop code for the starter's one-time
 	// authorization.
 	LogilessClients map[string]*logiless.Client
@@ -40,6 +44,8 @@ type Options struct {
 	Logger   *slog.Logger
 	// HTTPTimeout overrides the clients' per-request timeout.
 	HTTPTimeout time.Duration
+	// Observer, if set, sees every HTTP exchange of every client (metrics).
+	Observer httpapi.Observer
 }
 
 // Build makes the connector for every shop in the shops file. It fails when
@@ -75,6 +81,7 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 			TokenStore: ecforce.NewFileTokenStore(filepath.Join(opts.StateDir, s.Code, "ecforce-session.token")),
 			Limiter:    limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
 			Timeout:    opts.HTTPTimeout,
+			Observer:   opts.Observer,
 			Logger:     logger,
 		})
 		if err != nil {
@@ -82,7 +89,7 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		}
 		lc, err := NewLogilessClient(s, opts.StateDir,
 			limiter(fmt.Sprintf("logiless %s merchant %d", s.Logiless.BaseURL, s.Logiless.MerchantID), s.Logiless.RequestsPerSecond),
-			opts.HTTPTimeout, logger)
+			opts.HTTPTimeout, opts.Observer, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -99,6 +106,12 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		Cache:  activities.NewOrderCache(15*time.Minute, 20000),
 		Logger: logger,
 	}
+	c.ShipmentNotification = &activities.ShipmentNotification{
+		Shops:  c.Shops,
+		Cache:  activities.NewShipmentCache(15*time.Minute, 20000),
+		Logger: logger,
+	}
+	c.StockSync = activities.NewStockSync(c.Shops, activities.NewStockStateStore(opts.StateDir), logger)
 	return c, nil
 }
 
@@ -107,11 +120,16 @@ func (c *Connector) Register(w worker.Registry) {
 	w.RegisterWorkflow(workflows.ImportOrders)
 	w.RegisterWorkflow(workflows.ImportOrder)
 	w.RegisterActivity(c.OrderImport)
+	w.RegisterWorkflow(workflows.ReconcileStock)
+	w.RegisterActivity(c.StockSync)
+	w.RegisterWorkflow(workflows.NotifyShipments)
+	w.RegisterWorkflow(workflows.NotifyShipment)
+	w.RegisterActivity(c.ShipmentNotification)
 }
 
 // NewLogilessClient makes the LOGILESS client of one shop, with its OAuth
 // tokens in <stateDir>/<shop>/logiless-tokens.json. limiter may be nil.
-func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter, timeout time.Duration, logger *slog.Logger) (*logiless.Client, error) {
+func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter, timeout time.Duration, observer httpapi.Observer, logger *slog.Logger) (*logiless.Client, error) {
 	if limiter == nil {
 		limiter = httpapi.NewLimiter(s.Logiless.RequestsPerSecond, 1)
 	}
@@ -126,6 +144,7 @@ func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter,
 		Tokens:       logiless.NewFileTokenStore(LogilessTokenFile(stateDir, s.Code)),
 		Limiter:      limiter,
 		Timeout:      timeout,
+		Observer:     observer,
 		Logger:       logger,
 	})
 	if err != nil {

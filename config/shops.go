@@ -25,6 +25,8 @@ const (
 	DefaultInterval            = 10 * time.Minute
 	DefaultFullEvery           = 24 * time.Hour
 	DefaultTrackingNumberSep   = ","
+	DefaultShipmentLookback    = 24 * time.Hour
+	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
 	minInterval                = time.Minute
@@ -195,6 +197,12 @@ type ShipmentSettings struct {
 	StatusAfter string `yaml:"status_after"`
 	// Interval is the schedule interval (default 10m, at least 1m).
 	Interval time.Duration `yaml:"interval"`
+	// Lookback is how far back a discovery looks for LOGILESS orders that
+	// became Shipped (by their updated_at; default 24h, from 1h to 720h and
+	// at least twice Interval). Windows overlap on purpose: a shipment is
+	// reported once whatever the overlap, and a worker that was down for
+	// less than Lookback misses nothing.
+	Lookback time.Duration `yaml:"lookback"`
 	// TrackingNumberSeparator joins several tracking numbers in ecforce's
 	// shipping_slip (default ",").
 	TrackingNumberSeparator string `yaml:"tracking_number_separator"`
@@ -258,6 +266,9 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if n.TrackingNumberSeparator == "" {
 		n.TrackingNumberSeparator = DefaultTrackingNumberSep
+	}
+	if n.Lookback == 0 {
+		n.Lookback = DefaultShipmentLookback
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {

@@ -74,6 +74,7 @@ func TestLoadShopsDemoFile(t *testing.T) {
 		ShipmentNotification: ShipmentSettings{
 			AutoRun:                 true,
 			Interval:                10 * time.Minute,
+			Lookback:                24 * time.Hour,
 			TrackingNumberSeparator: ",",
 			Carriers:                map[string]int64{"yamato": 1, "sagawa": 2},
 		},
@@ -140,6 +141,7 @@ func TestDefaults(t *testing.T) {
 		{"shipment_notification.with_sales", s.ShipmentNotification.WithSales, false},
 		{"shipment_notification.interval", s.ShipmentNotification.Interval, 10 * time.Minute},
 		{"shipment_notification.tracking_number_separator", s.ShipmentNotification.TrackingNumberSeparator, ","},
+		{"shipment_notification.lookback", s.ShipmentNotification.Lookback, 24 * time.Hour},
 		{"stock_sync.enabled", s.StockSync.Enabled, false},
 		{"stock_sync.interval", s.StockSync.Interval, 10 * time.Minute},
 		{"stock_sync.full_every", s.StockSync.FullEvery, 24 * time.Hour},
@@ -394,11 +396,24 @@ func TestShopsValidationErrors(t *testing.T) {
 			wants: []string{`shop "demo": order_import.lookback: 4321h0m0s is not between 1h and 4320h (180 days)`},
 		},
 		{
+			name:  "shipment lookback too long",
+			yaml:  func(*testing.T) string { return baseYAML + "    shipment_notification: {lookback: 721h}\n" },
+			wants: []string{`shop "demo": shipment_notification.lookback: 721h0m0s is not between 1h and 720h (30 days)`},
+		},
+		{
+			name: "shipment lookback shorter than two intervals",
+			yaml: func(*testing.T) string {
+				return baseYAML + "    shipment_notification: {interval: 1h, lookback: 90m}\n"
+			},
+			wants: []string{`shop "demo": shipment_notification.lookback: 1h30m0s is shorter than twice shipment_notification.interval 1h0m0s; a missed run would lose shipments`},
+		},
+		{
 			name: "shipment notification and stock sync",
 			yaml: func(*testing.T) string {
 				return baseYAML + `    shipment_notification:
       status_after: "shipped!"
       interval: 1s
+      lookback: 30m
       tracking_number_separator: "----------"
       carriers: {fedex: 3, yamato: 0}
     stock_sync:
@@ -408,6 +423,7 @@ func TestShopsValidationErrors(t *testing.T) {
 			},
 			wants: []string{
 				`shop "demo": shipment_notification.interval: 1s is shorter than 1m`,
+				`shop "demo": shipment_notification.lookback: 30m0s is not between 1h and 720h (30 days)`,
 				`shop "demo": shipment_notification.status_after: "shipped!" is not an ecforce 対応状況 key (lower-case letters, digits and _, e.g. complete)`,
 				`shop "demo": shipment_notification.tracking_number_separator: "----------" is longer than 8 bytes`,
 				`shop "demo": shipment_notification.carriers["fedex"]: "fedex" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,

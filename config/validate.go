@@ -112,6 +112,12 @@ func (s *Shop) problems(label string) []string {
 	// 出荷通知
 	n := s.ShipmentNotification
 	checkInterval(add, "shipment_notification.interval", n.Interval)
+	switch {
+	case n.Lookback < minLookback || n.Lookback > maxShipmentLookback:
+		add("shipment_notification.lookback", "%s is not between %s and %s (30 days)", n.Lookback, shortDuration(minLookback), shortDuration(maxShipmentLookback))
+	case n.Lookback < 2*n.Interval:
+		add("shipment_notification.lookback", "%s is shorter than twice shipment_notification.interval %s; a missed run would lose shipments", n.Lookback, n.Interval)
+	}
 	checkStatusKey(add, "shipment_notification.status_after", n.StatusAfter, true)
 	if len(n.TrackingNumberSeparator) > maxTrackingSeparatorLength {
 		add("shipment_notification.tracking_number_separator", "%q is longer than %d bytes", n.TrackingNumberSeparator, maxTrackingSeparatorLength)
@@ -206,9 +212,11 @@ func checkInterval(add func(string, string, ...any), path string, v time.Duratio
 	}
 }
 
-// checkStatusKey checks the syntax of an ecforce 対応状況 key; whether the
-// shop has that status is checked when the worker starts. It reports
-// whether v is valid.
+// checkStatusKey checks the syntax of an ecforce 対応状況 key. Whether the
+// shop has that status cannot be checked up front: ecforce's API lists no
+// 対応状況, and the only test is a write. A key the shop lacks fails the
+// first status change with a non-retryable error (ecforce answers 422
+// AOR3002). It reports whether v is valid.
 func checkStatusKey(add func(string, string, ...any), path, v string, optional bool) bool {
 	switch {
 	case v == "" && optional:

@@ -268,7 +268,8 @@ type Ecforce struct {
 	carriers       []ShippingCarrier
 	variants       map[string]int64 // sku → variant id
 	locations      []stockLocation
-	stockItems     []*EcforceStockItem
+	stockItems     []*EcforceStockItem            // ascending id
+	stockBySKU     map[string][]*EcforceStockItem // sku → its items at every location (fast lookups with 100k SKUs)
 	failCapture    map[int64]bool
 	pending        map[int64]bool
 	jobs           []EcforceJob
@@ -347,6 +348,7 @@ func (e *Ecforce) resetDataLocked() {
 	e.variants = map[string]int64{}
 	e.locations = []stockLocation{{id: 1, code: DefaultStockLocation, name: "デフォルト"}}
 	e.stockItems = nil
+	e.stockBySKU = map[string][]*EcforceStockItem{}
 	e.failCapture = map[int64]bool{}
 	e.pending = map[int64]bool{}
 	e.jobs = nil
@@ -823,12 +825,13 @@ func (e *Ecforce) SeedStockItem(sku, locationCode string, stock int) (EcforceSto
 		Stock: stock, CreatedAt: now, UpdatedAt: now,
 	}
 	e.stockItems = append(e.stockItems, si)
+	e.stockBySKU[sku] = append(e.stockBySKU[sku], si)
 	return *si, nil
 }
 
 func (e *Ecforce) stockItemLocked(sku, location string) *EcforceStockItem {
-	for _, si := range e.stockItems {
-		if si.VariantSKU == sku && si.StockLocationCode == location {
+	for _, si := range e.stockBySKU[sku] {
+		if si.StockLocationCode == location {
 			return si
 		}
 	}
@@ -854,10 +857,8 @@ func (e *Ecforce) StockWriteCount(sku string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := 0
-	for _, si := range e.stockItems {
-		if si.VariantSKU == sku {
-			n += si.Writes
-		}
+	for _, si := range e.stockBySKU[sku] {
+		n += si.Writes
 	}
 	return n
 }

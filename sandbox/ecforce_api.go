@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -820,7 +822,7 @@ func (e *Ecforce) handleListStockItems(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	items := applyRansack(cloneSlice(e.stockItems), q, stockItemFields)
+	items := applyRansack(e.stockCandidatesLocked(q), q, stockItemFields)
 	applySort(items, q.Get("sort"), stockItemFields, func(s *EcforceStockItem) int64 { return s.ID })
 	p := ecPaging(q, len(items))
 	lo, hi := p.window()
@@ -829,6 +831,32 @@ func (e *Ecforce) handleListStockItems(w http.ResponseWriter, r *http.Request) {
 		data = append(data, stockItemResource(s))
 	}
 	writeJSON(w, http.StatusOK, listDoc(r, data, nil, p))
+}
+
+// stockCandidatesLocked returns the stock items a listing must filter: when
+// the query names SKUs (q[variant_sku_eq] or q[variant_sku_in]) only theirs,
+// found through the SKU index, else a copy of all of them; either way in
+// ascending id order. The ransack filter then applies as usual, so the answer
+// is the same as filtering everything, without scanning 100k items per call.
+func (e *Ecforce) stockCandidatesLocked(q url.Values) []*EcforceStockItem {
+	for _, c := range parseRansack(q) {
+		if c.attr != "variant_sku" || (c.pred != "eq" && c.pred != "in") {
+			continue
+		}
+		var out []*EcforceStockItem
+		seen := map[string]bool{}
+		for _, v := range c.values {
+			v = strings.TrimSpace(v)
+			if seen[v] {
+				continue
+			}
+			seen[v] = true
+			out = append(out, e.stockBySKU[v]...)
+		}
+		slices.SortFunc(out, func(a, b *EcforceStockItem) int { return cmp.Compare(a.ID, b.ID) })
+		return out
+	}
+	return cloneSlice(e.stockItems)
 }
 
 // maxStockItemsPerRequest is the PUT /stock_items batch limit.

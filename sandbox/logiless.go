@@ -252,7 +252,8 @@ type Logiless struct {
 	refreshes   int
 	stores      []LogilessStore
 	articles    []*LogilessArticle
-	inv         map[string]*inventory // article code → stock (Single only)
+	byCode      map[string]*LogilessArticle // article code → article, so lookups stay O(1) with 100k articles
+	inv         map[string]*inventory       // article code → stock (Single only)
 	maps        []*ArticleMap
 	orders      []*SalesOrder // ascending id
 	ordersByID  map[int64]*SalesOrder
@@ -320,6 +321,7 @@ func (l *Logiless) MerchantID() int { return l.cfg.MerchantID }
 func (l *Logiless) resetDataLocked() {
 	l.stores = []LogilessStore{{ID: DefaultLogilessStoreID, Name: "ecforce"}}
 	l.articles = nil
+	l.byCode = map[string]*LogilessArticle{}
 	l.inv = map[string]*inventory{}
 	l.maps = nil
 	l.orders = nil
@@ -466,12 +468,7 @@ func cloneArticle(a *LogilessArticle) LogilessArticle {
 }
 
 func (l *Logiless) articleLocked(code string) *LogilessArticle {
-	for _, a := range l.articles {
-		if a.Code == code {
-			return a
-		}
-	}
-	return nil
+	return l.byCode[code]
 }
 
 // Article returns the article with the given code.

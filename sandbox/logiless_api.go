@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1066,6 +1067,22 @@ func (l *Logiless) handleSearchInventory(w http.ResponseWriter, r *http.Request)
 	defer l.mu.Unlock()
 	data := []any{}
 	if hasWH && wh != DefaultLogilessWarehouseID {
+		l.writeLL(w, http.StatusOK, map[string]any{"data": data})
+		return
+	}
+	if len(body.IdentificationCodes) == 0 && len(body.ModelNumbers) == 0 {
+		// Article codes only (the usual search): look them up by code
+		// instead of scanning the whole master, in the same id order.
+		var hits []*LogilessArticle
+		for _, code := range body.ArticleCodes {
+			if a := l.byCode[code]; a != nil && !slices.Contains(hits, a) {
+				hits = append(hits, a)
+			}
+		}
+		slices.SortFunc(hits, func(x, y *LogilessArticle) int { return cmp.Compare(x.ID, y.ID) })
+		for _, a := range hits {
+			data = append(data, l.renderSummaryLocked(a))
+		}
 		l.writeLL(w, http.StatusOK, map[string]any{"data": data})
 		return
 	}

@@ -276,6 +276,7 @@ func (l *Logiless) addArticleLocked(a LogilessArticle) *LogilessArticle {
 	a.Components = cloneSlice(a.Components)
 	p := &a
 	l.articles = append(l.articles, p)
+	l.byCode[p.Code] = p
 	if a.ArticleType == ArticleSingle {
 		l.inv[a.Code] = &inventory{updatedAt: now}
 	}

@@ -74,6 +74,24 @@ var Flows = []Flow{
 		Interval:     func(s config.Shop) time.Duration { return s.OrderImport.Interval },
 		Enabled:      func(s config.Shop) bool { return s.OrderImport.AutoRun },
 	},
+	{
+		Name:         workflows.FlowShipmentNotification,
+		WorkflowID:   workflows.NotifyShipmentsID,
+		Workflow:     workflows.NotifyShipments,
+		WorkflowType: workflows.NotifyShipmentsWorkflowName,
+		Input:        func(shop string) any { return workflows.NotifyShipmentsInput{Shop: shop, Scheduled: true} },
+		Interval:     func(s config.Shop) time.Duration { return s.ShipmentNotification.Interval },
+		Enabled:      func(s config.Shop) bool { return s.ShipmentNotification.AutoRun },
+	},
+	{
+		Name:         workflows.FlowStockSync,
+		WorkflowID:   workflows.ReconcileStockID,
+		Workflow:     workflows.ReconcileStock,
+		WorkflowType: workflows.ReconcileStockWorkflowName,
+		Input:        func(shop string) any { return workflows.ReconcileStockInput{Shop: shop, Scheduled: true} },
+		Interval:     func(s config.Shop) time.Duration { return s.StockSync.Interval },
+		Enabled:      func(s config.Shop) bool { return s.StockSync.Enabled },
+	},
 }
 
 // ScheduleID is the ID of a shop's schedule for a flow.

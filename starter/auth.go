@@ -38,7 +38,7 @@ func runLogilessAuth(ctx context.Context, args []string, out io.Writer) error {
 	if !ok {
 		return fmt.Errorf("shop %q is not in %s", *shopCode, proc.ShopsFile)
 	}
-	lc, err := app.NewLogilessClient(*shop, proc.StateDir, nil, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	lc, err := app.NewLogilessClient(*shop, proc.StateDir, nil, 0, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

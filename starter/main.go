@@ -26,9 +26,12 @@ type command struct {
 var commands = map[string]command{
 	"import-orders":    {"run an order discovery for a shop now (--shop S [--wait])", runImportOrders},
 	"import-order":     {"import one ecforce order now (--shop S --order 受注番号 [--force] [--wait])", runImportOrder},
+	"notify-shipments": {"run a shipment discovery for a shop now (--shop S [--lookback 72h] [--wait])", runNotifyShipments},
+	"notify-shipment":  {"report one shipped order to ecforce now (--shop S --order 受注番号 [--force] [--wait])", runNotifyShipment},
 	"mapping-validate": {"check a product mapping CSV and list every problem (FILE)", runMappingValidate},
 	"mapping":          {"mapping validate FILE: same as mapping-validate", runMapping},
 	"logiless-auth":    {"authorize the connector at LOGILESS for a shop (--shop S [--code C])", runLogilessAuth},
+	"reconcile-stock":  {"sync LOGILESS free stock to ecforce for a shop now and print the summary (--shop S [--dry-run] [--full] [--detach])", runReconcileStock},
 	"status":           {"recent runs, failures with reasons, schedule state and next run of a shop (--shop S [-n 5])", runStatus},
 	"schedules":        {"apply [--prune] | list | pause | unpause | trigger | backfill | delete: the Temporal Schedules of every shop and flow", runSchedules},
 }

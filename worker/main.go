@@ -9,9 +9,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -43,15 +46,28 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	conn, err := app.Build(ctx, shops, app.Options{StateDir: proc.StateDir, Logger: logger})
-	if err != nil {
-		return err
-	}
-	tc, err := client.Dial(client.Options{
+	opts := app.Options{StateDir: proc.StateDir, Logger: logger}
+	clientOpts := client.Options{
 		HostPort:  proc.TemporalAddress,
 		Namespace: proc.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger),
-	})
+	}
+	if proc.MetricsAddress != "" {
+		metrics, err := app.NewMetrics()
+		if err != nil {
+			return err
+		}
+		defer metrics.Close()
+		opts.Observer, clientOpts.MetricsHandler = metrics, metrics.Handler
+		if err := serveMetrics(ctx, proc.MetricsAddress, metrics, logger); err != nil {
+			return err
+		}
+	}
+	conn, err := app.Build(ctx, shops, opts)
+	if err != nil {
+		return err
+	}
+	tc, err := client.Dial(clientOpts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
 	}
@@ -66,5 +82,23 @@ func run() error {
 	<-ctx.Done()
 	w.Stop()
 	logger.Info("worker stopped")
+	return nil
+}
+
+// serveMetrics serves Prometheus metrics at http://addr/metrics until ctx ends.
+func serveMetrics(ctx context.Context, addr string, metrics *app.Metrics, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics endpoint %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.HTTP)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
 	return nil
 }

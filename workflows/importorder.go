@@ -124,5 +124,11 @@ func fail(ctx workflow.Context, err error) error {
 		outcome = OutcomeFailed + ":" + appErr.Type()
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
+	reason := "unknown"
+	if appErr != nil && appErr.Type() != "" {
+		reason = appErr.Type()
+	}
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"workflow": workflow.GetInfo(ctx).WorkflowType.Name, "reason": reason}).
+		Counter("connector_workflow_failures").Inc(1)
 	return err
 }

@@ -32,3 +32,24 @@ const (
 	OutcomeCompleted      = "completed"
 	OutcomeDisabled       = "disabled"
 )
+
+// Outcome values of a NotifyShipment run.
+const (
+	// OutcomeNotified: this run wrote something to ecforce (shipping,
+	// capture or 対応状況).
+	OutcomeNotified = "notified"
+	// OutcomeAlreadyNotified: ecforce already had everything; nothing
+	// was written.
+	OutcomeAlreadyNotified = "already-in-ecforce"
+)
+
+// Outcome values of a ReconcileStock run (besides completed, disabled and
+// failed).
+const (
+	// OutcomeCompletedWithProblems: the sync finished, but some SKUs failed,
+	// are missing at the location or have an unknown article; the result's
+	// Problems list them.
+	OutcomeCompletedWithProblems = "completed-with-problems"
+	// OutcomeDryRun: a --dry-run; nothing was written.
+	OutcomeDryRun = "dry-run"
+)

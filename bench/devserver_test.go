@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/ecforce-logiless/connector/workflows"
+)
+
+var (
+	devServerOnce sync.Once
+	devServerRun  *testsuite.DevServer
+	devServerErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if devServerRun != nil {
+		_ = devServerRun.Stop()
+	}
+	os.Exit(code)
+}
+
+// devServer starts, once for all benchmarks, a dev server (the pinned CLI
+// in bin/) with the connector's search attributes registered.
+func devServer(b *testing.B) client.Client {
+	b.Helper()
+	devServerOnce.Do(func() {
+		path := filepath.Join("..", "bin", "temporal")
+		if _, err := os.Stat(path); err != nil {
+			devServerErr = fmt.Errorf("no Temporal CLI at %s: run `make bench`", path)
+			return
+		}
+		devServerRun, devServerErr = testsuite.StartDevServer(context.Background(), testsuite.DevServerOptions{
+			ExistingPath: path, LogLevel: "error", Stdout: io.Discard, Stderr: io.Discard,
+			ClientOptions: &client.Options{Logger: tlog.NewStructuredLogger(slog.New(slog.DiscardHandler))},
+			SearchAttributes: temporal.NewSearchAttributes(
+				workflows.ShopAttribute.ValueSet(""), workflows.OrderNumberAttribute.ValueSet(""),
+				workflows.FlowAttribute.ValueSet(""), workflows.OutcomeAttribute.ValueSet(""),
+			),
+		})
+	})
+	if devServerErr != nil {
+		b.Fatal(devServerErr)
+	}
+	return devServerRun.Client()
+}

@@ -1,0 +1,167 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+// NotifyShipmentInput names one shipped order of one shop.
+type NotifyShipmentInput struct {
+	Shop string
+	// OrderNumber is the LOGILESS 受注コード, which is the ecforce 受注番号.
+	OrderNumber string
+	// SalesOrderID is the LOGILESS id, 0 when only the number is known.
+	SalesOrderID int64
+}
+
+// NotifyShipmentResult says what the notification did.
+type NotifyShipmentResult struct {
+	Shop         string
+	OrderNumber  string
+	OrderID      int64 // ecforce 受注ID
+	SalesOrderID int64
+	// ShippingSlip is what ecforce's 配送伝票番号 holds now: every tracking
+	// number, joined with the shop's separator.
+	ShippingSlip string
+	ShippedAt    time.Time // JST
+	CarrierID    int64     // 0: the order's carrier was left as is
+	Parcels      int
+	// Outcome is OutcomeNotified (something was written) or
+	// OutcomeAlreadyNotified.
+	Outcome         string
+	ShippingWritten bool
+	ShippingSkipped string
+	// SalesRequested says whether the shop runs 売上処理 with the
+	// notification; Captured whether this run's capture completed.
+	SalesRequested bool
+	Captured       bool
+	CaptureSkipped string
+	// StateSet is the 対応状況 written, "" when none was.
+	StateSet     string
+	StateSkipped string
+}
+
+// NotifyShipment reports one LOGILESS shipment to ecforce, exactly once:
+// the ship date, the tracking numbers of every parcel and the carrier; then,
+// each only if the shop enables it, 売上処理 (waiting until payment_state
+// settles) and a change of 対応状況. Every step is its own activity that
+// reads ecforce first and skips what is already true.
+//
+// Anything only a person can fix (a failed capture, an unknown status key,
+// a carrier that maps to nothing) fails the workflow with a non-retryable
+// error that says what to do; steps already done stay done and are
+// skipped when the notification is run again.
+func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmentResult, error) {
+	res := NotifyShipmentResult{Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID}
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		ShopAttribute.ValueSet(in.Shop),
+		OrderNumberAttribute.ValueSet(in.OrderNumber),
+		FlowAttribute.ValueSet(FlowShipmentNotification),
+		OutcomeAttribute.ValueSet(OutcomeRunning),
+	); err != nil {
+		return res, err
+	}
+	var a *activities.ShipmentNotification
+	stepCtx := workflow.WithActivityOptions(ctx, shipmentActivityOptions)
+
+	var prep activities.PrepareShipmentResult
+	if err := workflow.ExecuteActivity(stepCtx, a.PrepareShipment, activities.PrepareShipmentInput{
+		Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID,
+	}).Get(ctx, &prep); err != nil {
+		return res, fail(ctx, err)
+	}
+	res.OrderID, res.SalesOrderID = prep.OrderID, prep.SalesOrderID
+	res.ShippingSlip, res.ShippedAt, res.CarrierID, res.Parcels = prep.ShippingSlip, prep.ShippedAt, prep.CarrierID, prep.Parcels
+	res.SalesRequested = prep.WithSales
+
+	// 1. Ship date, tracking numbers and carrier (never with_sale).
+	var shipping activities.UpdateShippingResult
+	if err := workflow.ExecuteActivity(stepCtx, a.UpdateShipping, activities.UpdateShippingInput{
+		Shop:         in.Shop,
+		OrderNumber:  in.OrderNumber,
+		OrderID:      prep.OrderID,
+		ShippingSlip: prep.ShippingSlip,
+		ShippedAt:    prep.ShippedAt,
+		CarrierID:    prep.CarrierID,
+		Current:      prep.Current,
+	}).Get(ctx, &shipping); err != nil {
+		return res, fail(ctx, err)
+	}
+	res.ShippingWritten, res.ShippingSkipped = shipping.Written, shipping.SkippedBecause
+	state := prep.Current.State
+
+	// 2. 売上処理, only with "run sales processing with the notification".
+	if prep.WithSales {
+		var capture activities.CaptureSalesResult
+		captureCtx := workflow.WithActivityOptions(ctx, captureActivityOptions)
+		if err := workflow.ExecuteActivity(captureCtx, a.CaptureSales, activities.CaptureSalesInput{
+			Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
+		}).Get(ctx, &capture); err != nil {
+			return res, fail(ctx, err)
+		}
+		res.Captured, res.CaptureSkipped = capture.Captured, capture.SkippedBecause
+		if capture.State != "" {
+			state = capture.State
+		}
+	}
+
+	// 3. 対応状況, only when a target status is set.
+	if prep.StatusAfter != "" {
+		var status activities.SetShipmentStatusResult
+		if err := workflow.ExecuteActivity(stepCtx, a.SetShipmentStatus, activities.SetShipmentStatusInput{
+			Shop:          in.Shop,
+			OrderNumber:   in.OrderNumber,
+			OrderID:       prep.OrderID,
+			State:         prep.StatusAfter,
+			StateWhenRead: state,
+		}).Get(ctx, &status); err != nil {
+			return res, fail(ctx, err)
+		}
+		if status.Changed {
+			res.StateSet = prep.StatusAfter
+		}
+		res.StateSkipped = status.SkippedBecause
+	}
+
+	res.Outcome = OutcomeAlreadyNotified
+	if res.ShippingWritten || res.Captured || res.StateSet != "" {
+		res.Outcome = OutcomeNotified
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(res.Outcome)); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// shipmentActivityOptions: API calls take seconds; an outage of either API
+// keeps the notification pending (and visible) for up to a day before it
+// fails and is picked up again by a later discovery.
+var shipmentActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    2 * time.Minute,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
+}
+
+// captureActivityOptions: CaptureSales waits for ecforce's asynchronous
+// capture (seconds to minutes; it gives up after
+// activities.DefaultCaptureSettleTimeout), heartbeating on every read so a
+// lost worker is noticed within a minute. Its retries receive the
+// heartbeat details that say a capture was already requested.
+var captureActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    45 * time.Minute,
+	HeartbeatTimeout:       time.Minute,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
+}

@@ -1,0 +1,193 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+func newShipmentEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities.ShipmentNotification) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	a := &activities.ShipmentNotification{}
+	env.RegisterActivity(a)
+	env.RegisterWorkflow(NotifyShipment)
+	return env, a
+}
+
+// notifiedShipTime is 2024-05-01 15:04:05 JST, in UTC so that it compares equal
+// after the round trip through the history.
+var notifiedShipTime = time.Date(2024, 5, 1, 6, 4, 5, 0, time.UTC)
+
+func preparedShipment(withSales bool, statusAfter string) activities.PrepareShipmentResult {
+	return activities.PrepareShipmentResult{
+		OrderID: 7, SalesOrderID: 70, ShippingSlip: "438000000001,438000000002", TrackingNumbers: 2, Parcels: 2,
+		ShippedAt: notifiedShipTime, DeliveryMethod: "yamato", CarrierID: 1,
+		Current:   activities.EcforceShipping{OrderID: 7, Number: "EC00000007", State: "complete", PaymentState: "authed"},
+		WithSales: withSales, StatusAfter: statusAfter,
+	}
+}
+
+// TestNotifyShipmentOptionalSteps covers every combination of the two
+// optional steps: sales processing (with_sales) and the status change
+// (status_after). Shipping is always written first, and each optional step
+// runs exactly when its setting asks for it.
+func TestNotifyShipmentOptionalSteps(t *testing.T) {
+	tests := []struct {
+		withSales    bool
+		statusAfter  string
+		wantStateSet string
+	}{
+		{withSales: false, statusAfter: ""},
+		{withSales: true, statusAfter: ""},
+		{withSales: false, statusAfter: "shipped", wantStateSet: "shipped"},
+		{withSales: true, statusAfter: "shipped", wantStateSet: "shipped"},
+	}
+	for _, tt := range tests {
+		name := "with_sales=" + map[bool]string{true: "on", false: "off"}[tt.withSales] + ",status_after=" + tt.statusAfter
+		t.Run(name, func(t *testing.T) {
+			env, a := newShipmentEnv(t)
+			prep := preparedShipment(tt.withSales, tt.statusAfter)
+			var order []string
+			env.OnActivity(a.PrepareShipment, mock.Anything, activities.PrepareShipmentInput{
+				Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70,
+			}).Return(prep, nil).Once()
+			env.OnActivity(a.UpdateShipping, mock.Anything, activities.UpdateShippingInput{
+				Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, ShippingSlip: prep.ShippingSlip,
+				ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current,
+			}).Return(func(context.Context, activities.UpdateShippingInput) (activities.UpdateShippingResult, error) {
+				order = append(order, "shipping")
+				return activities.UpdateShippingResult{Written: true}, nil
+			}).Once()
+			if tt.withSales {
+				env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
+					Shop: "demo", OrderNumber: "EC00000007", OrderID: 7,
+				}).Return(func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
+					order = append(order, "capture")
+					return activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil
+				}).Once()
+			}
+			if tt.statusAfter != "" {
+				env.OnActivity(a.SetShipmentStatus, mock.Anything, activities.SetShipmentStatusInput{
+					Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, State: tt.statusAfter, StateWhenRead: "complete",
+				}).Return(func(context.Context, activities.SetShipmentStatusInput) (activities.SetShipmentStatusResult, error) {
+					order = append(order, "status")
+					return activities.SetShipmentStatusResult{Changed: true}, nil
+				}).Once()
+			}
+
+			env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow error: %v", err)
+			}
+			var res NotifyShipmentResult
+			if err := env.GetWorkflowResult(&res); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"shipping"}
+			if tt.withSales {
+				want = append(want, "capture")
+			}
+			if tt.statusAfter != "" {
+				want = append(want, "status")
+			}
+			if strings.Join(order, ",") != strings.Join(want, ",") {
+				t.Errorf("steps ran in order %v, want %v", order, want)
+			}
+			if res.Outcome != OutcomeNotified || !res.ShippingWritten || res.Captured != tt.withSales ||
+				res.SalesRequested != tt.withSales || res.StateSet != tt.wantStateSet {
+				t.Errorf("result = %+v", res)
+			}
+			if res.ShippingSlip != prep.ShippingSlip || !res.ShippedAt.Equal(notifiedShipTime) || res.OrderID != 7 || res.CarrierID != 1 {
+				t.Errorf("result shipping = %q %s order %d carrier %d", res.ShippingSlip, res.ShippedAt, res.OrderID, res.CarrierID)
+			}
+			env.AssertExpectations(t)
+			if !tt.withSales {
+				env.AssertNotCalled(t, "CaptureSales", mock.Anything, mock.Anything)
+			}
+			if tt.statusAfter == "" {
+				env.AssertNotCalled(t, "SetShipmentStatus", mock.Anything, mock.Anything)
+			}
+		})
+	}
+}
+
+func TestNotifyShipmentAlreadyInEcforceWritesNothing(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil)
+	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{SkippedBecause: "ecforce already has this slip and ship date"}, nil)
+	env.OnActivity(a.CaptureSales, mock.Anything, mock.Anything).Return(activities.CaptureSalesResult{SkippedBecause: "already captured (payment_state completed)", State: "shipped"}, nil)
+	env.OnActivity(a.SetShipmentStatus, mock.Anything, activities.SetShipmentStatusInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, State: "shipped", StateWhenRead: "shipped",
+	}).Return(activities.SetShipmentStatusResult{SkippedBecause: "already in state shipped"}, nil)
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	var res NotifyShipmentResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeAlreadyNotified || res.ShippingWritten || res.Captured || res.StateSet != "" {
+		t.Errorf("result = %+v, want already notified with nothing written", res)
+	}
+}
+
+func TestNotifyShipmentCaptureFailureStopsBeforeTheStatus(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil)
+	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{Written: true}, nil)
+	captures := 0
+	env.OnActivity(a.CaptureSales, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
+			captures++
+			return activities.CaptureSalesResult{}, temporal.NewNonRetryableApplicationError(
+				"run 売上処理 (capture) for order EC00000007 of shop demo: 売上処理 failed: payment_state is sales_failed",
+				activities.ErrTypeCaptureFailed, nil)
+		})
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeCaptureFailed {
+		t.Fatalf("workflow error = %v, want %s", err, activities.ErrTypeCaptureFailed)
+	}
+	if captures != 1 {
+		t.Errorf("CaptureSales ran %d times, want 1 (non-retryable)", captures)
+	}
+	env.AssertNotCalled(t, "SetShipmentStatus", mock.Anything, mock.Anything)
+}
+
+func TestNotifyShipmentRetriesTransientErrors(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(false, ""), nil)
+	calls := 0
+	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.UpdateShippingInput) (activities.UpdateShippingResult, error) {
+			calls++
+			if calls < 3 {
+				return activities.UpdateShippingResult{}, temporal.NewApplicationError("ecforce 503", activities.ErrTypeTransient)
+			}
+			return activities.UpdateShippingResult{SkippedBecause: "ecforce already has this slip and ship date"}, nil
+		})
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007"})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	if calls != 3 {
+		t.Errorf("UpdateShipping ran %d times, want 3", calls)
+	}
+}
+
+func TestNotifyShipmentIDs(t *testing.T) {
+	if got := NotifyShipmentID("demo", "EC00000007"); got != "notify-shipment/demo/EC00000007" {
+		t.Errorf("NotifyShipmentID = %q", got)
+	}
+	if got := NotifyShipmentsID("demo"); got != "notify-shipments/demo" {
+		t.Errorf("NotifyShipmentsID = %q", got)
+	}
+}

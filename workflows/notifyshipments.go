@@ -1,0 +1,125 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+// NotifyShipmentsInput names the shop whose shipments to discover.
+type NotifyShipmentsInput struct {
+	Shop string
+	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
+	// a shop whose 出荷通知を自動実行 is off does nothing.
+	Scheduled bool
+	// Lookback overrides shipment_notification.lookback for this run (0 =
+	// the setting), e.g. to catch up after a long worker outage.
+	Lookback time.Duration
+}
+
+// NotifyShipmentsResult counts what one discovery did. The notifications
+// themselves run on as their own workflows (children that outlive this run).
+type NotifyShipmentsResult struct {
+	Shop string
+	// From is the start of the window that was listed (LOGILESS updated_at).
+	From               time.Time
+	Listed             int
+	AlreadyInEcforce   int
+	WaitingForOperator int
+	NotInEcforce       int
+	// Started lists the workflow IDs of the notifications this run started.
+	Started []string
+	// AlreadyHandled counts candidates whose notification is running or
+	// has completed already (the workflow ID deduplicated them).
+	AlreadyHandled int
+	Truncated      bool
+	Disabled       bool
+}
+
+// NotifyShipments is one discovery run for a shop: list the store's LOGILESS
+// orders that became Shipped within the look-back window and start one
+// NotifyShipment per order with ID notify-shipment/<shop>/<受注番号>.
+// Windows overlap on purpose: an order whose notification has completed or
+// is running is not started again, and one whose notification failed (say,
+// an unknown status key since fixed) is started anew.
+func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipmentsResult, error) {
+	res := NotifyShipmentsResult{Shop: in.Shop}
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		ShopAttribute.ValueSet(in.Shop),
+		FlowAttribute.ValueSet(FlowShipmentNotification),
+		OutcomeAttribute.ValueSet(OutcomeRunning),
+	); err != nil {
+		return res, err
+	}
+
+	var a *activities.ShipmentNotification
+	listCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    2 * time.Minute,
+			MaximumAttempts:    5,
+		},
+	})
+	var listed activities.ListShipmentCandidatesResult
+	if err := workflow.ExecuteActivity(listCtx, a.ListShipmentCandidates, activities.ListShipmentCandidatesInput{
+		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: in.Scheduled, Lookback: in.Lookback,
+	}).Get(ctx, &listed); err != nil {
+		return res, fail(ctx, err)
+	}
+	res.From, res.Listed = listed.From, listed.Listed
+	res.AlreadyInEcforce, res.WaitingForOperator, res.NotInEcforce = listed.AlreadyInEcforce, listed.WaitingForOperator, listed.NotInEcforce
+	res.Truncated, res.Disabled = listed.Truncated, listed.Disabled
+	if listed.Disabled {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeDisabled))
+		return res, nil
+	}
+
+	// Start every notification, then wait for each start to be
+	// acknowledged. The notifications are not awaited: they outlive this run.
+	type started struct {
+		id     string
+		future workflow.ChildWorkflowFuture
+	}
+	children := make([]started, 0, len(listed.Candidates))
+	for _, c := range listed.Candidates {
+		id := NotifyShipmentID(in.Shop, c.OrderNumber)
+		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            id,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				ShopAttribute.ValueSet(in.Shop),
+				OrderNumberAttribute.ValueSet(c.OrderNumber),
+				FlowAttribute.ValueSet(FlowShipmentNotification),
+			),
+		})
+		f := workflow.ExecuteChildWorkflow(childCtx, NotifyShipment, NotifyShipmentInput{
+			Shop:         in.Shop,
+			OrderNumber:  c.OrderNumber,
+			SalesOrderID: c.SalesOrderID,
+		})
+		children = append(children, started{id: id, future: f})
+	}
+	for _, c := range children {
+		err := c.future.GetChildWorkflowExecution().Get(ctx, nil)
+		var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+		switch {
+		case err == nil:
+			res.Started = append(res.Started, c.id)
+		case errors.As(err, &already):
+			res.AlreadyHandled++
+		default:
+			return res, fail(ctx, err)
+		}
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeCompleted))
+	return res, nil
+}

@@ -1,0 +1,232 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+// DefaultStockPagesPerRun is how many pages one run of ReconcileStock
+// handles before it continues as new: with 1,000 mapping rows per page, a
+// run covers 20,000 SKUs in about 130 history events, and a 100,000-SKU
+// catalogue takes five runs.
+const DefaultStockPagesPerRun = 20
+
+// ReconcileStockInput starts a shop's stock sync.
+type ReconcileStockInput struct {
+	Shop string
+	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
+	// a shop whose stock_sync.enabled is off does nothing.
+	Scheduled bool
+	// Full asks for a full pass over every mapped SKU (--full).
+	Full bool
+	// DryRun computes and compares but writes nothing and does not move the
+	// watermark (--dry-run).
+	DryRun bool
+	// PagesPerRun overrides DefaultStockPagesPerRun (tests).
+	PagesPerRun int
+	// Progress is the state carried into a continued run; callers leave it
+	// nil.
+	Progress *ReconcileStockProgress `json:",omitempty"`
+}
+
+// ReconcileStockProgress is what a run hands to the run it continues as.
+// It is bounded: the plan and the result lists are capped.
+type ReconcileStockProgress struct {
+	Plan      activities.PlanStockSyncResult
+	RunKey    string
+	StartedAt time.Time
+	Cursor    string
+	RetrySKUs []string
+	Result    ReconcileStockResult
+}
+
+// ReconcileStockResult is the summary of a stock sync, shown as the
+// workflow's result in the Web UI and printed by the starter.
+type ReconcileStockResult struct {
+	Shop       string
+	Mode       string // activities.StockModeFull or StockModeIncremental
+	ModeReason string
+	// Since is where an incremental pass started reading LOGILESS changes.
+	Since      time.Time `json:",omitzero"`
+	DryRun     bool
+	Disabled   bool
+	Location   string
+	MappedSKUs int
+	activities.StockSummary
+	// RetryTruncated: more SKUs failed than the next incremental pass
+	// retries; the rest wait for the next full pass.
+	RetryTruncated bool
+	Pages          int
+	Runs           int // workflow runs, counting continue-as-new
+	// MaxHistoryEvents is the longest history of one run of this sync.
+	MaxHistoryEvents int
+	StartedAt        time.Time
+	FinishedAt       time.Time `json:",omitzero"`
+}
+
+// ReconcileStock is one stock sync (在庫連動) of a shop: LOGILESS free stock,
+// through the mapping table, written to ecforce at the shop's location
+// code. It plans a full or an incremental pass, walks the mapping table (or
+// the SKUs whose stock changed) page by page, and records the run's start
+// as the watermark of the next incremental pass.
+//
+// History stays small for any catalogue: every page is one activity that
+// returns only counts and bounded lists, and the workflow continues as new
+// every PagesPerRun pages, carrying its cursor and running totals.
+func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStockResult, error) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		ShopAttribute.ValueSet(in.Shop),
+		FlowAttribute.ValueSet(FlowStockSync),
+		OutcomeAttribute.ValueSet(OutcomeRunning),
+	); err != nil {
+		return ReconcileStockResult{Shop: in.Shop}, err
+	}
+	var a *activities.StockSync
+	info := workflow.GetInfo(ctx)
+
+	p := in.Progress
+	if p == nil {
+		now := workflow.Now(ctx)
+		var plan activities.PlanStockSyncResult
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, stockPlanOptions), a.PlanStockSync,
+			activities.PlanStockSyncInput{Shop: in.Shop, Scheduled: in.Scheduled, Full: in.Full, Now: now},
+		).Get(ctx, &plan)
+		if err != nil {
+			return ReconcileStockResult{Shop: in.Shop, StartedAt: now}, fail(ctx, err)
+		}
+		if plan.Disabled {
+			_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeDisabled))
+			return ReconcileStockResult{Shop: in.Shop, Disabled: true, StartedAt: now, FinishedAt: now}, nil
+		}
+		p = &ReconcileStockProgress{
+			Plan:      plan,
+			RunKey:    info.WorkflowExecution.ID + "/" + info.WorkflowExecution.RunID,
+			StartedAt: now,
+			Result: ReconcileStockResult{
+				Shop: in.Shop, Mode: plan.Mode, ModeReason: plan.Reason, Since: plan.Since, DryRun: in.DryRun,
+				Location: plan.LocationCode, MappedSKUs: plan.MappedSKUs, StartedAt: now,
+			},
+		}
+	}
+	p.Result.Runs++
+	perRun := in.PagesPerRun
+	if perRun <= 0 {
+		perRun = DefaultStockPagesPerRun
+	}
+
+	pageCtx := workflow.WithActivityOptions(ctx, stockPageOptions)
+	for pages := 0; ; {
+		var page activities.ReconcileStockPageResult
+		err := workflow.ExecuteActivity(pageCtx, a.ReconcileStockPage, activities.ReconcileStockPageInput{
+			Shop:      in.Shop,
+			Mode:      p.Plan.Mode,
+			Since:     p.Plan.Since,
+			After:     p.Cursor,
+			RetrySKUs: p.Plan.RetrySKUs,
+			DryRun:    in.DryRun,
+			RunKey:    p.RunKey,
+		}).Get(ctx, &page)
+		if err != nil {
+			return p.Result, fail(ctx, err)
+		}
+		if page.NeedFull {
+			// Too much changed for an incremental pass: do a full one.
+			p.Plan.Mode, p.Plan.Since, p.Plan.RetrySKUs = activities.StockModeFull, time.Time{}, nil
+			p.Result.Mode, p.Result.Since = activities.StockModeFull, time.Time{}
+			p.Result.ModeReason = page.NeedFullReason + ", so a full pass runs instead"
+			p.Cursor = ""
+			continue
+		}
+		pages++
+		p.Result.Pages++
+		p.Result.StockSummary.Add(page.Summary)
+		for _, sku := range page.RetrySKUs {
+			if len(p.RetrySKUs) >= activities.MaxStockRetrySKUs {
+				p.Result.RetryTruncated = true
+				break
+			}
+			p.RetrySKUs = append(p.RetrySKUs, sku)
+		}
+		p.Cursor = page.Next
+		p.Result.MaxHistoryEvents = max(p.Result.MaxHistoryEvents, workflow.GetInfo(ctx).GetCurrentHistoryLength())
+		workflow.SetCurrentDetails(ctx, progressDetails(p))
+		if page.Done {
+			break
+		}
+		if pages >= perRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			next := in
+			next.Progress = p
+			return ReconcileStockResult{}, workflow.NewContinueAsNewError(ctx, ReconcileStock, next)
+		}
+	}
+
+	if !in.DryRun {
+		var rec activities.RecordStockSyncResult
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, stockPlanOptions), a.RecordStockSync,
+			activities.RecordStockSyncInput{
+				Shop: in.Shop, Mode: p.Plan.Mode, StartedAt: p.StartedAt,
+				Fingerprint: p.Plan.Fingerprint, RetrySKUs: p.RetrySKUs,
+			}).Get(ctx, &rec)
+		if err != nil {
+			return p.Result, fail(ctx, err)
+		}
+	}
+	p.Result.FinishedAt = workflow.Now(ctx)
+	p.Result.MaxHistoryEvents = max(p.Result.MaxHistoryEvents, workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	outcome := OutcomeCompleted
+	switch {
+	case in.DryRun:
+		outcome = OutcomeDryRun
+	case p.Result.ProblemCount > 0:
+		outcome = OutcomeCompletedWithProblems
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome)); err != nil {
+		return p.Result, err
+	}
+	workflow.GetLogger(ctx).Info("stock sync finished", "shop", in.Shop, "mode", p.Result.Mode, "dry_run", in.DryRun,
+		"read", p.Result.Read, "changed", p.Result.Changed, "written", p.Result.Written, "failed", p.Result.Failed,
+		"skipped", p.Result.Skipped.Total())
+	return p.Result, nil
+}
+
+// progressDetails is the run's current details in the Web UI.
+func progressDetails(p *ReconcileStockProgress) string {
+	r := p.Result
+	return fmt.Sprintf("%s pass: %d pages, %d SKUs read, %d changed, %d written, %d failed, %d skipped; last SKU %q",
+		r.Mode, r.Pages, r.Read, r.Changed, r.Written, r.Failed, r.Skipped.Total(), p.Cursor)
+}
+
+// stockPlanOptions: reading the settings, mapping table and state file takes
+// milliseconds; retry briefly, then fail the run (the next scheduled one
+// plans again).
+var stockPlanOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    30 * time.Second,
+		MaximumAttempts:    5,
+	},
+}
+
+// stockPageOptions: a page is about 20–30 requests at the APIs' 1 request per
+// second. It heartbeats its cursor after every request, so a worker that
+// dies is noticed within two minutes and the retry resumes where it
+// stopped. An API outage keeps retrying for up to two hours; then the run
+// fails, the watermark stays where it was, and the next scheduled run
+// picks up everything since.
+var stockPageOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    30 * time.Minute,
+	HeartbeatTimeout:       2 * time.Minute,
+	ScheduleToCloseTimeout: 2 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    10 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Minute,
+	},
+}

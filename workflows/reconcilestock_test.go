@@ -1,0 +1,369 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ecforce-logiless/connector/activities"
+)
+
+// stockPages fakes ReconcileStockPage over a catalogue of n SKUs "S00".."Snn",
+// per pages of size, and records every call.
+type stockPages struct {
+	mu    sync.Mutex
+	skus  []string
+	size  int
+	calls []activities.ReconcileStockPageInput
+	// needFullOnce answers the first incremental call with NeedFull.
+	needFullOnce bool
+	// problemAt reports a missing-at-location problem for this SKU.
+	problemAt string
+}
+
+func newStockPages(n, size int) *stockPages {
+	p := &stockPages{size: size}
+	for i := range n {
+		p.skus = append(p.skus, "S"+string(rune('a'+i/26))+string(rune('a'+i%26)))
+	}
+	return p
+}
+
+func (p *stockPages) page(_ context.Context, in activities.ReconcileStockPageInput) (activities.ReconcileStockPageResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, in)
+	var res activities.ReconcileStockPageResult
+	if p.needFullOnce && in.Mode == activities.StockModeIncremental {
+		p.needFullOnce = false
+		res.NeedFull, res.NeedFullReason = true, "more than 20000 LOGILESS articles changed"
+		return res, nil
+	}
+	start, _ := slices.BinarySearch(p.skus, in.After)
+	if start < len(p.skus) && p.skus[start] == in.After {
+		start++
+	}
+	end := min(start+p.size, len(p.skus))
+	for _, sku := range p.skus[start:end] {
+		res.Summary.Read++
+		if sku == p.problemAt {
+			res.Summary.Skipped.MissingAtLocation++
+			res.Summary.ProblemCount++
+			res.Summary.Problems = append(res.Summary.Problems, activities.StockProblem{SKU: sku, Reason: activities.StockReasonMissingAtLocation})
+			res.RetrySKUs = append(res.RetrySKUs, sku)
+			continue
+		}
+		res.Summary.Changed++
+		res.Summary.Changes = append(res.Summary.Changes, activities.StockChange{SKU: sku, To: 1})
+		if !in.DryRun {
+			res.Summary.Written++
+		}
+	}
+	res.Next, res.Done = in.After, end == len(p.skus)
+	if end > start {
+		res.Next = p.skus[end-1]
+	}
+	return res, nil
+}
+
+type stockEnv struct {
+	*testsuite.TestWorkflowEnvironment
+	a        *activities.StockSync
+	outcomes []string
+	records  []activities.RecordStockSyncInput
+}
+
+func newStockEnv(t *testing.T, pages *stockPages, plan *activities.PlanStockSyncResult) *stockEnv {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	e := &stockEnv{TestWorkflowEnvironment: suite.NewTestWorkflowEnvironment(), a: &activities.StockSync{}}
+	e.RegisterActivity(e.a)
+	e.RegisterWorkflow(ReconcileStock)
+	e.SetStartTime(time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC))
+	if plan != nil {
+		e.OnActivity(e.a.PlanStockSync, mock.Anything, mock.Anything).Return(*plan, nil).Once()
+	}
+	e.OnActivity(e.a.ReconcileStockPage, mock.Anything, mock.Anything).Return(pages.page)
+	e.OnActivity(e.a.RecordStockSync, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecordStockSyncInput) (activities.RecordStockSyncResult, error) {
+			e.records = append(e.records, in)
+			return activities.RecordStockSyncResult{Since: in.StartedAt}, nil
+		})
+	e.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		if sa, ok := args.Get(0).(temporal.SearchAttributes); ok {
+			if v, ok := sa.GetKeyword(OutcomeAttribute); ok {
+				e.outcomes = append(e.outcomes, v)
+			}
+		}
+	})
+	return e
+}
+
+func (e *stockEnv) outcome() string {
+	if len(e.outcomes) == 0 {
+		return ""
+	}
+	return e.outcomes[len(e.outcomes)-1]
+}
+
+func fullPlan() *activities.PlanStockSyncResult {
+	return &activities.PlanStockSyncResult{Mode: activities.StockModeFull, Reason: "no earlier successful run is recorded",
+		LocationCode: "default", MappedSKUs: 7, Fingerprint: "fp1"}
+}
+
+func stockResult(t *testing.T, e *stockEnv) ReconcileStockResult {
+	t.Helper()
+	if !e.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := e.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	var res ReconcileStockResult
+	if err := e.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestReconcileStock(t *testing.T) {
+	incremental := &activities.PlanStockSyncResult{Mode: activities.StockModeIncremental, Reason: "changed since",
+		Since: time.Date(2024, 5, 1, 8, 48, 0, 0, time.UTC), LocationCode: "default", MappedSKUs: 7, Fingerprint: "fp1", RetrySKUs: []string{"Sab"}}
+	tests := []struct {
+		name        string
+		in          ReconcileStockInput
+		plan        *activities.PlanStockSyncResult
+		pages       *stockPages
+		wantPages   int
+		wantWritten int
+		wantMode    string
+		wantOutcome string
+		wantRecord  bool
+		check       func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv)
+	}{
+		{
+			name: "full pass walks every page and records the watermark",
+			in:   ReconcileStockInput{Shop: "demo"}, plan: fullPlan(), pages: newStockPages(7, 3),
+			wantPages: 3, wantWritten: 7, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv) {
+				var afters []string
+				for _, c := range pages.calls {
+					afters = append(afters, c.After)
+				}
+				if !slices.Equal(afters, []string{"", "Sac", "Saf"}) {
+					t.Errorf("cursors = %q", afters)
+				}
+				rec := e.records[0]
+				if rec.Mode != activities.StockModeFull || rec.Fingerprint != "fp1" || !rec.StartedAt.Equal(res.StartedAt) || len(rec.RetrySKUs) != 0 {
+					t.Errorf("record = %+v", rec)
+				}
+				if pages.calls[0].RunKey == "" || pages.calls[2].RunKey != pages.calls[0].RunKey {
+					t.Errorf("run keys %q %q", pages.calls[0].RunKey, pages.calls[2].RunKey)
+				}
+			},
+		},
+		{
+			name: "incremental pass passes since and the SKUs to retry",
+			in:   ReconcileStockInput{Shop: "demo"}, plan: incremental, pages: newStockPages(2, 1000),
+			wantPages: 1, wantWritten: 2, wantMode: activities.StockModeIncremental, wantOutcome: OutcomeCompleted, wantRecord: true,
+			check: func(t *testing.T, _ ReconcileStockResult, pages *stockPages, _ *stockEnv) {
+				c := pages.calls[0]
+				if !c.Since.Equal(incremental.Since) || !slices.Equal(c.RetrySKUs, []string{"Sab"}) {
+					t.Errorf("page input = %+v", c)
+				}
+			},
+		},
+		{
+			name: "too many changes switch to a full pass",
+			in:   ReconcileStockInput{Shop: "demo"}, plan: incremental, pages: func() *stockPages { p := newStockPages(4, 1000); p.needFullOnce = true; return p }(),
+			wantPages: 1, wantWritten: 4, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv) {
+				if len(pages.calls) != 2 || pages.calls[1].Mode != activities.StockModeFull || pages.calls[1].After != "" || !pages.calls[1].Since.IsZero() {
+					t.Errorf("calls = %+v", pages.calls)
+				}
+				if !strings.Contains(res.ModeReason, "full pass runs instead") || e.records[0].Mode != activities.StockModeFull {
+					t.Errorf("reason %q, record %+v", res.ModeReason, e.records[0])
+				}
+			},
+		},
+		{
+			name: "problems are reported and retried next time",
+			in:   ReconcileStockInput{Shop: "demo"}, plan: fullPlan(), pages: func() *stockPages { p := newStockPages(5, 2); p.problemAt = "Sad"; return p }(),
+			wantPages: 3, wantWritten: 4, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompletedWithProblems, wantRecord: true,
+			check: func(t *testing.T, res ReconcileStockResult, _ *stockPages, e *stockEnv) {
+				if res.ProblemCount != 1 || res.Problems[0].SKU != "Sad" || res.Skipped.MissingAtLocation != 1 {
+					t.Errorf("result = %+v", res)
+				}
+				if !slices.Equal(e.records[0].RetrySKUs, []string{"Sad"}) {
+					t.Errorf("recorded retry SKUs %v", e.records[0].RetrySKUs)
+				}
+			},
+		},
+		{
+			name: "dry run writes nothing and keeps the watermark",
+			in:   ReconcileStockInput{Shop: "demo", DryRun: true}, plan: fullPlan(), pages: newStockPages(3, 1000),
+			wantPages: 1, wantWritten: 0, wantMode: activities.StockModeFull, wantOutcome: OutcomeDryRun,
+			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, _ *stockEnv) {
+				if !pages.calls[0].DryRun || !res.DryRun || res.Changed != 3 || len(res.Changes) != 3 {
+					t.Errorf("result = %+v", res)
+				}
+			},
+		},
+		{
+			name: "scheduled run of a disabled shop does nothing",
+			in:   ReconcileStockInput{Shop: "demo", Scheduled: true}, plan: &activities.PlanStockSyncResult{Disabled: true}, pages: newStockPages(3, 1000),
+			wantOutcome: OutcomeDisabled,
+			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, _ *stockEnv) {
+				if !res.Disabled || len(pages.calls) != 0 {
+					t.Errorf("result %+v after %d pages", res, len(pages.calls))
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newStockEnv(t, tt.pages, tt.plan)
+			e.ExecuteWorkflow(ReconcileStock, tt.in)
+			res := stockResult(t, e)
+			if res.Pages != tt.wantPages || res.Written != tt.wantWritten || res.Mode != tt.wantMode {
+				t.Errorf("pages %d written %d mode %q; want %d, %d, %q", res.Pages, res.Written, res.Mode, tt.wantPages, tt.wantWritten, tt.wantMode)
+			}
+			if got := e.outcome(); got != tt.wantOutcome {
+				t.Errorf("outcome = %q, want %q (all: %v)", got, tt.wantOutcome, e.outcomes)
+			}
+			if (len(e.records) == 1) != tt.wantRecord || len(e.records) > 1 {
+				t.Errorf("%d records, want recorded=%v", len(e.records), tt.wantRecord)
+			}
+			if tt.check != nil {
+				tt.check(t, res, tt.pages, e)
+			}
+		})
+	}
+}
+
+// A big catalogue continues as new every PagesPerRun pages, carrying the
+// cursor and totals; only the last run records the watermark, with the
+// first run's start.
+func TestReconcileStockContinuesAsNew(t *testing.T) {
+	pages := newStockPages(10, 2) // 5 pages
+	in := ReconcileStockInput{Shop: "demo", PagesPerRun: 2}
+	plan := fullPlan()
+	var runs []*stockEnv
+	var startedAt time.Time
+	for run := 1; ; run++ {
+		if run > 5 {
+			t.Fatal("no end after 5 runs")
+		}
+		e := newStockEnv(t, pages, plan)
+		plan = nil // only the first run plans
+		runs = append(runs, e)
+		e.ExecuteWorkflow(ReconcileStock, in)
+		if !e.IsWorkflowCompleted() {
+			t.Fatalf("run %d did not complete", run)
+		}
+		err := e.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if err == nil {
+			break
+		}
+		if !errors.As(err, &can) {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		var next ReconcileStockInput
+		if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+			t.Fatal(err)
+		}
+		if next.Progress == nil || next.Progress.Result.Pages != 2*run || next.Shop != "demo" || next.PagesPerRun != 2 {
+			t.Fatalf("run %d continues with %+v", run, next)
+		}
+		if run == 1 {
+			startedAt = next.Progress.StartedAt
+		}
+		if len(runs[run-1].records) != 0 {
+			t.Errorf("run %d recorded the watermark before the end", run)
+		}
+		in = next
+	}
+	if len(runs) != 3 {
+		t.Errorf("%d runs, want 3", len(runs))
+	}
+	last := runs[len(runs)-1]
+	res := stockResult(t, last)
+	if res.Pages != 5 || res.Read != 10 || res.Written != 10 || res.Runs != 3 || len(res.Changes) != 10 {
+		t.Errorf("final result = %+v", res)
+	}
+	if len(last.records) != 1 || !last.records[0].StartedAt.Equal(startedAt) || !res.StartedAt.Equal(startedAt) {
+		t.Errorf("records %+v, want one with the first run's start %v", last.records, startedAt)
+	}
+	var afters []string
+	for _, c := range pages.calls {
+		afters = append(afters, c.After)
+	}
+	if !slices.Equal(afters, []string{"", "Sab", "Sad", "Saf", "Sah"}) {
+		t.Errorf("cursors across runs = %q", afters)
+	}
+	for _, c := range pages.calls[1:] {
+		if c.RunKey != pages.calls[0].RunKey {
+			t.Errorf("run key changed across continue-as-new: %q vs %q", c.RunKey, pages.calls[0].RunKey)
+		}
+	}
+}
+
+// A page that fails for good fails the run, marks it failed with the
+// error's type, and does not move the watermark.
+func TestReconcileStockFailureKeepsTheWatermark(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	a := &activities.StockSync{}
+	env.RegisterActivity(a)
+	env.OnActivity(a.PlanStockSync, mock.Anything, mock.Anything).Return(*fullPlan(), nil)
+	env.OnActivity(a.ReconcileStockPage, mock.Anything, mock.Anything).Return(activities.ReconcileStockPageResult{},
+		temporal.NewNonRetryableApplicationError("ecforce rejected the credentials", activities.ErrTypeCredentialsRejected, nil))
+	var outcome string
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(OutcomeAttribute); ok {
+			outcome = v
+		}
+	})
+	env.ExecuteWorkflow(ReconcileStock, ReconcileStockInput{Shop: "demo"})
+	var appErr *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeCredentialsRejected {
+		t.Fatalf("workflow error = %v", err)
+	}
+	if outcome != OutcomeFailed+":"+activities.ErrTypeCredentialsRejected {
+		t.Errorf("outcome = %q", outcome)
+	}
+	env.AssertNotCalled(t, "RecordStockSync", mock.Anything, mock.Anything)
+}
+
+// TestReconcileStockReplaysRecordedHistories replays histories of real
+// stock syncs on a dev server (e2e TestStockSyncEndToEnd stores them with
+// UPDATE_REPLAY_HISTORIES=1), including continued runs: a change to the
+// workflow that would break runs in flight fails here.
+func TestReconcileStockReplaysRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob("testdata/stock/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no recorded stock sync histories in testdata/stock (err %v)", err)
+	}
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflow(ReconcileStock)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+		})
+	}
+}
