@@ -48,14 +48,25 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 		if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
 			t.Errorf("replay %s: %v", name, err)
 		}
-		if os.Getenv("UPDATE_REPLAY_HISTORIES") != "" {
-			b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, file, _, _ := runtime.Caller(0)
-			writeFile(t, filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", name), string(b))
-		}
+		storeReplayHistory(t, name, h)
+	}
+}
+
+// storeReplayHistory writes h to workflows/testdata/name when
+// UPDATE_REPLAY_HISTORIES is set.
+func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
+	t.Helper()
+	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
+		return
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -277,9 +277,16 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	replayer := worker.NewWorkflowReplayer()
 	replayer.RegisterWorkflow(workflows.NotifyShipments)
 	replayer.RegisterWorkflow(workflows.NotifyShipment)
-	for _, id := range ids {
-		if err := replayer.ReplayWorkflowHistory(nil, fetchHistory(ctx, t, id)); err != nil {
+	for i, id := range ids {
+		h := fetchHistory(ctx, t, id)
+		if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
 			t.Errorf("replay %s: %v", id, err)
+		}
+		// The discovery and the plain, split, COD and failed-capture orders
+		// are kept for the workflows package's replay test.
+		if names := map[int]string{0: "notifyshipments.json", 1: "notifyshipment.json", 3: "notifyshipment-split.json",
+			4: "notifyshipment-cod.json", 6: "notifyshipment-capturefailed.json"}; names[i] != "" {
+			storeReplayHistory(t, names[i], h)
 		}
 	}
 }

@@ -20,6 +20,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	replayer := worker.NewWorkflowReplayer()
 	replayer.RegisterWorkflow(ImportOrders)
 	replayer.RegisterWorkflow(ImportOrder)
+	replayer.RegisterWorkflow(NotifyShipments)
+	replayer.RegisterWorkflow(NotifyShipment)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
