@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -212,21 +213,23 @@ func (s *stack) assertNoSecretsLeaked(ctx context.Context, workflowIDs ...string
 	}
 }
 
-// tokenValues are the OAuth and session tokens the connector stored.
+// tokenValues are the OAuth and session tokens the connector stored: the
+// values of the LOGILESS token file and the ecforce session token file.
 func (s *stack) tokenValues() []string {
 	var out []string
-	_ = filepath.Walk(filepath.Join(s.dir, "state"), func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() || strings.HasSuffix(path, ".lock") {
-			return nil
+	if b, err := os.ReadFile(filepath.Join(s.dir, "state", s.shop, "ecforce-session.token")); err == nil {
+		out = append(out, strings.TrimSpace(string(b)))
+	}
+	if b, err := os.ReadFile(filepath.Join(s.dir, "state", s.shop, "logiless-tokens.json")); err == nil {
+		var tokens struct {
+			Access  string `json:"access_token"`
+			Refresh string `json:"refresh_token"`
 		}
-		b, _ := os.ReadFile(path)
-		for _, field := range strings.FieldsFunc(string(b), func(r rune) bool { return strings.ContainsRune("\"{}:, \n", r) }) {
-			if len(field) >= 16 {
-				out = append(out, field)
-			}
+		if err := json.Unmarshal(b, &tokens); err != nil {
+			s.t.Fatalf("LOGILESS token file: %v", err)
 		}
-		return nil
-	})
+		out = append(out, tokens.Access, tokens.Refresh)
+	}
 	return out
 }
 

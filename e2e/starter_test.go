@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/schedules"
 )
 
 // TestStarterCLI runs the starter binary as a developer or operator would,
@@ -76,7 +78,11 @@ func TestStarterCLI(t *testing.T) {
 	if !strings.Contains(out, "created   order-import/"+s.shop) {
 		t.Errorf("schedules apply output:\n%s", out)
 	}
-	t.Cleanup(func() { run(true, "schedules", "delete", "--shop", s.shop, "--flow", "order-import") })
+	t.Cleanup(func() {
+		for _, f := range schedules.Flows {
+			run(true, "schedules", "delete", "--shop", s.shop, "--flow", f.Name)
+		}
+	})
 	if out = run(true, "schedules", "apply"); !strings.Contains(out, "unchanged order-import/"+s.shop) {
 		t.Errorf("second schedules apply output:\n%s", out)
 	}
