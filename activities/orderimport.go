@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -51,6 +52,10 @@ type ImportCandidate struct {
 	// CodeLookup is LookupFound or LookupNotFound: what LOGILESS said of
 	// the order's code when discovery searched for it.
 	CodeLookup string
+	// Unmapped is true when a SKU of the order has no row in the mapping
+	// table at listing time. Its import will fail with UnmappedSKU; the
+	// workflow starts such an import once, not on every scan.
+	Unmapped bool
 }
 
 // ListImportCandidatesResult is what one discovery listing found.
@@ -148,9 +153,13 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 		inLogiless[so.Code] = true
 	}
 
+	table, err := shop.Mapping.Table(ctx)
+	if err != nil {
+		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
+	}
 	a.Cache.Put(in.Shop, due)
 	for _, o := range due {
-		c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound}
+		c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound, Unmapped: !mapsEveryLine(table, o)}
 		if inLogiless[o.Number] {
 			if settings.ImportedState == "" {
 				res.AlreadyInLogiless++
@@ -255,6 +264,16 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	a.logger().Info("created LOGILESS sales order", "shop", in.Shop, "order", order.Number,
 		"sales_order_id", created.ID, "lines", res.Lines, "waiting_for_confirmation", created.WaitingForConfirmation)
 	return res, nil
+}
+
+// mapsEveryLine reports whether every line's SKU has a mapping row.
+func mapsEveryLine(table *mapping.Table, o ecforce.Order) bool {
+	for _, item := range o.Items {
+		if _, ok := table.Lookup(item.SKU); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func fillFromExisting(res CreateSalesOrderResult, so logiless.SalesOrder) CreateSalesOrderResult {

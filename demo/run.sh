@@ -13,13 +13,9 @@ UI_PORT=${UI_PORT:-8233}
 ECFORCE_ADDR=${ECFORCE_ADDR:-127.0.0.1:18081}
 LOGILESS_ADDR=${LOGILESS_ADDR:-127.0.0.1:18082}
 
-# Credentials of the sandbox; real shops put theirs in env vars or files.
-export DEMO_ECFORCE_PASSWORD=demo-password
-export DEMO_LOGILESS_CLIENT_SECRET=demo-client-secret
-export CONNECTOR_TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
-export CONNECTOR_SHOPS_FILE=demo/shops.yaml
-export CONNECTOR_STATE_DIR=$STATE
-export CONNECTOR_WEB_UI_URL=http://localhost:$UI_PORT
+# Credentials of the sandbox (real shops put theirs in env vars or files)
+# and the connector's settings.
+source demo/env.sh
 
 pids=()
 cleanup() {
@@ -54,7 +50,7 @@ bin/sandbox -ecforce-addr "$ECFORCE_ADDR" -logiless-addr "$LOGILESS_ADDR" \
   -ecforce-email api@demo.example -ecforce-password "$DEMO_ECFORCE_PASSWORD" \
   -logiless-client-id demo-client -logiless-client-secret "$DEMO_LOGILESS_CLIENT_SECRET" \
   -logiless-redirect-uri http://localhost/callback \
-  -seed-demo ${SANDBOX_FLAGS:-} >"$STATE/sandbox.log" 2>&1 &
+  -seed-demo ${SANDBOX_FLAGS:--simulate -simulate-interval 20s} >"$STATE/sandbox.log" 2>&1 &
 pids+=($!)
 
 wait_for_port "127.0.0.1:$TEMPORAL_PORT" "Temporal"
@@ -77,13 +73,23 @@ wait_for_port "127.0.0.1:$UI_PORT" "Temporal Web UI"
 echo "running an order import..."
 bin/starter import-orders --shop demo --wait
 
+echo "running a stock sync..."
+bin/starter reconcile-stock --shop demo
+
+echo "applying the Temporal Schedules of every shop and flow..."
+bin/starter schedules apply
+
 cat <<MSG
 
-The demo is running.
-  Temporal Web UI:  http://localhost:$UI_PORT  (search: ConnectorShop="demo")
+The demo is running. The sandbox simulates a shop: new orders arrive, the
+warehouse ships them, stock moves; the schedules import, notify and sync by
+themselves every minute or two.
+  Temporal Web UI:  http://localhost:$UI_PORT  (search: ConnectorShop="demo"; schedules under "Schedules")
+  metrics:          http://$CONNECTOR_METRICS_ADDRESS/metrics
+  in another shell: source demo/env.sh; bin/starter status --shop demo
   sandbox state:    curl -s http://$ECFORCE_ADDR/_sandbox/state ; curl -s http://$LOGILESS_ADDR/_sandbox/state
   logs:             $STATE/*.log
-Try: bin/starter import-orders --shop demo --wait   (a second run creates nothing new)
+Try: bin/starter import-orders --shop demo --wait   (after source demo/env.sh; a second run creates nothing new)
 Press Ctrl-C to stop everything.
 MSG
 wait

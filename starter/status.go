@@ -95,7 +95,7 @@ func (s *session) failureReason(ctx context.Context, workflowID, runID string) s
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		return fmt.Sprintf("%s: %s", appErr.Type(), appErr.Error())
+		return fmt.Sprintf("%s: %s", appErr.Type(), appErr.Message())
 	}
 	return err.Error()
 }

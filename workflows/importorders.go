@@ -83,9 +83,17 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 	children := make([]started, 0, len(listed.Candidates))
 	for _, c := range listed.Candidates {
 		id := ImportOrderID(in.Shop, c.OrderNumber)
+		// A failed import is run again by the next scan, unless the order
+		// still has an unmapped SKU: then it would only fail again, so its
+		// import runs once (and fails, visibly) and is left until the
+		// mapping table covers it.
+		reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+		if c.Unmapped {
+			reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+		}
 		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:            id,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+			WorkflowIDReusePolicy: reuse,
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				ShopAttribute.ValueSet(in.Shop),

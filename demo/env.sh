@@ -1,0 +1,9 @@
+# Settings of the demo stack; `make demo` sources this file. In another
+# terminal, `source demo/env.sh` lets bin/starter talk to the running demo.
+export DEMO_ECFORCE_PASSWORD=demo-password
+export DEMO_LOGILESS_CLIENT_SECRET=demo-client-secret
+export CONNECTOR_TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_PORT:-7233}
+export CONNECTOR_SHOPS_FILE=demo/shops.yaml
+export CONNECTOR_STATE_DIR=.state/demo
+export CONNECTOR_WEB_UI_URL=http://localhost:${UI_PORT:-8233}
+export CONNECTOR_METRICS_ADDRESS=${CONNECTOR_METRICS_ADDRESS-127.0.0.1:9464}
