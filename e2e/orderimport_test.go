@@ -31,7 +31,13 @@ type seededOrders struct {
 // every import test uses.
 func seedImportScenario(t *testing.T, s *stack) seededOrders {
 	t.Helper()
-	ll, ec := s.sb.Logiless, s.sb.Ecforce
+	return seedImportOrders(t, s.sb)
+}
+
+// seedImportOrders seeds the scenario into one shop's sandbox.
+func seedImportOrders(t *testing.T, sb *sandbox.Servers) seededOrders {
+	t.Helper()
+	ll, ec := sb.Logiless, sb.Ecforce
 	for _, code := range []string{"TS-WHT-M", "MUG-BLU", "SOAP-LAV", "SOAP-CIT"} {
 		if _, err := ll.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
 			t.Fatal(err)

@@ -40,6 +40,7 @@ type stack struct {
 	dir       string
 	shop      string
 	worker    worker.Worker
+	neighbour *neighbourShop
 }
 
 // shopCounter makes every stack's shop code unique on the shared dev
@@ -49,6 +50,15 @@ var shopCounter atomic.Int64
 type stackOptions struct {
 	shopYAML func(defaults string) string // optional rewrite of the order_import block etc.
 	mapping  string                       // mapping CSV; default testMapping
+	// neighbour adds a second shop, on its own sandbox and LOGILESS
+	// merchant, served by the same worker (stack.neighbour).
+	neighbour bool
+}
+
+// neighbourShop is a second shop of a stack, sharing its worker.
+type neighbourShop struct {
+	sb   *sandbox.Servers
+	shop string
 }
 
 const testMapping = `sku,article_code,reserve,allocation_rate,max,min
@@ -62,20 +72,8 @@ SOAP-SET3,SOAP-SET3,0,100,,
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	ctx := testContext(t, time.Minute)
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce: sandbox.EcforceConfig{
-			AdminEmail: testEcforceAdminEmail, AdminPassword: testEcforcePassword,
-			SettleDelay: 300 * time.Millisecond, Logger: discardLogger(),
-		},
-		Logiless: sandbox.LogilessConfig{ClientSecret: testLogilessSecret, Logger: discardLogger()},
-		Logger:   discardLogger(),
-	})
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(sb.Close)
-
-	shop := fmt.Sprintf("e2e-%d-%d", time.Now().Unix()%100000, shopCounter.Add(1))
+	sb := startSandbox(ctx, t, sandbox.DefaultLogilessMerchantID)
+	shop := newShopCode()
 	dir := t.TempDir()
 	mappingCSV := opts.mapping
 	if mappingCSV == "" {
@@ -85,6 +83,11 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	yaml := shopsYAML(sb, shop)
 	if opts.shopYAML != nil {
 		yaml = opts.shopYAML(yaml)
+	}
+	var neighbour *neighbourShop
+	if opts.neighbour {
+		neighbour = &neighbourShop{sb: startSandbox(ctx, t, sandbox.DefaultLogilessMerchantID+1000), shop: newShopCode()}
+		yaml += strings.TrimPrefix(shopsYAML(neighbour.sb, neighbour.shop), "shops:\n")
 	}
 	writeFile(t, filepath.Join(dir, "shops.yaml"), yaml)
 
@@ -111,12 +114,39 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if _, err := conn.LogilessClients[shop].ExchangeCode(ctx, sb.Logiless.IssueAuthorizationCode()); err != nil {
 		t.Fatalf("authorize at LOGILESS: %v", err)
 	}
+	if neighbour != nil {
+		if _, err := conn.LogilessClients[neighbour.shop].ExchangeCode(ctx, neighbour.sb.Logiless.IssueAuthorizationCode()); err != nil {
+			t.Fatalf("authorize the neighbour shop at LOGILESS: %v", err)
+		}
+	}
 
-	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop,
+	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour,
 		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)
 	return s
+}
+
+// startSandbox starts the fake ecforce and LOGILESS of one shop.
+func startSandbox(ctx context.Context, t *testing.T, merchantID int) *sandbox.Servers {
+	t.Helper()
+	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
+		Ecforce: sandbox.EcforceConfig{
+			AdminEmail: testEcforceAdminEmail, AdminPassword: testEcforcePassword,
+			SettleDelay: 300 * time.Millisecond, Logger: discardLogger(),
+		},
+		Logiless: sandbox.LogilessConfig{MerchantID: merchantID, ClientSecret: testLogilessSecret, Logger: discardLogger()},
+		Logger:   discardLogger(),
+	})
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(sb.Close)
+	return sb
+}
+
+func newShopCode() string {
+	return fmt.Sprintf("e2e-%d-%d", time.Now().Unix()%100000, shopCounter.Add(1))
 }
 
 // startWorker starts the stack's worker, as the worker binary would.
