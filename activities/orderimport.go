@@ -361,32 +361,18 @@ func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImporte
 	if err != nil {
 		return res, err
 	}
-	what := fmt.Sprintf("set 対応状況 %q on order %s of shop %s", in.State, in.OrderNumber, in.Shop)
-	current := in.StateWhenRead
-	if activity.GetInfo(ctx).Attempt > 1 || current == "" {
-		o, err := shop.Ecforce.GetOrder(ctx, in.OrderID)
-		if err != nil {
-			return res, classify(what, err)
-		}
-		current = o.State
-	}
-	switch {
-	case current == in.State:
-		res.SkippedBecause = "already in state " + in.State
-		return res, nil
-	case !slices.Contains(shop.Settings.OrderImport.States, current):
-		res.SkippedBecause = fmt.Sprintf("order is now in state %q, not an import state; left alone", current)
-		return res, nil
-	}
-	updated, err := shop.Ecforce.UpdateOrderState(ctx, in.OrderID, in.State)
-	if err != nil {
-		return res, classify(what, err)
-	}
-	if updated.State != in.State {
-		return res, nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf("%s: ecforce answered with state %q; check that the key exists in 対応状況管理", what, updated.State))
-	}
-	res.Changed = true
-	return res, nil
+	importStates := shop.Settings.OrderImport.States
+	res.Changed, res.SkippedBecause, err = setOrderState(ctx, orderStateChange{
+		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: in.StateWhenRead,
+		setting: "order_import.imported_state",
+		leaveAlone: func(current string) string {
+			if slices.Contains(importStates, current) {
+				return ""
+			}
+			return fmt.Sprintf("order is now in state %q, not an import state; left alone", current)
+		},
+	})
+	return res, err
 }
 
 func (a *OrderImport) logger() *slog.Logger {

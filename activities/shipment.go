@@ -980,40 +980,18 @@ func (a *ShipmentNotification) SetShipmentStatus(ctx context.Context, in SetShip
 	if err != nil {
 		return res, err
 	}
-	what := fmt.Sprintf("set 対応状況 %q on order %s of shop %s", in.State, in.OrderNumber, in.Shop)
-	current := in.StateWhenRead
-	if activity.GetInfo(ctx).Attempt > 1 || current == "" {
-		o, err := a.readOrder(ctx, shop, in.OrderID, in.OrderNumber)
-		if err != nil {
-			return res, classify(what, err)
-		}
-		current = o.State
-	}
-	switch current {
-	case in.State:
-		res.SkippedBecause = "already in state " + in.State
-		return res, nil
-	case "canceled":
-		a.logger().Warn("shipped order is cancelled in ecforce; its 対応状況 is left alone", "shop", in.Shop, "order", in.OrderNumber)
-		res.SkippedBecause = "order is cancelled (canceled) in ecforce; left alone"
-		return res, nil
-	}
-	_, err = shop.Ecforce.UpdateOrderState(ctx, in.OrderID, in.State)
-	switch {
-	case err == nil:
-		res.Changed = true
-		return res, nil
-	case mayHaveApplied(err):
-		if o, rerr := a.readOrder(ctx, shop, in.OrderID, in.OrderNumber); rerr == nil && o.State == in.State {
-			res.Changed = true
-			return res, nil
-		}
-	case ecforce.IsValidation(err):
-		return res, nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf(
-			"%s: ecforce refused the 対応状況 key: %w. Check shipment_notification.status_after against 設定 > 受注/定期受注 > 対応状況管理 (write the key, not the label), restart the worker, then re-run the notification; the shipping (and capture) already done are skipped",
-			what, err))
-	}
-	return res, classify(what, err)
+	res.Changed, res.SkippedBecause, err = setOrderState(ctx, orderStateChange{
+		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: in.StateWhenRead,
+		setting: "shipment_notification.status_after",
+		leaveAlone: func(current string) string {
+			if current != "canceled" {
+				return ""
+			}
+			a.logger().Warn("shipped order is cancelled in ecforce; its 対応状況 is left alone", "shop", in.Shop, "order", in.OrderNumber)
+			return "order is cancelled (canceled) in ecforce; left alone"
+		},
+	})
+	return res, err
 }
 
 func (a *ShipmentNotification) logger() *slog.Logger {
