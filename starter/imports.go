@@ -2,16 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -33,26 +27,14 @@ func runImportOrders(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := s.shop(*shopCode); err != nil {
 		return err
 	}
-	id := workflows.ImportOrdersID(*shopCode)
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.ShopAttribute.ValueSet(*shopCode),
-			workflows.FlowAttribute.ValueSet(workflows.FlowOrderImport),
-		),
-	}, workflows.ImportOrders, workflows.ImportOrdersInput{Shop: *shopCode})
+	run, err := s.startRun(ctx, runStart{
+		id: workflows.ImportOrdersID(*shopCode), flow: workflows.FlowOrderImport, shop: *shopCode, force: true,
+		workflow: workflows.ImportOrders, input: workflows.ImportOrdersInput{Shop: *shopCode},
+		busy: "a discovery for shop " + *shopCode + " is already running",
+	}, out)
 	if err != nil {
-		var already *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &already) {
-			return fmt.Errorf("a discovery for shop %s is already running: %s", *shopCode, s.runLink(id, already.RunId))
-		}
-		return fmt.Errorf("start discovery for shop %s: %w", *shopCode, err)
+		return err
 	}
-	fmt.Fprintf(out, "started %s\n  %s\n", id, s.runLink(id, run.GetRunID()))
 	if !*wait {
 		return nil
 	}
@@ -91,32 +73,14 @@ func runImportOrder(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := s.shop(*shopCode); err != nil {
 		return err
 	}
-	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
-	if *force {
-		reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
-	}
-	id := workflows.ImportOrderID(*shopCode, *number)
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    reuse,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.ShopAttribute.ValueSet(*shopCode),
-			workflows.OrderNumberAttribute.ValueSet(*number),
-			workflows.FlowAttribute.ValueSet(workflows.FlowOrderImport),
-		),
-	}, workflows.ImportOrder, workflows.ImportOrderInput{Shop: *shopCode, OrderNumber: *number})
+	run, err := s.startRun(ctx, runStart{
+		id: workflows.ImportOrderID(*shopCode, *number), flow: workflows.FlowOrderImport, shop: *shopCode, orderNumber: *number,
+		force: *force, workflow: workflows.ImportOrder, input: workflows.ImportOrderInput{Shop: *shopCode, OrderNumber: *number},
+		busy: fmt.Sprintf("order %s of shop %s is being imported or was imported already (use --force to run again)", *number, *shopCode),
+	}, out)
 	if err != nil {
-		var already *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &already) {
-			return fmt.Errorf("order %s of shop %s is being imported or was imported already: %s (use --force to run again)",
-				*number, *shopCode, s.runLink(id, already.RunId))
-		}
-		return fmt.Errorf("start import of order %s: %w", *number, err)
+		return err
 	}
-	fmt.Fprintf(out, "started %s\n  %s\n", id, s.runLink(id, run.GetRunID()))
 	if !*wait {
 		return nil
 	}

@@ -2,15 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -34,26 +28,14 @@ func runNotifyShipments(ctx context.Context, args []string, out io.Writer) error
 	if _, err := s.shop(*shopCode); err != nil {
 		return err
 	}
-	id := workflows.NotifyShipmentsID(*shopCode)
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.ShopAttribute.ValueSet(*shopCode),
-			workflows.FlowAttribute.ValueSet(workflows.FlowShipmentNotification),
-		),
-	}, workflows.NotifyShipments, workflows.NotifyShipmentsInput{Shop: *shopCode, Lookback: *lookback})
+	run, err := s.startRun(ctx, runStart{
+		id: workflows.NotifyShipmentsID(*shopCode), flow: workflows.FlowShipmentNotification, shop: *shopCode, force: true,
+		workflow: workflows.NotifyShipments, input: workflows.NotifyShipmentsInput{Shop: *shopCode, Lookback: *lookback},
+		busy: "a shipment discovery for shop " + *shopCode + " is already running",
+	}, out)
 	if err != nil {
-		var already *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &already) {
-			return fmt.Errorf("a shipment discovery for shop %s is already running: %s", *shopCode, s.runLink(id, already.RunId))
-		}
-		return fmt.Errorf("start shipment discovery for shop %s: %w", *shopCode, err)
+		return err
 	}
-	fmt.Fprintf(out, "started %s\n  %s\n", id, s.runLink(id, run.GetRunID()))
 	if !*wait {
 		return nil
 	}
@@ -99,32 +81,14 @@ func runNotifyShipment(ctx context.Context, args []string, out io.Writer) error 
 	if _, err := s.shop(*shopCode); err != nil {
 		return err
 	}
-	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
-	if *force {
-		reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
-	}
-	id := workflows.NotifyShipmentID(*shopCode, *number)
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    reuse,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.ShopAttribute.ValueSet(*shopCode),
-			workflows.OrderNumberAttribute.ValueSet(*number),
-			workflows.FlowAttribute.ValueSet(workflows.FlowShipmentNotification),
-		),
-	}, workflows.NotifyShipment, workflows.NotifyShipmentInput{Shop: *shopCode, OrderNumber: *number})
+	run, err := s.startRun(ctx, runStart{
+		id: workflows.NotifyShipmentID(*shopCode, *number), flow: workflows.FlowShipmentNotification, shop: *shopCode, orderNumber: *number,
+		force: *force, workflow: workflows.NotifyShipment, input: workflows.NotifyShipmentInput{Shop: *shopCode, OrderNumber: *number},
+		busy: fmt.Sprintf("the shipment of order %s of shop %s is being notified or was notified already (use --force to run again)", *number, *shopCode),
+	}, out)
 	if err != nil {
-		var already *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &already) {
-			return fmt.Errorf("the shipment of order %s of shop %s is being notified or was notified already: %s (use --force to run again)",
-				*number, *shopCode, s.runLink(id, already.RunId))
-		}
-		return fmt.Errorf("start shipment notification of order %s: %w", *number, err)
+		return err
 	}
-	fmt.Fprintf(out, "started %s\n  %s\n", id, s.runLink(id, run.GetRunID()))
 	if !*wait {
 		return nil
 	}

@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/workflows"
@@ -37,32 +31,20 @@ func runReconcileStock(ctx context.Context, args []string, out io.Writer) error 
 	if _, err := s.shop(*shopCode); err != nil {
 		return err
 	}
-	id := workflows.ReconcileStockID(*shopCode)
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                s.proc.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.ShopAttribute.ValueSet(*shopCode),
-			workflows.FlowAttribute.ValueSet(workflows.FlowStockSync),
-		),
-	}, workflows.ReconcileStock, workflows.ReconcileStockInput{Shop: *shopCode, Full: *full, DryRun: *dryRun})
+	run, err := s.startRun(ctx, runStart{
+		id: workflows.ReconcileStockID(*shopCode), flow: workflows.FlowStockSync, shop: *shopCode, force: true,
+		workflow: workflows.ReconcileStock, input: workflows.ReconcileStockInput{Shop: *shopCode, Full: *full, DryRun: *dryRun},
+		busy: "a stock sync of shop " + *shopCode + " started from the starter is already running",
+	}, out)
 	if err != nil {
-		var already *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &already) {
-			return fmt.Errorf("a stock sync of shop %s started from the starter is already running: %s", *shopCode, s.runLink(id, already.RunId))
-		}
-		return fmt.Errorf("start the stock sync of shop %s: %w", *shopCode, err)
+		return err
 	}
-	fmt.Fprintf(out, "started %s\n  %s\n", id, s.runLink(id, run.GetRunID()))
 	if *detach {
 		return nil
 	}
 	// GetWorkflow follows continue-as-new to the last run's result.
 	var res workflows.ReconcileStockResult
-	if err := s.client.GetWorkflow(ctx, id, "").Get(ctx, &res); err != nil {
+	if err := s.client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &res); err != nil {
 		return fmt.Errorf("stock sync of shop %s failed: %w", *shopCode, err)
 	}
 	printStockResult(out, res)

@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/workflows"
 )
 
 // session is what most commands need: settings and a Temporal client.
@@ -68,4 +73,54 @@ func (s *session) runLink(workflowID, runID string) string {
 	}
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", s.proc.WebUIURL,
 		url.PathEscape(s.proc.TemporalNamespace), url.PathEscape(workflowID), url.PathEscape(runID))
+}
+
+// runStart describes a workflow a command starts.
+type runStart struct {
+	id          string
+	flow        string
+	shop        string
+	orderNumber string // "" for per-shop runs
+	// force allows a new run after a completed one; otherwise only after
+	// a failed one.
+	force    bool
+	workflow any
+	input    any
+	// busy says what it means that the ID is taken, e.g. "order X of shop
+	// S is being imported or was imported already".
+	busy string
+}
+
+// startRun starts r and prints its ID and Web UI link. A taken ID is an
+// error that says so and links to the run that holds it: the workflow ID is
+// the deduplication, so the starter never silently attaches to an old run.
+func (s *session) startRun(ctx context.Context, r runStart, out io.Writer) (client.WorkflowRun, error) {
+	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+	if r.force {
+		reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	}
+	attrs := []temporal.SearchAttributeUpdate{
+		workflows.ShopAttribute.ValueSet(r.shop),
+		workflows.FlowAttribute.ValueSet(r.flow),
+	}
+	if r.orderNumber != "" {
+		attrs = append(attrs, workflows.OrderNumberAttribute.ValueSet(r.orderNumber))
+	}
+	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       r.id,
+		TaskQueue:                                s.proc.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowIDReusePolicy:                    reuse,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(attrs...),
+	}, r.workflow, r.input)
+	if err != nil {
+		var already *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &already) {
+			return nil, fmt.Errorf("%s: %s", r.busy, s.runLink(r.id, already.RunId))
+		}
+		return nil, fmt.Errorf("start %s: %w", r.id, err)
+	}
+	fmt.Fprintf(out, "started %s\n  %s\n", r.id, s.runLink(r.id, run.GetRunID()))
+	return run, nil
 }
