@@ -1,10 +1,8 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -74,52 +72,21 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 		return res, nil
 	}
 
-	// Start every import, then wait for each start to be acknowledged. The
-	// imports are not awaited: they outlive this run.
-	type started struct {
-		id     string
-		future workflow.ChildWorkflowFuture
-	}
-	children := make([]started, 0, len(listed.Candidates))
-	for _, c := range listed.Candidates {
-		id := ImportOrderID(in.Shop, c.OrderNumber)
-		// A failed import is run again by the next scan, unless the order
-		// still has an unmapped SKU: then it would only fail again, so its
-		// import runs once (and fails, visibly) and is left until the
-		// mapping table covers it.
-		reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
-		if c.Unmapped {
-			reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	// One import per order; the imports outlive this run. A failed import
+	// is run again by the next scan, unless the order still has an
+	// unmapped SKU: then it would only fail again, so its import runs once
+	// (and fails, visibly) and is left until the mapping table covers it.
+	runs := make([]orderRun, len(listed.Candidates))
+	for i, c := range listed.Candidates {
+		runs[i] = orderRun{
+			id: ImportOrderID(in.Shop, c.OrderNumber), orderNumber: c.OrderNumber, rejectAfterFailure: c.Unmapped,
+			workflow: ImportOrder,
+			input:    ImportOrderInput{Shop: in.Shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID, CodeLookup: c.CodeLookup},
 		}
-		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            id,
-			WorkflowIDReusePolicy: reuse,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				ShopAttribute.ValueSet(in.Shop),
-				OrderNumberAttribute.ValueSet(c.OrderNumber),
-				FlowAttribute.ValueSet(FlowOrderImport),
-			),
-		})
-		f := workflow.ExecuteChildWorkflow(childCtx, ImportOrder, ImportOrderInput{
-			Shop:        in.Shop,
-			OrderNumber: c.OrderNumber,
-			OrderID:     c.OrderID,
-			CodeLookup:  c.CodeLookup,
-		})
-		children = append(children, started{id: id, future: f})
 	}
-	for _, c := range children {
-		err := c.future.GetChildWorkflowExecution().Get(ctx, nil)
-		var already *temporal.ChildWorkflowExecutionAlreadyStartedError
-		switch {
-		case err == nil:
-			res.Started = append(res.Started, c.id)
-		case errors.As(err, &already):
-			res.AlreadyHandled++
-		default:
-			return res, fail(ctx, err)
-		}
+	var err error
+	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowOrderImport, runs); err != nil {
+		return res, fail(ctx, err)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeCompleted))
 	return res, nil

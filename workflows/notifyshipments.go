@@ -1,10 +1,8 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -82,43 +80,18 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 		return res, nil
 	}
 
-	// Start every notification, then wait for each start to be
-	// acknowledged. The notifications are not awaited: they outlive this run.
-	type started struct {
-		id     string
-		future workflow.ChildWorkflowFuture
-	}
-	children := make([]started, 0, len(listed.Candidates))
-	for _, c := range listed.Candidates {
-		id := NotifyShipmentID(in.Shop, c.OrderNumber)
-		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            id,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			TypedSearchAttributes: temporal.NewSearchAttributes(
-				ShopAttribute.ValueSet(in.Shop),
-				OrderNumberAttribute.ValueSet(c.OrderNumber),
-				FlowAttribute.ValueSet(FlowShipmentNotification),
-			),
-		})
-		f := workflow.ExecuteChildWorkflow(childCtx, NotifyShipment, NotifyShipmentInput{
-			Shop:         in.Shop,
-			OrderNumber:  c.OrderNumber,
-			SalesOrderID: c.SalesOrderID,
-		})
-		children = append(children, started{id: id, future: f})
-	}
-	for _, c := range children {
-		err := c.future.GetChildWorkflowExecution().Get(ctx, nil)
-		var already *temporal.ChildWorkflowExecutionAlreadyStartedError
-		switch {
-		case err == nil:
-			res.Started = append(res.Started, c.id)
-		case errors.As(err, &already):
-			res.AlreadyHandled++
-		default:
-			return res, fail(ctx, err)
+	// One notification per order; the notifications outlive this run.
+	runs := make([]orderRun, len(listed.Candidates))
+	for i, c := range listed.Candidates {
+		runs[i] = orderRun{
+			id: NotifyShipmentID(in.Shop, c.OrderNumber), orderNumber: c.OrderNumber,
+			workflow: NotifyShipment,
+			input:    NotifyShipmentInput{Shop: in.Shop, OrderNumber: c.OrderNumber, SalesOrderID: c.SalesOrderID},
 		}
+	}
+	var err error
+	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowShipmentNotification, runs); err != nil {
+		return res, fail(ctx, err)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeCompleted))
 	return res, nil
