@@ -126,7 +126,19 @@ type EcforceSettings struct {
 	// RequestsPerSecond limits this process's calls to the shop's API
 	// (default 1; ecforce publishes no limit but answers bursts with 429).
 	RequestsPerSecond float64 `yaml:"requests_per_second"`
+	// OrderStates lists the shop's own 対応状況 keys (設定 > 受注/定期受注 >
+	// 対応状況管理) that the settings may name besides the standard ones
+	// (StandardOrderStates). ecforce's API cannot list a shop's 対応状況, so
+	// this is how a misspelt key is rejected when the settings load rather
+	// than when the first order reaches it.
+	OrderStates []string `yaml:"order_states"`
 }
+
+// StandardOrderStates are the 対応状況 keys every ecforce shop has, as far
+// as public sources show: complete (注文確定) and canceled (キャンセル) are
+// confirmed; new (新規受付) and shipped (発送済み) are our reading. A shop
+// whose keys differ lists them in ecforce.order_states.
+var StandardOrderStates = []string{"new", "complete", "shipped", "canceled"}
 
 // LogilessSettings is how to reach LOGILESS for one shop.
 type LogilessSettings struct {

@@ -550,3 +550,50 @@ func TestShopValidate(t *testing.T) {
 		t.Errorf("Validate without defaults = %v", err)
 	}
 }
+
+func TestStatusKeysMustBeKnown(t *testing.T) {
+	env := func(string) (string, bool) { return "secret-value", true }
+	dir := t.TempDir()
+	write := func(extra string) error {
+		y := `shops:
+  - code: demo
+    ecforce:
+      base_url: https://shop.example/api/v2
+      api_token: {env: T}
+` + extra + `    logiless:
+      merchant_id: 1
+      store_id: 1
+      client_id: c
+      client_secret: {env: S}
+      redirect_uri: https://example.com/cb
+    location_code: default
+    order_import:
+      states: [complete, wmswait]
+      imported_state: linked
+    shipment_notification:
+      status_after: shiped
+    mapping_file: m.csv
+`
+		path := dir + "/shops.yaml"
+		if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadShops(path, env)
+		return err
+	}
+	err := write("")
+	for _, want := range []string{
+		`order_import.states[1]: "wmswait" is not a standard 対応状況 key`,
+		`order_import.imported_state: "linked" is not a standard 対応状況 key`,
+		`shipment_notification.status_after: "shiped" is not a standard 対応状況 key`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %s", err, want)
+		}
+	}
+	// Declaring the shop's own keys accepts them; the typo stays an error.
+	err = write("      order_states: [wmswait, linked]\n")
+	if err == nil || strings.Contains(err.Error(), "wmswait") || strings.Contains(err.Error(), `"linked"`) || !strings.Contains(err.Error(), `"shiped"`) {
+		t.Errorf("with order_states declared: %v; want only the typo shiped rejected", err)
+	}
+}

@@ -86,9 +86,20 @@ func (s *Shop) problems(label string) []string {
 	// 受注取込
 	o := s.OrderImport
 	seen := make(map[string]bool)
+	for i, st := range s.Ecforce.OrderStates {
+		checkStatusKey(add, fmt.Sprintf("ecforce.order_states[%d]", i), st, false)
+	}
+	knownState := func(path, key string) {
+		if key == "" || slices.Contains(StandardOrderStates, key) || slices.Contains(s.Ecforce.OrderStates, key) {
+			return
+		}
+		add(path, "%q is not a standard 対応状況 key (%s) and not in ecforce.order_states; if the shop has it (設定 > 受注/定期受注 > 対応状況管理), add it there",
+			key, strings.Join(StandardOrderStates, ", "))
+	}
 	for i, st := range o.States {
 		path := fmt.Sprintf("order_import.states[%d]", i)
 		if checkStatusKey(add, path, st, false) {
+			knownState(path, st)
 			if seen[st] {
 				add(path, "%q is listed twice", st)
 			}
@@ -99,7 +110,9 @@ func (s *Shop) problems(label string) []string {
 		add("order_import.lookback", "%s is not between %s and %s (180 days)", o.Lookback, shortDuration(minLookback), shortDuration(maxLookback))
 	}
 	checkInterval(add, "order_import.interval", o.Interval)
-	checkStatusKey(add, "order_import.imported_state", o.ImportedState, true)
+	if checkStatusKey(add, "order_import.imported_state", o.ImportedState, true) {
+		knownState("order_import.imported_state", o.ImportedState)
+	}
 	checkEnumMap(add, "order_import.payment_methods", o.PaymentMethods, "payment_method", IsPaymentMethod, paymentMethods)
 	if o.DefaultPaymentMethod != "" && !IsPaymentMethod(o.DefaultPaymentMethod) {
 		add("order_import.default_payment_method", "%s", enumProblem(o.DefaultPaymentMethod, "payment_method", paymentMethods))
@@ -118,7 +131,9 @@ func (s *Shop) problems(label string) []string {
 	case n.Lookback < 2*n.Interval:
 		add("shipment_notification.lookback", "%s is shorter than twice shipment_notification.interval %s; a missed run would lose shipments", n.Lookback, n.Interval)
 	}
-	checkStatusKey(add, "shipment_notification.status_after", n.StatusAfter, true)
+	if checkStatusKey(add, "shipment_notification.status_after", n.StatusAfter, true) {
+		knownState("shipment_notification.status_after", n.StatusAfter)
+	}
 	if len(n.TrackingNumberSeparator) > maxTrackingSeparatorLength {
 		add("shipment_notification.tracking_number_separator", "%q is longer than %d bytes", n.TrackingNumberSeparator, maxTrackingSeparatorLength)
 	}
@@ -213,10 +228,11 @@ func checkInterval(add func(string, string, ...any), path string, v time.Duratio
 }
 
 // checkStatusKey checks the syntax of an ecforce 対応状況 key. Whether the
-// shop has that status cannot be checked up front: ecforce's API lists no
-// 対応状況, and the only test is a write. A key the shop lacks fails the
-// first status change with a non-retryable error (ecforce answers 422
-// AOR3002). It reports whether v is valid.
+// shop has it is checked against StandardOrderStates and the shop's
+// ecforce.order_states: ecforce's API lists no 対応状況, so a key listed there
+// that the shop lacks still fails the first status change with a
+// non-retryable error (ecforce answers 422 AOR3002). It reports whether v is
+// valid.
 func checkStatusKey(add func(string, string, ...any), path, v string, optional bool) bool {
 	switch {
 	case v == "" && optional:

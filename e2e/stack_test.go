@@ -179,6 +179,7 @@ func shopsYAML(sb *sandbox.Servers, shop string) string {
       login_id: %s
       password: {env: E2E_ECFORCE_PASSWORD}
       requests_per_second: 50
+      order_states: [linked]
     logiless:
       base_url: %s/api
       oauth_base_url: %s
