@@ -19,14 +19,11 @@ func runImportOrders(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	s, err := openSession(ctx, true)
+	s, err := openShopSession(ctx, *shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if _, err := s.shop(*shopCode); err != nil {
-		return err
-	}
 	run, err := s.startRun(ctx, runStart{
 		id: workflows.ImportOrdersID(*shopCode), flow: workflows.FlowOrderImport, shop: *shopCode, force: true,
 		workflow: workflows.ImportOrders, input: workflows.ImportOrdersInput{Shop: *shopCode},
@@ -65,14 +62,11 @@ func runImportOrder(ctx context.Context, args []string, out io.Writer) error {
 	if *number == "" {
 		return usageError{"--order is required"}
 	}
-	s, err := openSession(ctx, true)
+	s, err := openShopSession(ctx, *shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if _, err := s.shop(*shopCode); err != nil {
-		return err
-	}
 	run, err := s.startRun(ctx, runStart{
 		id: workflows.ImportOrderID(*shopCode, *number), flow: workflows.FlowOrderImport, shop: *shopCode, orderNumber: *number,
 		force: *force, workflow: workflows.ImportOrder, input: workflows.ImportOrderInput{Shop: *shopCode, OrderNumber: *number},

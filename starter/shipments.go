@@ -20,14 +20,11 @@ func runNotifyShipments(ctx context.Context, args []string, out io.Writer) error
 	if *lookback < 0 {
 		return usageError{"--lookback must not be negative"}
 	}
-	s, err := openSession(ctx, true)
+	s, err := openShopSession(ctx, *shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if _, err := s.shop(*shopCode); err != nil {
-		return err
-	}
 	run, err := s.startRun(ctx, runStart{
 		id: workflows.NotifyShipmentsID(*shopCode), flow: workflows.FlowShipmentNotification, shop: *shopCode, force: true,
 		workflow: workflows.NotifyShipments, input: workflows.NotifyShipmentsInput{Shop: *shopCode, Lookback: *lookback},
@@ -73,14 +70,11 @@ func runNotifyShipment(ctx context.Context, args []string, out io.Writer) error 
 	if *number == "" {
 		return usageError{"--order is required"}
 	}
-	s, err := openSession(ctx, true)
+	s, err := openShopSession(ctx, *shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if _, err := s.shop(*shopCode); err != nil {
-		return err
-	}
 	run, err := s.startRun(ctx, runStart{
 		id: workflows.NotifyShipmentID(*shopCode, *number), flow: workflows.FlowShipmentNotification, shop: *shopCode, orderNumber: *number,
 		force: *force, workflow: workflows.NotifyShipment, input: workflows.NotifyShipmentInput{Shop: *shopCode, OrderNumber: *number},

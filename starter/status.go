@@ -25,14 +25,11 @@ func runStatus(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	s, err := openSession(ctx, true)
+	s, err := openShopSession(ctx, *shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if _, err := s.shop(*shopCode); err != nil {
-		return err
-	}
 	fmt.Fprintf(out, "shop %s\n", *shopCode)
 	sc := s.client.ScheduleClient()
 	for _, f := range schedules.Flows {

@@ -23,14 +23,11 @@ func runReconcileStock(ctx context.Context, args []string, out io.Writer) error 
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	s, err := openSession(ctx, true)
+	s, err := openShopSession(ctx, *shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if _, err := s.shop(*shopCode); err != nil {
-		return err
-	}
 	run, err := s.startRun(ctx, runStart{
 		id: workflows.ReconcileStockID(*shopCode), flow: workflows.FlowStockSync, shop: *shopCode, force: true,
 		workflow: workflows.ReconcileStock, input: workflows.ReconcileStockInput{Shop: *shopCode, Full: *full, DryRun: *dryRun},

@@ -48,6 +48,20 @@ func openSession(ctx context.Context, needShops bool) (*session, error) {
 	return s, nil
 }
 
+// openShopSession opens a session for a command about one shop and checks
+// that the shop is in the shops file.
+func openShopSession(ctx context.Context, shopCode string) (*session, error) {
+	s, err := openSession(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.shop(shopCode); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
 func (s *session) close() {
 	if s.client != nil {
 		s.client.Close()
