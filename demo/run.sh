@@ -35,6 +35,13 @@ wait_for_port() { # host:port name
   exit 1
 }
 
+for addr in "127.0.0.1:$TEMPORAL_PORT" "127.0.0.1:$UI_PORT" "$ECFORCE_ADDR" "$LOGILESS_ADDR" ${CONNECTOR_METRICS_ADDRESS:+"$CONNECTOR_METRICS_ADDRESS"}; do
+  if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
+    echo "$addr is already in use (another demo or Temporal server?): stop it, or choose other ports with TEMPORAL_PORT, UI_PORT, ECFORCE_ADDR, LOGILESS_ADDR" >&2
+    exit 1
+  fi
+done
+
 echo "starting the Temporal dev server (Web UI http://localhost:$UI_PORT)..."
 bin/temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
   --log-level warn \
