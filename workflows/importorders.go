@@ -1,9 +1,6 @@
 package workflows
 
 import (
-	"time"
-
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
@@ -40,25 +37,12 @@ type ImportOrdersResult struct {
 // (say, an unmapped SKU since fixed) is started anew.
 func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResult, error) {
 	res := ImportOrdersResult{Shop: in.Shop}
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		ShopAttribute.ValueSet(in.Shop),
-		FlowAttribute.ValueSet(FlowOrderImport),
-		OutcomeAttribute.ValueSet(OutcomeRunning),
-	); err != nil {
+	if err := markRunning(ctx, in.Shop, FlowOrderImport); err != nil {
 		return res, err
 	}
 
 	var a *activities.OrderImport
-	listCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    5 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    2 * time.Minute,
-			MaximumAttempts:    5,
-		},
-	})
+	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListImportCandidatesResult
 	if err := workflow.ExecuteActivity(listCtx, a.ListImportCandidates, activities.ListImportCandidatesInput{
 		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: in.Scheduled,

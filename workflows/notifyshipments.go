@@ -3,7 +3,6 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
@@ -47,25 +46,12 @@ type NotifyShipmentsResult struct {
 // an unknown status key since fixed) is started anew.
 func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipmentsResult, error) {
 	res := NotifyShipmentsResult{Shop: in.Shop}
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		ShopAttribute.ValueSet(in.Shop),
-		FlowAttribute.ValueSet(FlowShipmentNotification),
-		OutcomeAttribute.ValueSet(OutcomeRunning),
-	); err != nil {
+	if err := markRunning(ctx, in.Shop, FlowShipmentNotification); err != nil {
 		return res, err
 	}
 
 	var a *activities.ShipmentNotification
-	listCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    5 * time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    2 * time.Minute,
-			MaximumAttempts:    5,
-		},
-	})
+	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListShipmentCandidatesResult
 	if err := workflow.ExecuteActivity(listCtx, a.ListShipmentCandidates, activities.ListShipmentCandidatesInput{
 		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: in.Scheduled, Lookback: in.Lookback,
