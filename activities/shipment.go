@@ -680,6 +680,7 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 				a.logger().Warn("ecforce's answer to the shipping update was an error, but the order shows it applied",
 					"shop", in.Shop, "order", in.OrderNumber, "error", err.Error())
 				res.Written, res.ConfirmedByReading = true, true
+				countShipment(ctx, in.Shop, "shipping")
 				return res, nil
 			}
 		}
@@ -700,6 +701,7 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 		return res, temporal.NewApplicationError(fmt.Sprintf("%s: ecforce answered 200 without listing order id %d as success or failure; the next attempt reads the order and writes only if needed", what, in.OrderID), ErrTypeTransient)
 	}
 	res.Written = true
+	countShipment(ctx, in.Shop, "shipping")
 	a.logger().Info("shipping written to ecforce", "shop", in.Shop, "order", in.OrderNumber,
 		"shipped_at", in.ShippedAt.In(ecforce.JST).Format(time.DateTime), "carrier_id", in.CarrierID)
 	return res, nil
@@ -891,6 +893,9 @@ func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSales
 		res.Reads++
 		res.PaymentState, res.State = order.PaymentState, order.State
 		if done, err := a.captureSettled(what, in, order, progress, &res); done || err != nil {
+			if err == nil && res.Captured {
+				countShipment(ctx, in.Shop, "capture")
+			}
 			return res, err
 		}
 	}
@@ -1061,4 +1066,12 @@ func (c *ShipmentCache) take(shop, code string) (cachedShipment, bool) {
 		return cachedShipment{}, false
 	}
 	return e, true
+}
+
+// countShipment counts an effect of the shipment notification on ecforce:
+// connector_notifications_sent_total{shop,step}, step "shipping" (slip and
+// ship date written) or "capture" (売上処理 settled).
+func countShipment(ctx context.Context, shop, step string) {
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"shop": shop, "step": step}).
+		Counter("connector_notifications_sent").Inc(1)
 }

@@ -432,6 +432,11 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 		res.Next = page[len(page)-1].SKU
 	}
 	s := res.Summary
+	if !in.DryRun {
+		metrics := activity.GetMetricsHandler(ctx).WithTags(map[string]string{"shop": in.Shop})
+		metrics.Counter("connector_stock_writes").Inc(int64(s.Written))
+		metrics.Counter("connector_stock_write_failures").Inc(int64(s.Failed))
+	}
 	a.logger().Info("reconciled stock page", "shop", in.Shop, "mode", in.Mode, "dry_run", in.DryRun,
 		"rows", s.Read, "unchanged", s.Unchanged, "changed", s.Changed, "written", s.Written,
 		"failed", s.Failed, "skipped", s.Skipped.Total(), "next", res.Next, "done", res.Done)

@@ -23,9 +23,10 @@ import (
 //     ecforce or LOGILESS by status class (2xx, 4xx, 429, 5xx, error), and
 //     connector_api_request_latency_seconds{api,status}
 //   - connector_orders_imported_total{shop}: sales orders created in LOGILESS
+//   - connector_notifications_sent_total{shop,step}: shipping written and
+//     captures settled by the shipment notification
+//   - connector_stock_writes_total{shop}, connector_stock_write_failures_total{shop}
 //   - connector_workflow_failures_total{workflow,reason}: failed runs by error type
-//
-// and those the shipment and stock flows add (see their activities).
 type Metrics struct {
 	Handler client.MetricsHandler
 	HTTP    http.Handler
