@@ -1,0 +1,75 @@
+package schedules
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/workflows"
+)
+
+func TestPlanFollowsTheSettingsScreen(t *testing.T) {
+	a := config.Shop{Code: "a"}
+	a.OrderImport.AutoRun, a.OrderImport.Interval = true, 10*time.Minute
+	a.ShipmentNotification.AutoRun, a.ShipmentNotification.Interval = false, 5*time.Minute
+	a.StockSync.Enabled, a.StockSync.Interval = true, 20*time.Minute
+	b := config.Shop{Code: "b"}
+	b.OrderImport.Interval, b.ShipmentNotification.Interval, b.StockSync.Interval = time.Minute, time.Minute, time.Minute
+
+	plan := Plan(&config.ShopsFile{Shops: []config.Shop{b, a}}, "q")
+	want := []struct {
+		id         string
+		workflowID string
+		every      time.Duration
+		paused     bool
+	}{
+		{"order-import/a", workflows.ImportOrdersID("a"), 10 * time.Minute, false},
+		{"order-import/b", workflows.ImportOrdersID("b"), time.Minute, true},
+		{"shipment-notification/a", workflows.NotifyShipmentsID("a"), 5 * time.Minute, true},
+		{"shipment-notification/b", workflows.NotifyShipmentsID("b"), time.Minute, true},
+		{"stock-sync/a", workflows.ReconcileStockID("a"), 20 * time.Minute, false},
+		{"stock-sync/b", workflows.ReconcileStockID("b"), time.Minute, true},
+	}
+	if len(plan) != len(want) {
+		t.Fatalf("plan has %d schedules, want %d", len(plan), len(want))
+	}
+	for i, w := range want {
+		d := plan[i]
+		if d.ID != w.id || d.WorkflowID != w.workflowID || d.Every != w.every || d.Paused != w.paused || d.TaskQueue != "q" {
+			t.Errorf("plan[%d] = %s %s every %s paused %t on %q; want %s %s every %s paused %t",
+				i, d.ID, d.WorkflowID, d.Every, d.Paused, d.TaskQueue, w.id, w.workflowID, w.every, w.paused)
+		}
+	}
+	// Scheduled runs are marked, so a switched-off flow does nothing even
+	// if its schedule is unpaused by hand.
+	if in, ok := plan[0].Args[0].(workflows.ImportOrdersInput); !ok || !in.Scheduled || in.Shop != "a" {
+		t.Errorf("order import schedule input = %#v", plan[0].Args[0])
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	tests := []struct{ every, catchup, jitter time.Duration }{
+		{time.Minute, time.Minute, 6 * time.Second},
+		{10 * time.Minute, 10 * time.Minute, 30 * time.Second},
+		{30 * time.Second, time.Minute, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := catchupWindow(tt.every); got != tt.catchup {
+			t.Errorf("catchupWindow(%s) = %s, want %s", tt.every, got, tt.catchup)
+		}
+		if got := jitter(tt.every); got != tt.jitter {
+			t.Errorf("jitter(%s) = %s, want %s", tt.every, got, tt.jitter)
+		}
+	}
+}
+
+func TestIsConnectorScheduleID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"order-import/demo": true, "stock-sync/x": true, "shipment-notification/a-b": true,
+		"order-import/": false, "nightly-report/demo": false, "order-import": false,
+	} {
+		if got := isConnectorScheduleID(id); got != want {
+			t.Errorf("isConnectorScheduleID(%q) = %t, want %t", id, got, want)
+		}
+	}
+}
