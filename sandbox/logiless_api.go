@@ -357,16 +357,15 @@ func (tr timeRange) match(t time.Time) bool {
 
 func matchList(vals []string, v string) bool { return vals == nil || slices.Contains(vals, v) }
 
-func paginate[T any](items []T, page, limit int) []T {
-	lo := min((page-1)*limit, len(items))
-	return items[lo:min(lo+limit, len(items))]
-}
-
-func (l *Logiless) writeList(w http.ResponseWriter, data []any, page, limit, total int) {
-	if data == nil {
-		data = []any{}
+// writePage answers a list request with one page of hits, each rendered,
+// in LOGILESS's paging envelope.
+func writePage[T any](l *Logiless, w http.ResponseWriter, hits []T, page, limit int, render func(T) any) {
+	lo := min((page-1)*limit, len(hits))
+	data := []any{}
+	for _, h := range hits[lo:min(lo+limit, len(hits))] {
+		data = append(data, render(h))
 	}
-	l.writeLL(w, http.StatusOK, map[string]any{"data": data, "current_page": page, "limit": limit, "total_count": total})
+	l.writeLL(w, http.StatusOK, map[string]any{"data": data, "current_page": page, "limit": limit, "total_count": len(hits)})
 }
 
 // --- rendering -------------------------------------------------------------------
@@ -683,11 +682,7 @@ func (l *Logiless) handleListSalesOrders(w http.ResponseWriter, r *http.Request)
 		}
 		hits = append(hits, o)
 	}
-	var data []any
-	for _, o := range paginate(hits, page, limit) {
-		data = append(data, l.renderSalesOrderLocked(o))
-	}
-	l.writeList(w, data, page, limit, len(hits))
+	writePage(l, w, hits, page, limit, func(o *SalesOrder) any { return l.renderSalesOrderLocked(o) })
 }
 
 func (l *Logiless) handleCreateSalesOrder(w http.ResponseWriter, r *http.Request) {
@@ -846,11 +841,7 @@ func (l *Logiless) handleListDeliveries(w http.ResponseWriter, r *http.Request) 
 		}
 		hits = append(hits, ref)
 	}
-	var data []any
-	for _, ref := range paginate(hits, page, limit) {
-		data = append(data, l.renderDeliveryLocked(ref.o, ref.d))
-	}
-	l.writeList(w, data, page, limit, len(hits))
+	writePage(l, w, hits, page, limit, func(ref deliveryRef) any { return l.renderDeliveryLocked(ref.o, ref.d) })
 }
 
 func (l *Logiless) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
@@ -888,11 +879,7 @@ func (l *Logiless) handleListArticles(w http.ResponseWriter, r *http.Request) {
 		}
 		hits = append(hits, a)
 	}
-	var data []any
-	for _, a := range paginate(hits, page, limit) {
-		data = append(data, renderArticle(a))
-	}
-	l.writeList(w, data, page, limit, len(hits))
+	writePage(l, w, hits, page, limit, func(a *LogilessArticle) any { return renderArticle(a) })
 }
 
 func (l *Logiless) handleCreateArticle(w http.ResponseWriter, r *http.Request) {
@@ -985,11 +972,7 @@ func (l *Logiless) handleListArticleMaps(w http.ResponseWriter, r *http.Request)
 		}
 		hits = append(hits, m)
 	}
-	var data []any
-	for _, m := range paginate(hits, page, limit) {
-		data = append(data, l.renderArticleMapLocked(m))
-	}
-	l.writeList(w, data, page, limit, len(hits))
+	writePage(l, w, hits, page, limit, func(m *ArticleMap) any { return l.renderArticleMapLocked(m) })
 }
 
 func (l *Logiless) handleListInventory(w http.ResponseWriter, r *http.Request) {
@@ -1028,11 +1011,7 @@ func (l *Logiless) handleListInventory(w http.ResponseWriter, r *http.Request) {
 		}
 		hits = append(hits, a)
 	}
-	var data []any
-	for _, a := range paginate(hits, page, limit) {
-		data = append(data, l.renderSummaryLocked(a))
-	}
-	l.writeList(w, data, page, limit, len(hits))
+	writePage(l, w, hits, page, limit, func(a *LogilessArticle) any { return l.renderSummaryLocked(a) })
 }
 
 func (l *Logiless) handleSearchInventory(w http.ResponseWriter, r *http.Request) {
