@@ -132,10 +132,8 @@ func classify(what string, err error) error {
 		}
 		return nonRetryable(ErrTypeEcforceRejected, wrapped)
 	}
-	if httpapi.Retryable(err) {
-		return temporal.NewApplicationError(wrapped.Error(), ErrTypeTransient)
-	}
-	// Unknown errors are retried: a bug or an unforeseen answer should
-	// leave the order pending and visible rather than silently failed.
+	// Transport failures are retried, and so are unknown errors: a bug or
+	// an unforeseen answer should leave the order pending and visible
+	// rather than silently failed.
 	return temporal.NewApplicationError(wrapped.Error(), ErrTypeTransient)
 }
