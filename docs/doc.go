@@ -1,0 +1,7 @@
+// Package docs owns the connector's long-form documentation: one guide per
+// flow (order-import.md, shipment-notification.md, stock-sync.md), the
+// settings (configuration.md), day-to-day operation (operations.md) and the
+// runbook of every stable error type (errors.md), which the errors in the
+// code point at. It holds no code; its test keeps README.md and these files
+// in step with each other and with the error types in the code.
+package docs
