@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -13,6 +15,7 @@ import (
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/salesorder"
+	"github.com/ecforce-logiless/connector/shipment"
 )
 
 // Stable error type names of non-retryable failures. Operators filter on
@@ -75,8 +78,33 @@ const (
 	ErrTypeInvalidStockMode = "InvalidStockSyncMode"
 )
 
+// nonRetryable is the failure an operator must fix: err's one line, then
+// where the runbook of errType is.
 func nonRetryable(errType string, err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), errType, nil)
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("%s (runbook: docs/errors.md#%s)", err, strings.ToLower(errType)), errType, nil)
+}
+
+// orderNotFound is the failure of an ecforce order that is not, or no
+// longer, in the shop: by id when id is not 0, else by number. whatToDo
+// ends the message.
+func orderNotFound(shop string, id int64, number, whatToDo string) error {
+	which := "受注番号 " + number
+	if id != 0 {
+		which = fmt.Sprintf("id %d (受注番号 %s)", id, number)
+	}
+	return nonRetryable(ErrTypeOrderNotFound, fmt.Errorf("ecforce has no order with %s in shop %s; %s", which, shop, whatToDo))
+}
+
+// mayHaveApplied reports whether a failed write may have been applied all
+// the same: a 5xx or 408 answer, or no answer at all. A 429 or other 4xx is
+// a refusal before anything was done.
+func mayHaveApplied(err error) bool {
+	var se *httpapi.StatusError
+	if errors.As(err, &se) {
+		return se.StatusCode >= 500 || se.StatusCode == http.StatusRequestTimeout
+	}
+	return httpapi.Retryable(err)
 }
 
 // classify turns an error from a client or the mapping into what Temporal
@@ -95,7 +123,13 @@ func classify(what string, err error) error {
 	var unmappedSKU *salesorder.UnmappedSKUError
 	var unmappedMethod *salesorder.UnmappedMethodError
 	var mappingErr *mapping.ValidationError
+	var notShipped *shipment.NotShippedError
+	var unmappedCarrier *shipment.UnmappedCarrierError
 	switch {
+	case errors.As(err, &notShipped):
+		return nonRetryable(ErrTypeNotShipped, wrapped)
+	case errors.As(err, &unmappedCarrier):
+		return nonRetryable(ErrTypeUnmappedCarrier, wrapped)
 	case errors.As(err, &unmappedSKU):
 		return nonRetryable(ErrTypeUnmappedSKU, wrapped)
 	case errors.As(err, &unmappedMethod):

@@ -21,7 +21,27 @@ import (
 // the next run (orders already imported drop out of the candidate set).
 const MaxCandidatesPerRun = 1000
 
-// OrderImport holds the order import's activities.
+// orderImportEcforce is what the order import calls on ecforce.
+type orderImportEcforce interface {
+	orderStateAPI
+	ListOrders(ctx context.Context, q ecforce.OrderQuery, fn func([]ecforce.Order) error) error
+	FindOrderByNumber(ctx context.Context, number string) (ecforce.Order, bool, error)
+}
+
+// orderImportLogiless is what the order import calls on LOGILESS.
+type orderImportLogiless interface {
+	salesOrderSearcher
+	CreateSalesOrder(ctx context.Context, in logiless.SalesOrderInput) (logiless.SalesOrder, error)
+}
+
+// importClients are the shop's clients as the order import sees them.
+func importClients(shop *Shop) (orderImportEcforce, orderImportLogiless) {
+	return shop.Ecforce, shop.Logiless
+}
+
+// OrderImport holds the order import's activities: discovery
+// (ListImportCandidates), the sales order (CreateSalesOrder) and the
+// "imported" 対応状況 (MarkOrderImported).
 type OrderImport struct {
 	Shops  *ShopDirectory
 	Cache  *OrderCache
@@ -92,6 +112,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 		res.Disabled = true
 		return res, nil
 	}
+	ec, ll := importClients(shop)
 	now := in.Now.In(ecforce.JST)
 	tomorrow := startOfDay(now).AddDate(0, 0, 1)
 
@@ -112,7 +133,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 	seen := map[int64]bool{}
 	var due []ecforce.Order
 	for _, q := range queries {
-		err := shop.Ecforce.ListOrders(ctx, q, func(page []ecforce.Order) error {
+		err := ec.ListOrders(ctx, q, func(page []ecforce.Order) error {
 			activity.RecordHeartbeat(ctx, len(seen))
 			for _, o := range page {
 				if seen[o.ID] {
@@ -144,7 +165,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 	for i, o := range due {
 		codes[i] = o.Number
 	}
-	existing, err := shop.Logiless.SearchSalesOrdersByCode(ctx, codes)
+	existing, err := ll.SearchSalesOrdersByCode(ctx, codes)
 	if err != nil {
 		return res, classify(fmt.Sprintf("look up %d order codes of shop %s in LOGILESS", len(codes), in.Shop), err)
 	}
@@ -217,6 +238,7 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	if err != nil {
 		return res, err
 	}
+	_, ll := importClients(shop)
 	what := fmt.Sprintf("import order %s of shop %s", in.OrderNumber, in.Shop)
 	res.ThenSetState = shop.Settings.OrderImport.ImportedState
 
@@ -238,7 +260,7 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 
 	firstAttempt := activity.GetInfo(ctx).Attempt <= 1
 	if in.CodeLookup == LookupFound || !(firstAttempt && in.CodeLookup == LookupNotFound) {
-		found, ok, err := findSalesOrder(ctx, shop.Logiless, order.Number)
+		found, ok, err := findSalesOrder(ctx, ll, order.Number)
 		if err != nil {
 			return res, classify(what, err)
 		}
@@ -247,10 +269,10 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 		}
 	}
 
-	created, err := shop.Logiless.CreateSalesOrder(ctx, salesOrder)
+	created, err := ll.CreateSalesOrder(ctx, salesOrder)
 	if err != nil {
 		if logiless.IsDuplicateCode(err) {
-			found, ok, ferr := findSalesOrder(ctx, shop.Logiless, order.Number)
+			found, ok, ferr := findSalesOrder(ctx, ll, order.Number)
 			if ferr == nil && ok {
 				return fillFromExisting(res, found), nil
 			}
@@ -283,38 +305,22 @@ func fillFromExisting(res CreateSalesOrderResult, so logiless.SalesOrder) Create
 	return res
 }
 
-func findSalesOrder(ctx context.Context, api LogilessAPI, code string) (logiless.SalesOrder, bool, error) {
-	found, err := api.SearchSalesOrdersByCode(ctx, []string{code})
-	if err != nil {
-		return logiless.SalesOrder{}, false, err
-	}
-	for _, so := range found {
-		if so.Code == code {
-			return so, true, nil
-		}
-	}
-	return logiless.SalesOrder{}, false, nil
-}
-
 // loadOrder takes the order from the discovery cache, or reads it: by id
 // when known, else by its number.
 func (a *OrderImport) loadOrder(ctx context.Context, shop *Shop, id int64, number string) (ecforce.Order, error) {
 	if o, ok := a.Cache.Get(shop.Settings.Code, id); ok {
 		return o, nil
 	}
+	ec, _ := importClients(shop)
 	if id != 0 {
-		o, err := shop.Ecforce.GetOrder(ctx, id)
-		if errors.Is(err, ecforce.ErrNotFound) {
-			return o, nonRetryable(ErrTypeOrderNotFound, fmt.Errorf("ecforce has no order with id %d (受注番号 %s) in shop %s: it was deleted", id, number, shop.Settings.Code))
-		}
-		return o, err
+		return getOrder(ctx, ec, shop.Settings.Code, id, number)
 	}
-	o, ok, err := shop.Ecforce.FindOrderByNumber(ctx, number)
+	o, ok, err := ec.FindOrderByNumber(ctx, number)
 	if err != nil {
 		return o, err
 	}
 	if !ok {
-		return o, nonRetryable(ErrTypeOrderNotFound, fmt.Errorf("ecforce has no order with 受注番号 %s in shop %s: check the number (10 characters, shown as 受注番号 in the order list)", number, shop.Settings.Code))
+		return o, orderNotFound(shop.Settings.Code, 0, number, "check the number (the 10-character 受注番号 of the order list)")
 	}
 	return o, nil
 }

@@ -2,13 +2,19 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
 )
+
+// orderStateAPI is what the 対応状況 write calls on ecforce; both flows'
+// ecforce interfaces include it.
+type orderStateAPI interface {
+	orderReader
+	UpdateOrderState(ctx context.Context, id int64, state string) (ecforce.Order, error)
+}
 
 // orderStateChange is one 対応状況 write to an ecforce order, shared by the
 // order import's "imported" state and the shipment notification's
@@ -33,10 +39,11 @@ type orderStateChange struct {
 // read the order first, so a state changed by someone else meanwhile is
 // seen; a write whose answer is lost is checked by reading the order.
 func setOrderState(ctx context.Context, c orderStateChange) (changed bool, skipped string, err error) {
+	var api orderStateAPI = c.shop.Ecforce
 	what := fmt.Sprintf("set 対応状況 %q on order %s of shop %s", c.target, c.orderNumber, c.shop.Settings.Code)
 	current := c.stateWhenRead
 	if activity.GetInfo(ctx).Attempt > 1 || current == "" {
-		if current, err = readOrderState(ctx, c); err != nil {
+		if current, err = readOrderState(ctx, api, c); err != nil {
 			return false, "", classify(what, err)
 		}
 	}
@@ -46,31 +53,25 @@ func setOrderState(ctx context.Context, c orderStateChange) (changed bool, skipp
 	if why := c.leaveAlone(current); why != "" {
 		return false, why, nil
 	}
-	updated, err := c.shop.Ecforce.UpdateOrderState(ctx, c.orderID, c.target)
+	updated, err := api.UpdateOrderState(ctx, c.orderID, c.target)
 	switch {
 	case err == nil && updated.State == c.target:
 		return true, "", nil
 	case err == nil:
 		return false, "", nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf(
-			"%s: ecforce answered with state %q; check that the key in %s exists in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label)",
-			what, updated.State, c.setting))
+			"%s: ecforce kept state %q; check that %s is a key (not a label) of 対応状況管理", what, updated.State, c.setting))
 	case mayHaveApplied(err):
-		if now, rerr := readOrderState(ctx, c); rerr == nil && now == c.target {
+		if now, rerr := readOrderState(ctx, api, c); rerr == nil && now == c.target {
 			return true, "", nil
 		}
 	case ecforce.IsValidation(err):
 		return false, "", nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf(
-			"%s: ecforce refused the 対応状況 key: %w. Check %s against 設定 > 受注/定期受注 > 対応状況管理 (write the key, not the label), restart the worker, then re-run; the steps already done are skipped",
-			what, err, c.setting))
+			"%s: ecforce refused the key: %w; fix %s (a key of 対応状況管理, not a label), restart the worker and re-run", what, err, c.setting))
 	}
 	return false, "", classify(what, err)
 }
 
-func readOrderState(ctx context.Context, c orderStateChange) (string, error) {
-	o, err := c.shop.Ecforce.GetOrder(ctx, c.orderID)
-	if errors.Is(err, ecforce.ErrNotFound) {
-		return "", nonRetryable(ErrTypeOrderNotFound, fmt.Errorf("ecforce has no order with id %d (受注番号 %s) in shop %s any more: it was deleted",
-			c.orderID, c.orderNumber, c.shop.Settings.Code))
-	}
+func readOrderState(ctx context.Context, api orderStateAPI, c orderStateChange) (string, error) {
+	o, err := getOrder(ctx, api, c.shop.Settings.Code, c.orderID, c.orderNumber)
 	return o.State, err
 }

@@ -11,26 +11,33 @@ import (
 	"github.com/ecforce-logiless/connector/mapping"
 )
 
-// EcforceAPI is what the activities need from the ecforce client.
+// EcforceAPI is the ecforce client as a Shop holds it: one client serves
+// every flow, so it offers the union of what the flows call. Each flow
+// declares its own part next to its activities (orderImportEcforce,
+// shipmentEcforce; the 対応状況 write's orderStateAPI) and its code calls
+// only that; a new call of a flow is added to the flow's interface.
 type EcforceAPI interface {
-	ListOrders(ctx context.Context, q ecforce.OrderQuery, fn func([]ecforce.Order) error) error
-	GetOrder(ctx context.Context, id int64) (ecforce.Order, error)
-	FindOrderByNumber(ctx context.Context, number string) (ecforce.Order, bool, error)
-	UpdateOrderState(ctx context.Context, id int64, state string) (ecforce.Order, error)
-	UpdateShipping(ctx context.Context, updates []ecforce.ShippingUpdate, withSale bool) (ecforce.BulkResult, error)
-	RequestSales(ctx context.Context, orderIDs []int64) (string, error)
-	ListShippingCarriers(ctx context.Context) ([]ecforce.ShippingCarrier, error)
+	orderImportEcforce
+	shipmentEcforce
+	stockSyncEcforce
+}
+
+// LogilessAPI is the LOGILESS client as a Shop holds it: the union of
+// orderImportLogiless, shipmentLogiless and stockSyncLogiless.
+type LogilessAPI interface {
+	orderImportLogiless
+	shipmentLogiless
+	stockSyncLogiless
+}
+
+// stockSyncEcforce and stockSyncLogiless are what the stock sync (stock.go)
+// calls; they belong beside it.
+type stockSyncEcforce interface {
 	ListStockItems(ctx context.Context, q ecforce.StockItemQuery, fn func([]ecforce.StockItem) error) error
 	UpdateStockItems(ctx context.Context, updates []ecforce.StockUpdate) (ecforce.BulkResult, error)
 }
 
-// LogilessAPI is what the activities need from the LOGILESS client.
-type LogilessAPI interface {
-	CreateSalesOrder(ctx context.Context, in logiless.SalesOrderInput) (logiless.SalesOrder, error)
-	SearchSalesOrdersByCode(ctx context.Context, codes []string) ([]logiless.SalesOrder, error)
-	GetSalesOrder(ctx context.Context, id int64) (logiless.SalesOrder, error)
-	ListSalesOrders(ctx context.Context, q logiless.SalesOrderQuery, fn func([]logiless.SalesOrder) error) error
-	ListOutboundDeliveries(ctx context.Context, q logiless.OutboundDeliveryQuery, fn func([]logiless.OutboundDelivery) error) error
+type stockSyncLogiless interface {
 	ListArticles(ctx context.Context, q logiless.ArticleQuery, fn func([]logiless.Article) error) error
 	ListLogicalInventory(ctx context.Context, q logiless.InventoryQuery, fn func([]logiless.InventorySummary) error) error
 	SearchLogicalInventory(ctx context.Context, articleCodes []string) ([]logiless.InventorySummary, error)
@@ -42,7 +49,8 @@ type MappingSource interface {
 }
 
 // Shop is one shop as the activities see it: settings without secrets,
-// ready clients and the mapping table.
+// its ecforce and LOGILESS clients (app.Build puts the real ones here,
+// tests may put clients of the sandbox) and the mapping table.
 type Shop struct {
 	Settings config.Shop
 	Ecforce  EcforceAPI

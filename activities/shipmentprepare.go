@@ -1,0 +1,148 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/shipment"
+	"github.com/ecforce-logiless/connector/ttlcache"
+)
+
+// PrepareShipmentInput names one shipped order. SalesOrderID is 0 for a
+// manual run by number.
+type PrepareShipmentInput struct {
+	Shop         string
+	OrderNumber  string
+	SalesOrderID int64
+}
+
+// PrepareShipmentResult is what to write to ecforce, what ecforce has now,
+// and which optional steps the shop's settings ask for.
+type PrepareShipmentResult struct {
+	OrderID      int64 // ecforce 受注ID
+	SalesOrderID int64
+	// ShippingSlip is every tracking number joined with the shop's
+	// tracking_number_separator ("" when LOGILESS has none).
+	ShippingSlip    string
+	TrackingNumbers int
+	Parcels         int
+	// ShippedAt is the finish time of the last parcel, in JST.
+	ShippedAt      time.Time
+	DeliveryMethod string
+	// CarrierID is the ecforce 配送業者 for DeliveryMethod (0 = none: the
+	// order's carrier is left as is).
+	CarrierID   int64
+	CarrierName string
+	// Current is the ecforce order as read now.
+	Current EcforceShipping
+	// WithSales and StatusAfter are the shop's settings at this run.
+	WithSales   bool
+	StatusAfter string
+}
+
+// PrepareShipment reads the shipment from LOGILESS and the order from
+// ecforce (from the discovery's cache when it has them), and resolves the
+// ecforce carrier of the delivery method (shipment.ResolveCarrier).
+//
+// Idempotent: it only reads.
+func (a *ShipmentNotification) PrepareShipment(ctx context.Context, in PrepareShipmentInput) (PrepareShipmentResult, error) {
+	var res PrepareShipmentResult
+	shop, err := a.Shops.Shop(in.Shop)
+	if err != nil {
+		return res, err
+	}
+	ec, _ := shipmentClients(shop)
+	settings := shop.Settings.ShipmentNotification
+	what := fmt.Sprintf("prepare the shipment of order %s of shop %s", in.OrderNumber, in.Shop)
+	res.WithSales, res.StatusAfter = settings.WithSales, settings.StatusAfter
+
+	// The discovery's reads are used once: a retry, or a later run (say
+	// `starter notify-shipment --force`), reads afresh.
+	read, hit := a.Cache.take(in.Shop, in.OrderNumber)
+	if !hit || activity.GetInfo(ctx).Attempt > 1 {
+		so, err := a.readSalesOrder(ctx, shop, in.OrderNumber, in.SalesOrderID)
+		if err != nil {
+			return res, classify(what, err)
+		}
+		if read.shipment, err = shipment.Of(so); err != nil {
+			return res, classify(what, err)
+		}
+		o, found, err := ec.FindOrderByNumber(ctx, in.OrderNumber)
+		if err != nil {
+			return res, classify(what, err)
+		}
+		if !found {
+			return res, orderNotFound(in.Shop, 0, in.OrderNumber, "LOGILESS shipped it, but an order entered in LOGILESS by hand has nothing to notify")
+		}
+		read.ecforce = shipment.EcforceShippingOf(o)
+	}
+	s, current := read.shipment, read.ecforce
+
+	res.OrderID, res.SalesOrderID, res.Current = current.OrderID, s.SalesOrderID, current
+	res.ShippingSlip = s.Slip(settings.TrackingNumberSeparator)
+	res.TrackingNumbers, res.Parcels = len(s.TrackingNumbers), s.Parcels
+	res.ShippedAt, res.DeliveryMethod = s.ShippedAt, s.DeliveryMethod
+	carrier, err := shipment.ResolveCarrier(s.DeliveryMethod, current.CarrierID,
+		shipment.CarrierSettings{Carriers: settings.Carriers, DeliveryMethods: shop.Settings.OrderImport.DeliveryMethods},
+		func() ([]ecforce.ShippingCarrier, error) { return a.shippingCarriers(ctx, shop) })
+	if err != nil {
+		return res, classify(what, err)
+	}
+	res.CarrierID, res.CarrierName = carrier.ID, carrier.Name
+	return res, nil
+}
+
+// readSalesOrder reads the LOGILESS sales order by id, or by its code when
+// the id is unknown, and checks that it belongs to the shop's store.
+func (a *ShipmentNotification) readSalesOrder(ctx context.Context, shop *Shop, code string, id int64) (logiless.SalesOrder, error) {
+	_, ll := shipmentClients(shop)
+	notFound := func(format string, args ...any) error {
+		return nonRetryable(ErrTypeOrderNotFound, fmt.Errorf(format, args...))
+	}
+	var so logiless.SalesOrder
+	if id != 0 {
+		var err error
+		if so, err = ll.GetSalesOrder(ctx, id); err != nil {
+			return so, err
+		}
+		if so.Code != code {
+			return so, notFound("LOGILESS sales order id %d has code %q, not %q; start the notification by order number only", id, so.Code, code)
+		}
+	} else {
+		found, ok, err := findSalesOrder(ctx, ll, code)
+		if err != nil {
+			return so, err
+		}
+		if !ok {
+			return so, notFound("LOGILESS has no sales order with code %s; check the 受注番号 (it is the LOGILESS 受注コード)", code)
+		}
+		so = found
+	}
+	if store := shop.Settings.Logiless.StoreID; so.StoreID != 0 && so.StoreID != store {
+		return so, notFound("LOGILESS sales order %s belongs to store %d, not to store %d of shop %s", code, so.StoreID, store, shop.Settings.Code)
+	}
+	return so, nil
+}
+
+// shippingCarriers returns the shop's carriers, read at most once per
+// CarrierListTTL (concurrent notifications of one shop share one read).
+func (a *ShipmentNotification) shippingCarriers(ctx context.Context, shop *Shop) ([]ecforce.ShippingCarrier, error) {
+	a.carriersOnce.Do(func() {
+		ttl := a.CarrierListTTL
+		if ttl <= 0 {
+			ttl = DefaultCarrierListTTL
+		}
+		a.carriers = ttlcache.New[string, []ecforce.ShippingCarrier](ttl, 0)
+	})
+	ec, _ := shipmentClients(shop)
+	list, err := a.carriers.Load(shop.Settings.Code, func() ([]ecforce.ShippingCarrier, error) { return ec.ListShippingCarriers(ctx) })
+	if err != nil {
+		return nil, fmt.Errorf("list the shipping carriers: %w", err)
+	}
+	return list, nil
+}

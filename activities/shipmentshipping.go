@@ -1,0 +1,115 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/shipment"
+)
+
+// UpdateShippingInput is the shipping result to write to one ecforce order.
+type UpdateShippingInput struct {
+	Shop         string
+	OrderNumber  string
+	OrderID      int64
+	ShippingSlip string
+	ShippedAt    time.Time
+	CarrierID    int64 // 0 = leave the order's carrier alone
+	// Current is the order as PrepareShipment read it; only the first
+	// attempt trusts it, retries read the order again.
+	Current EcforceShipping
+}
+
+// UpdateShippingResult says whether the shipping was written.
+type UpdateShippingResult struct {
+	Written bool
+	// SkippedBecause is set when ecforce already had slip and date.
+	SkippedBecause string
+	// ConfirmedByReading is true when ecforce's answer was lost or an error
+	// but reading the order showed the write had been applied.
+	ConfirmedByReading bool
+}
+
+// UpdateShipping writes slip, ship date and carrier through ecforce's
+// shipping endpoint with with_sale=0 (sales processing is its own step).
+//
+// Idempotent: it reads the order first (after the first attempt) and skips
+// the write when ecforce already has the same slip and ship date
+// (EcforceShipping.HasShipping), and the write sets absolute values. A
+// write whose answer is lost (5xx, dropped connection) is checked by
+// reading the order at once, so an applied write is never sent again.
+func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShippingInput) (UpdateShippingResult, error) {
+	var res UpdateShippingResult
+	shop, err := a.Shops.Shop(in.Shop)
+	if err != nil {
+		return res, err
+	}
+	ec, _ := shipmentClients(shop)
+	what := fmt.Sprintf("update the shipping (slip %q, ship date %s) of order %s of shop %s",
+		in.ShippingSlip, in.ShippedAt.In(ecforce.JST).Format(time.DateOnly), in.OrderNumber, in.Shop)
+	current := in.Current
+	if activity.GetInfo(ctx).Attempt > 1 || current.OrderID != in.OrderID {
+		if current, err = a.readOrder(ctx, shop, in.OrderID, in.OrderNumber); err != nil {
+			return res, classify(what, err)
+		}
+	}
+	if current.HasShipping(in.ShippingSlip, in.ShippedAt, in.CarrierID) {
+		res.SkippedBecause = "ecforce already has this slip and ship date"
+		return res, nil
+	}
+
+	bulk, err := ec.UpdateShipping(ctx, []ecforce.ShippingUpdate{{
+		OrderID:           in.OrderID,
+		ShippingSlip:      in.ShippingSlip,
+		ShippingCarrierID: in.CarrierID,
+		ShippedAt:         in.ShippedAt,
+	}}, false)
+	if err != nil {
+		if mayHaveApplied(err) {
+			if after, rerr := a.readOrder(ctx, shop, in.OrderID, in.OrderNumber); rerr == nil && after.HasShipping(in.ShippingSlip, in.ShippedAt, in.CarrierID) {
+				a.logger().Warn("ecforce's answer to the shipping update was an error, but the order shows it applied",
+					"shop", in.Shop, "order", in.OrderNumber, "error", err.Error())
+				res.Written, res.ConfirmedByReading = true, true
+				countShipment(ctx, in.Shop, "shipping")
+				return res, nil
+			}
+		}
+		return res, classify(what, err)
+	}
+	id := strconv.FormatInt(in.OrderID, 10)
+	if be, failed := bulk.ErrorFor(id); failed || slices.Contains(bulk.Failure, id) {
+		reason := "no reason given"
+		if failed {
+			reason = be.Error()
+		}
+		return res, nonRetryable(ErrTypeShippingRejected, fmt.Errorf(
+			"%s: ecforce refused order id %d: %s; fix what it names (an unknown shipping_carrier_id: shipment_notification.carriers), then re-run",
+			what, in.OrderID, reason))
+	}
+	if !bulk.Succeeded(id) {
+		// A 200 without our record: re-read on retry and decide then.
+		return res, temporal.NewApplicationError(fmt.Sprintf("%s: ecforce answered 200 without a result for order id %d; the next attempt reads the order first", what, in.OrderID), ErrTypeTransient)
+	}
+	res.Written = true
+	countShipment(ctx, in.Shop, "shipping")
+	a.logger().Info("shipping written to ecforce", "shop", in.Shop, "order", in.OrderNumber,
+		"shipped_at", in.ShippedAt.In(ecforce.JST).Format(time.DateTime), "carrier_id", in.CarrierID)
+	return res, nil
+}
+
+// readOrder reads an ecforce order's shipping and payment state by id.
+func (a *ShipmentNotification) readOrder(ctx context.Context, shop *Shop, id int64, number string) (EcforceShipping, error) {
+	ec, _ := shipmentClients(shop)
+	o, err := getOrder(ctx, ec, shop.Settings.Code, id, number)
+	if err != nil {
+		return EcforceShipping{}, err
+	}
+	return shipment.EcforceShippingOf(o), nil
+}
