@@ -24,7 +24,9 @@ const (
 // Every rule of one mapped SKU: the stock computed from LOGILESS, the
 // comparison with ecforce, and each reason to skip or report it.
 func TestReconcileRules(t *testing.T) {
-	comp := func(code string, qty int) mapping.Component { return mapping.Component{ArticleCode: code, Quantity: qty} }
+	comp := func(code string, qty int) mapping.Component {
+		return mapping.Component{ArticleCode: code, Quantity: qty}
+	}
 	tests := []struct {
 		name     string
 		row      mapping.Row
@@ -62,8 +64,8 @@ func TestReconcileRules(t *testing.T) {
 		{name: "set with an unknown component", row: mapping.Row{ArticleCode: "BADSET"}, sets: map[string][]mapping.Component{"BADSET": {comp("GHOST", 1)}},
 			ecforce: i64(4), want: ReasonSetNotComputable, wantTo: 4, detail: "no stock for component GHOST", problems: 1},
 		{name: "set with a component LOGILESS refuses", row: mapping.Row{ArticleCode: "SET"}, free: map[string]int64{"BAD": 5},
-			sets:  map[string][]mapping.Component{"SET": {comp("BAD", 1)}},
-			setup: func(ll *fakeLogiless, _ *fakeEcforce) { ll.rejectCodes["BAD"] = true },
+			sets:    map[string][]mapping.Component{"SET": {comp("BAD", 1)}},
+			setup:   func(ll *fakeLogiless, _ *fakeEcforce) { ll.rejectCodes["BAD"] = true },
 			ecforce: i64(4), want: ReasonSetNotComputable, wantTo: 4, detail: "refused to look up component BAD", problems: 1},
 		{name: "set with an invalid quantity", row: mapping.Row{ArticleCode: "SET"}, free: map[string]int64{"A": 5},
 			sets: map[string][]mapping.Component{"SET": {comp("A", 0)}}, ecforce: i64(4), want: ReasonSetNotComputable, wantTo: 4, detail: "invalid quantity 0", problems: 1},
@@ -75,8 +77,10 @@ func TestReconcileRules(t *testing.T) {
 			setup: func(_ *fakeLogiless, ec *fakeEcforce) { ec.rejectLookup = "s" },
 			want:  ReasonReadRejected, wantTo: 1, detail: "refused to look up SKU s", retry: true, failed: true, problems: 1},
 		{name: "ecforce refuses the record", row: mapping.Row{ArticleCode: "A"}, free: map[string]int64{"A": 8}, ecforce: i64(0),
-			setup: func(_ *fakeLogiless, ec *fakeEcforce) { ec.refuse["s"] = "ASI2002 stockパラメータが正しくありません。" },
-			want:  ReasonWriteRejected, wantTo: 0, detail: "stock 8 (was 0) for SKU s", retry: true, failed: true, problems: 1},
+			setup: func(_ *fakeLogiless, ec *fakeEcforce) {
+				ec.refuse["s"] = "ASI2002 stockパラメータが正しくありません。"
+			},
+			want: ReasonWriteRejected, wantTo: 0, detail: "stock 8 (was 0) for SKU s", retry: true, failed: true, problems: 1},
 		{name: "ecforce refuses the request", row: mapping.Row{ArticleCode: "A"}, free: map[string]int64{"A": 8}, ecforce: i64(0),
 			setup: func(_ *fakeLogiless, ec *fakeEcforce) { ec.rejectRequest = "s" },
 			want:  ReasonWriteRejected, wantTo: 0, detail: "refused the request for this SKU", retry: true, failed: true, problems: 1},
