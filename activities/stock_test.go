@@ -189,6 +189,26 @@ func newStockFixture(t *testing.T, tbl *mapping.Table, llClock func() time.Time)
 	return f
 }
 
+// newSinglesFixture is newStockFixture with n rows S<i> of articles A<i>
+// (i formatted with format), each article with free stock free in LOGILESS
+// and each SKU at stock stock in ecforce. It returns the SKUs too.
+func newSinglesFixture(t *testing.T, n int, format string, free, stock int) (*stockFixture, []string) {
+	t.Helper()
+	var rows []mapping.Row
+	var skus []string
+	for i := range n {
+		num := fmt.Sprintf(format, i)
+		rows = append(rows, mapping.Row{SKU: "S" + num, ArticleCode: "A" + num})
+		skus = append(skus, "S"+num)
+	}
+	f := newStockFixture(t, mustTable(t, rows...), nil)
+	for _, r := range rows {
+		f.single(r.ArticleCode, free)
+		f.items(map[string]int{r.SKU: stock})
+	}
+	return f, skus
+}
+
 // single seeds a LOGILESS article with its free stock.
 func (f *stockFixture) single(code string, free int) {
 	f.t.Helper()
@@ -446,17 +466,7 @@ func TestReconcileStockBatches(t *testing.T) {
 
 // Pages follow the cursor; every row is handled exactly once.
 func TestReconcileStockPagesFollowTheCursor(t *testing.T) {
-	var rows []mapping.Row
-	var skus []string
-	for i := range 7 {
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: fmt.Sprintf("A%d", i)})
-		skus = append(skus, rows[i].SKU)
-	}
-	f := newStockFixture(t, mustTable(t, rows...), nil)
-	for _, r := range rows {
-		f.single(r.ArticleCode, 5)
-		f.items(map[string]int{r.SKU: 1})
-	}
+	f, skus := newSinglesFixture(t, 7, "%d", 5, 1)
 	f.a.PageSize = 3
 	var cursors []string
 	in := ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"}
@@ -491,17 +501,7 @@ func TestReconcileStockPagesFollowTheCursor(t *testing.T) {
 // A SKU ecforce refuses is reported by SKU with ecforce's reason; the
 // others are written.
 func TestReconcileStockPerRecordFailure(t *testing.T) {
-	var rows []mapping.Row
-	var skus []string
-	for i := range 5 {
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: fmt.Sprintf("A%d", i)})
-		skus = append(skus, rows[i].SKU)
-	}
-	f := newStockFixture(t, mustTable(t, rows...), nil)
-	for _, r := range rows {
-		f.single(r.ArticleCode, 8)
-		f.items(map[string]int{r.SKU: 0})
-	}
+	f, skus := newSinglesFixture(t, 5, "%d", 8, 0)
 	// ecforce finds S2's value invalid (the sandbox sees a negative one).
 	f.ecTap.change = func(r *http.Request, body []byte) []byte {
 		if r.Method != http.MethodPut {
@@ -533,15 +533,7 @@ func TestReconcileStockPerRecordFailure(t *testing.T) {
 // A request refused as a whole (400) is split until the bad code or SKU is
 // alone.
 func TestReconcileStockIsolatesARejectedSKU(t *testing.T) {
-	var rows []mapping.Row
-	for i := range 8 {
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: fmt.Sprintf("A%d", i)})
-	}
-	f := newStockFixture(t, mustTable(t, rows...), nil)
-	for _, r := range rows {
-		f.single(r.ArticleCode, 3)
-		f.items(map[string]int{r.SKU: 0})
-	}
+	f, _ := newSinglesFixture(t, 8, "%d", 3, 0)
 	// LOGILESS refuses every search for A6, ecforce every write of S3: the
 	// sandbox is handed a body it cannot read, and answers 400.
 	refuse := func(what string) func(*http.Request, []byte) []byte {
@@ -576,17 +568,7 @@ func TestReconcileStockIsolatesARejectedSKU(t *testing.T) {
 // A failure mid-page is retried from the heartbeat cursor: nothing written
 // twice, nothing lost, counts complete.
 func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
-	var rows []mapping.Row
-	var skus []string
-	for i := range 250 {
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%03d", i), ArticleCode: fmt.Sprintf("A%03d", i)})
-		skus = append(skus, rows[i].SKU)
-	}
-	f := newStockFixture(t, mustTable(t, rows...), nil)
-	for _, r := range rows {
-		f.single(r.ArticleCode, 4)
-		f.items(map[string]int{r.SKU: 1})
-	}
+	f, skus := newSinglesFixture(t, 250, "%03d", 4, 1)
 
 	// The second write request (S100–S199) is applied but its answer is
 	// lost (502).

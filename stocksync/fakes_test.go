@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,15 +26,7 @@ func rows(rs ...mapping.Row) []mapping.Row {
 			rs[i].AllocationRate = 100
 		}
 	}
-	slices.SortFunc(rs, func(a, b mapping.Row) int {
-		switch {
-		case a.SKU < b.SKU:
-			return -1
-		case a.SKU > b.SKU:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(rs, func(a, b mapping.Row) int { return strings.Compare(a.SKU, b.SKU) })
 	return rs
 }
 
@@ -44,6 +37,20 @@ func table(t *testing.T, rs ...mapping.Row) *mapping.Table {
 		t.Fatal(err)
 	}
 	return tbl
+}
+
+// singles is n rows S<i> of articles A<i> (i formatted with format), each
+// article with free stock free and each SKU at ecforce stock stock.
+func singles(n int, format string, free, stock int64) (*fakeLogiless, *fakeEcforce, []mapping.Row) {
+	ll, ec := newFakeLogiless(), newFakeEcforce(nil)
+	var rs []mapping.Row
+	for i := range n {
+		num := fmt.Sprintf(format, i)
+		ll.set("A"+num, free, t0)
+		ec.stock["S"+num] = stock
+		rs = append(rs, mapping.Row{SKU: "S" + num, ArticleCode: "A" + num})
+	}
+	return ll, ec, rows(rs...)
 }
 
 func rejection(api string) error {

@@ -80,7 +80,7 @@ func TestReconcileRules(t *testing.T) {
 			setup: func(_ *fakeLogiless, ec *fakeEcforce) {
 				ec.refuse["s"] = "ASI2002 stockパラメータが正しくありません。"
 			},
-			want: ReasonWriteRejected, wantTo: 0, detail: "stock 8 (was 0) for SKU s", retry: true, failed: true, problems: 1},
+			want: ReasonWriteRejected, wantTo: 0, detail: `stock 8 (was 0) for SKU s at location "default": ASI2002 stockパラメータ`, retry: true, failed: true, problems: 1},
 		{name: "ecforce refuses the request", row: mapping.Row{ArticleCode: "A"}, free: map[string]int64{"A": 8}, ecforce: i64(0),
 			setup: func(_ *fakeLogiless, ec *fakeEcforce) { ec.rejectRequest = "s" },
 			want:  ReasonWriteRejected, wantTo: 0, detail: "refused the request for this SKU", retry: true, failed: true, problems: 1},
@@ -287,19 +287,10 @@ func TestReconcileBatches(t *testing.T) {
 
 // A request refused as a whole is split until the bad code or SKU is alone.
 func TestReconcileIsolatesARejectedSKU(t *testing.T) {
-	ll := newFakeLogiless()
-	stock := map[string]int64{}
-	var rs []mapping.Row
-	for i := range 8 {
-		code := fmt.Sprintf("A%d", i)
-		ll.set(code, 3, t0)
-		rs = append(rs, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: code})
-		stock[rs[i].SKU] = 0
-	}
+	ll, ec, rs := singles(8, "%d", 3, 0)
 	ll.rejectCodes["A6"] = true
-	ec := newFakeEcforce(stock)
 	ec.rejectRequest = "S3"
-	p, err := newEngine(ll, ec).rec.Reconcile(context.Background(), rows(rs...), nil, Progress{})
+	p, err := newEngine(ll, ec).rec.Reconcile(context.Background(), rs, nil, Progress{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,17 +311,7 @@ func TestReconcileIsolatesARejectedSKU(t *testing.T) {
 // committed so far; resuming from it writes nothing twice, loses nothing
 // and completes the counts.
 func TestReconcileResumesAfterALostAnswer(t *testing.T) {
-	ll := newFakeLogiless()
-	stock := map[string]int64{}
-	var rs []mapping.Row
-	for i := range 250 {
-		code := fmt.Sprintf("A%03d", i)
-		ll.set(code, 4, t0)
-		rs = append(rs, mapping.Row{SKU: fmt.Sprintf("S%03d", i), ArticleCode: code})
-		stock[rs[i].SKU] = 1
-	}
-	rs = rows(rs...)
-	ec := newFakeEcforce(stock)
+	ll, ec, rs := singles(250, "%03d", 4, 1)
 	// The second write (S100–S199) is applied but its answer is lost.
 	ec.lostAnswerAt = 2
 	e := newEngine(ll, ec)
