@@ -1,10 +1,16 @@
 package activities
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,192 +30,89 @@ import (
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/mapping"
+	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/stocksync"
 )
 
-// --- fakes -------------------------------------------------------------------
+// The stock sync activities against the sandbox: the real clients over
+// HTTP, the fake ecforce and LOGILESS behind them. The rules of the engine
+// are table-tested in package stocksync; these tests check what the APIs
+// see and answer.
 
-// stockLogiless is LOGILESS's article master and logical inventory.
-type stockLogiless struct {
-	LogilessAPI // methods the stock sync does not use panic
+// Request count keys of the sandbox.
+const (
+	getStockItems   = "GET /api/v2/admin/stock_items"
+	putStockItems   = "PUT /api/v2/admin/stock_items"
+	searchInventory = "POST /api/v1/merchant/{id}/logical_inventory_summaries/search"
+	listInventory   = "GET /api/v1/merchant/{id}/logical_inventory_summaries"
+	listArticles    = "GET /api/v1/merchant/{id}/articles"
+)
 
-	mu        sync.Mutex
-	free      map[string]int64
-	updatedAt map[string]time.Time
-	sets      map[string][]logiless.Component
-	setUpdate map[string]time.Time
-	// rejectCodes make a search that contains them answer 400.
-	rejectCodes map[string]bool
-	// capReached makes the changed-inventory listing hit its page cap.
-	capReached bool
-
-	searches     [][]string
-	listings     []logiless.InventoryQuery
-	articleLists []logiless.ArticleQuery
+// tapped is one API request as a tap saw it.
+type tapped struct {
+	method, path string
+	query        url.Values
+	body         []byte
 }
 
-func newStockLogiless() *stockLogiless {
-	return &stockLogiless{free: map[string]int64{}, updatedAt: map[string]time.Time{},
-		sets: map[string][]logiless.Component{}, setUpdate: map[string]time.Time{}, rejectCodes: map[string]bool{}}
+// tap sits in front of a sandbox: it records the requests the clients send
+// and lets a test change one before the sandbox sees it, as an API that
+// validates more strictly than the sandbox would.
+type tap struct {
+	next   http.Handler
+	mu     sync.Mutex
+	seen   []tapped
+	change func(r *http.Request, body []byte) []byte // returns the body to pass on
 }
 
-func (f *stockLogiless) set(code string, free int64, at time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.free[code], f.updatedAt[code] = free, at
-}
-
-func (f *stockLogiless) addSet(code string, at time.Time, comps ...logiless.Component) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sets[code], f.setUpdate[code] = comps, at
-}
-
-func (f *stockLogiless) SearchLogicalInventory(_ context.Context, codes []string) ([]logiless.InventorySummary, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.searches = append(f.searches, append([]string(nil), codes...))
-	if len(codes) > 100 {
-		return nil, fmt.Errorf("fake: %d codes in one search", len(codes))
+func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	t.mu.Lock()
+	t.seen = append(t.seen, tapped{method: r.Method, path: strings.TrimSuffix(r.URL.Path, ".json"), query: r.URL.Query(), body: body})
+	change := t.change
+	t.mu.Unlock()
+	if change != nil && strings.HasPrefix(r.URL.Path, "/api/") {
+		body = change(r, body)
 	}
-	for _, c := range codes {
-		if f.rejectCodes[c] {
-			return nil, &httpapi.StatusError{API: "LOGILESS", Method: "POST", Path: "/logical_inventory_summaries/search", StatusCode: http.StatusBadRequest, Message: "Validation Failed"}
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	t.next.ServeHTTP(w, r)
+}
+
+// requests returns the requests whose path ends with suffix.
+func (t *tap) requests(method, suffix string) []tapped {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []tapped
+	for _, s := range t.seen {
+		if s.method == method && strings.HasSuffix(s.path, suffix) {
+			out = append(out, s)
 		}
 	}
-	var out []logiless.InventorySummary
-	for _, c := range codes {
-		if v, ok := f.free[c]; ok {
-			out = append(out, logiless.InventorySummary{ArticleCode: c, Free: v, UpdatedAt: f.updatedAt[c]})
-		}
-	}
-	return out, nil
+	return out
 }
 
-func (f *stockLogiless) ListLogicalInventory(_ context.Context, q logiless.InventoryQuery, fn func([]logiless.InventorySummary) error) error {
-	f.mu.Lock()
-	f.listings = append(f.listings, q)
-	var page []logiless.InventorySummary
-	for c, v := range f.free {
-		if !f.updatedAt[c].Before(q.UpdatedFrom) {
-			page = append(page, logiless.InventorySummary{ArticleCode: c, Free: v, UpdatedAt: f.updatedAt[c]})
-		}
-	}
-	capReached := f.capReached
-	f.mu.Unlock()
-	sort.Slice(page, func(i, j int) bool { return page[i].ArticleCode < page[j].ArticleCode })
-	if capReached {
-		return fmt.Errorf("fake: %w", logiless.ErrPageCapReached)
-	}
-	if len(page) == 0 {
-		return nil
-	}
-	return fn(page)
+func (t *tap) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seen = nil
 }
 
-func (f *stockLogiless) ListArticles(_ context.Context, q logiless.ArticleQuery, fn func([]logiless.Article) error) error {
-	f.mu.Lock()
-	f.articleLists = append(f.articleLists, q)
-	var page []logiless.Article
-	for code, comps := range f.sets {
-		if q.ArticleType == logiless.ArticleTypeAssortment && !f.setUpdate[code].Before(q.UpdatedFrom) {
-			page = append(page, logiless.Article{Code: code, ArticleType: logiless.ArticleTypeAssortment, Components: comps})
-		}
-	}
-	f.mu.Unlock()
-	if len(page) == 0 {
-		return nil
-	}
-	return fn(page)
+// stockBody is the body of PUT stock_items and of an inventory search.
+type stockBody struct {
+	StockItems []struct {
+		SKU   string `json:"variant_sku"`
+		Stock int64  `json:"stock"`
+	} `json:"stock_items"`
+	ArticleCodes []string `json:"article_codes"`
 }
 
-// stockEcforce is ecforce's stock items at one location.
-type stockEcforce struct {
-	EcforceAPI
-
-	mu        sync.Mutex
-	location  string
-	stock     map[string]int64
-	unlimited map[string]bool
-	// recordErrors fail single records of a bulk update (ASI2002-like).
-	recordErrors map[string]string
-	// rejectRequest makes a whole update that contains the SKU answer 400.
-	rejectRequest string
-	// lostAnswerAt makes the n-th update request (1-based) apply its
-	// records and then answer 502, as if the answer was lost.
-	lostAnswerAt int
-
-	lists   [][]string
-	updates [][]ecforce.StockUpdate
-	writes  map[string]int // accepted writes per SKU
-}
-
-func newStockEcforce(stock map[string]int64) *stockEcforce {
-	return &stockEcforce{location: "default", stock: stock, unlimited: map[string]bool{},
-		recordErrors: map[string]string{}, writes: map[string]int{}}
-}
-
-func (f *stockEcforce) ListStockItems(_ context.Context, q ecforce.StockItemQuery, fn func([]ecforce.StockItem) error) error {
-	f.mu.Lock()
-	f.lists = append(f.lists, append([]string(nil), q.SKUs...))
-	if len(q.SKUs) == 0 || len(q.SKUs) > 100 || q.LocationCode != f.location {
-		f.mu.Unlock()
-		return fmt.Errorf("fake: list with %d SKUs at %q", len(q.SKUs), q.LocationCode)
+func decodeBody(t *testing.T, b []byte) stockBody {
+	t.Helper()
+	var sb stockBody
+	if err := json.Unmarshal(b, &sb); err != nil {
+		t.Fatalf("request body %s: %v", b, err)
 	}
-	var items []ecforce.StockItem
-	for _, sku := range q.SKUs {
-		if v, ok := f.stock[sku]; ok {
-			items = append(items, ecforce.StockItem{SKU: sku, LocationCode: f.location, Stock: v, Unlimited: f.unlimited[sku]})
-		}
-	}
-	f.mu.Unlock()
-	if len(items) == 0 {
-		return nil
-	}
-	return fn(items)
-}
-
-func (f *stockEcforce) UpdateStockItems(_ context.Context, updates []ecforce.StockUpdate) (ecforce.BulkResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.updates = append(f.updates, append([]ecforce.StockUpdate(nil), updates...))
-	if len(updates) > 100 {
-		return ecforce.BulkResult{}, fmt.Errorf("fake: %d updates in one request", len(updates))
-	}
-	for _, u := range updates {
-		if u.SKU == f.rejectRequest {
-			return ecforce.BulkResult{}, &httpapi.StatusError{API: "ecforce", Method: "PUT", Path: "/admin/stock_items.json", StatusCode: 400, Code: "ASI3001", Message: "stock_itemsパラメータが正しくありません。"}
-		}
-	}
-	var res ecforce.BulkResult
-	for _, u := range updates {
-		_, exists := f.stock[u.SKU]
-		msg, bad := f.recordErrors[u.SKU]
-		if !exists && !bad {
-			bad, msg = true, "stock_locationに在庫が見つかりません。"
-		}
-		if bad || u.LocationCode != f.location {
-			res.Failure = append(res.Failure, u.SKU)
-			res.Errors = append(res.Errors, ecforce.BulkError{ID: u.SKU, Code: "ASI0000", Details: []ecforce.ErrorDetail{{Code: "ASI2002", Message: msg}}})
-			continue
-		}
-		f.stock[u.SKU] = u.Stock
-		f.writes[u.SKU]++
-		res.Success = append(res.Success, u.SKU)
-	}
-	if len(f.updates) == f.lostAnswerAt {
-		return ecforce.BulkResult{}, &httpapi.StatusError{API: "ecforce", Method: "PUT", Path: "/admin/stock_items.json", StatusCode: 502}
-	}
-	return res, nil
-}
-
-func (f *stockEcforce) written() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.writes {
-		n += c
-	}
-	return n
+	return sb
 }
 
 // stockTable serves a fixed mapping table.
@@ -233,24 +136,160 @@ func mustTable(t *testing.T, rows ...mapping.Row) *mapping.Table {
 	return tbl
 }
 
+// stockFixture is shop "demo" with its stock sync activities, its ecforce
+// and LOGILESS served by the sandbox.
 type stockFixture struct {
-	t   *testing.T
-	ll  *stockLogiless
-	ec  *stockEcforce
-	a   *StockSync
-	dir string
+	t      *testing.T
+	ec     *sandbox.Ecforce
+	ll     *sandbox.Logiless
+	ecTap  *tap
+	llTap  *tap
+	a      *StockSync
+	shop   *Shop
+	dir    string
+	merged map[string]int // request counts before the last reset
 }
 
-func newStockFixture(t *testing.T, tbl *mapping.Table, ec *stockEcforce, ll *stockLogiless) *stockFixture {
+// newStockFixture starts the sandbox; llClock (nil: the wall clock) stamps
+// LOGILESS's stock changes.
+func newStockFixture(t *testing.T, tbl *mapping.Table, llClock func() time.Time) *stockFixture {
 	t.Helper()
-	shop := &Shop{
-		Settings: config.Shop{Code: "demo", LocationCode: "default",
+	quiet := slog.New(slog.DiscardHandler)
+	f := &stockFixture{t: t, dir: t.TempDir(),
+		ec: sandbox.NewEcforce(sandbox.EcforceConfig{Logger: quiet}),
+		ll: sandbox.NewLogiless(sandbox.LogilessConfig{Clock: llClock, Logger: quiet})}
+	f.ecTap, f.llTap = &tap{next: f.ec}, &tap{next: f.ll}
+	ecSrv, llSrv := httptest.NewServer(f.ecTap), httptest.NewServer(f.llTap)
+	t.Cleanup(ecSrv.Close)
+	t.Cleanup(llSrv.Close)
+
+	ec, err := ecforce.New(ecforce.Config{Shop: "demo", BaseURL: ecSrv.URL + "/api/v2", APIToken: sandbox.DefaultEcforceAPIToken,
+		Limiter: httpapi.NewLimiter(0, 1), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll, err := logiless.New(logiless.Config{Shop: "demo", BaseURL: llSrv.URL + "/api", OAuthBaseURL: llSrv.URL,
+		MerchantID: int64(f.ll.MerchantID()), ClientID: sandbox.DefaultLogilessClientID, ClientSecret: sandbox.DefaultLogilessClientSecret,
+		RedirectURI: sandbox.DefaultLogilessRedirectURI, Tokens: logiless.NewFileTokenStore(filepath.Join(f.dir, "tokens.json")),
+		Limiter: httpapi.NewLimiter(0, 1), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ll.ExchangeCode(context.Background(), f.ll.IssueAuthorizationCode()); err != nil {
+		t.Fatal(err)
+	}
+	f.llTap.reset()
+	f.ll.ResetRequestCounts()
+	f.shop = &Shop{
+		Settings: config.Shop{Code: "demo", LocationCode: sandbox.DefaultStockLocation,
 			StockSync: config.StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour}},
 		Ecforce: ec, Logiless: ll, Mapping: stockTable{tbl},
 	}
-	dir := t.TempDir()
-	return &stockFixture{t: t, ll: ll, ec: ec, dir: dir,
-		a: NewStockSync(NewShopDirectory(shop), NewStockStateStore(dir), nil)}
+	f.a = NewStockSync(NewShopDirectory(f.shop), NewStockStateStore(filepath.Join(f.dir, "state")), quiet)
+	return f
+}
+
+// newSinglesFixture is newStockFixture with n rows S<i> of articles A<i>
+// (i formatted with format), each article with free stock free in LOGILESS
+// and each SKU at stock stock in ecforce. It returns the SKUs too.
+func newSinglesFixture(t *testing.T, n int, format string, free, stock int) (*stockFixture, []string) {
+	t.Helper()
+	var rows []mapping.Row
+	var skus []string
+	for i := range n {
+		num := fmt.Sprintf(format, i)
+		rows = append(rows, mapping.Row{SKU: "S" + num, ArticleCode: "A" + num})
+		skus = append(skus, "S"+num)
+	}
+	f := newStockFixture(t, mustTable(t, rows...), nil)
+	for _, r := range rows {
+		f.single(r.ArticleCode, free)
+		f.items(map[string]int{r.SKU: stock})
+	}
+	return f, skus
+}
+
+// single seeds a LOGILESS article with its free stock.
+func (f *stockFixture) single(code string, free int) {
+	f.t.Helper()
+	if _, err := f.ll.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.ll.SetFreeStock(code, free); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// set seeds a LOGILESS set article.
+func (f *stockFixture) set(code string, comps ...sandbox.ArticleComponent) {
+	f.t.Helper()
+	if _, err := f.ll.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code, ArticleType: sandbox.ArticleAssortment, Components: comps}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// items seeds ecforce stock items at the shop's location.
+func (f *stockFixture) items(stock map[string]int) {
+	f.t.Helper()
+	for sku, v := range stock {
+		if _, err := f.ec.SeedStockItem(sku, sandbox.DefaultStockLocation, v); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+// stock is the ecforce stock of sku at the location (-1: no item).
+func (f *stockFixture) stock(sku string) int {
+	it, ok := f.ec.StockItem(sku, sandbox.DefaultStockLocation)
+	if !ok {
+		return -1
+	}
+	return it.Stock
+}
+
+// count is the number of requests to an endpoint, on either sandbox.
+func (f *stockFixture) count(key string) int {
+	return f.ec.RequestCounts()[key] + f.ll.RequestCounts()[key]
+}
+
+// written is how many stock writes ecforce accepted per SKU.
+func (f *stockFixture) written(skus ...string) map[string]int {
+	out := map[string]int{}
+	for _, sku := range skus {
+		if n := f.ec.StockWriteCount(sku); n > 0 {
+			out[sku] = n
+		}
+	}
+	return out
+}
+
+// searched is every article code LOGILESS was asked for, sorted.
+func (f *stockFixture) searched() []string {
+	var codes []string
+	for _, r := range f.llTap.requests(http.MethodPost, "/logical_inventory_summaries/search") {
+		codes = append(codes, decodeBody(f.t, r.body).ArticleCodes...)
+	}
+	sort.Strings(codes)
+	return codes
+}
+
+// looked is every SKU whose ecforce stock was read, sorted.
+func (f *stockFixture) looked() []string {
+	var skus []string
+	for _, r := range f.ecTap.requests(http.MethodGet, "/admin/stock_items") {
+		skus = append(skus, r.query["q[variant_sku_in][]"]...)
+	}
+	sort.Strings(skus)
+	return skus
+}
+
+// writeSizes is the number of SKUs in each PUT stock_items.
+func (f *stockFixture) writeSizes() []int {
+	var sizes []int
+	for _, r := range f.ecTap.requests(http.MethodPut, "/admin/stock_items") {
+		sizes = append(sizes, len(decodeBody(f.t, r.body).StockItems))
+	}
+	return sizes
 }
 
 func (f *stockFixture) env() *testsuite.TestActivityEnvironment {
@@ -310,81 +349,74 @@ var t0 = time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
 
 // --- ReconcileStockPage ------------------------------------------------------
 
-// The full pass computes every kind of row, writes only what differs and
-// reports every SKU it could not bring in step, by SKU.
+// A full pass computes every kind of row, writes only what differs in one
+// request and reports every SKU it could not bring in step, by SKU.
 func TestReconcileStockFullPass(t *testing.T) {
-	ll := newStockLogiless()
-	ll.set("A", 10, t0)
-	ll.set("B", 10, t0)
-	ll.set("C", 2, t0)
-	ll.set("M", 4, t0)
-	ll.set("U", 9, t0)
-	ll.addSet("SET", t0, logiless.Component{ArticleCode: "A", Quantity: 3}, logiless.Component{ArticleCode: "C", Quantity: 1})
-	ll.addSet("BADSET", t0, logiless.Component{ArticleCode: "GHOST", Quantity: 1})
 	tbl := mustTable(t,
 		mapping.Row{SKU: "sku-a", ArticleCode: "A"},                          // 10
 		mapping.Row{SKU: "sku-a-half", ArticleCode: "A", AllocationRate: 50}, // 5, unchanged
 		mapping.Row{SKU: "sku-b", ArticleCode: "B", Reserve: 3, Max: ip(5)},  // 5
 		mapping.Row{SKU: "sku-c-min", ArticleCode: "C", Min: ip(3)},          // 0: free 2 below min 3
 		mapping.Row{SKU: "sku-set", ArticleCode: "SET"},                      // min(10/3, 2/1) = 2
-		mapping.Row{SKU: "sku-missing", ArticleCode: "M"},                    // no stock item at the location
+		mapping.Row{SKU: "sku-missing", ArticleCode: "M"},                    // its stock item is at another location
 		mapping.Row{SKU: "sku-unknown", ArticleCode: "NOPE"},                 // LOGILESS does not know it
-		mapping.Row{SKU: "sku-badset", ArticleCode: "BADSET"},                // component unknown
-		mapping.Row{SKU: "sku-unlimited", ArticleCode: "U"},                  // ecforce does not count it
 	)
-	ec := newStockEcforce(map[string]int64{"sku-a": 7, "sku-a-half": 5, "sku-b": 9, "sku-c-min": 2, "sku-set": 0,
-		"sku-unknown": 3, "sku-badset": 4, "sku-unlimited": 1})
-	ec.unlimited["sku-unlimited"] = true
-	f := newStockFixture(t, tbl, ec, ll)
+	f := newStockFixture(t, tbl, nil)
+	f.single("A", 10)
+	f.single("B", 10)
+	f.single("C", 2)
+	f.single("M", 4)
+	f.set("SET", sandbox.ArticleComponent{Component: "A", Quantity: 3}, sandbox.ArticleComponent{Component: "C", Quantity: 1})
+	f.items(map[string]int{"sku-a": 7, "sku-a-half": 5, "sku-b": 9, "sku-c-min": 2, "sku-set": 0, "sku-unknown": 3})
+	if _, err := f.ec.SeedStockItem("sku-missing", "warehouse2", 1); err != nil {
+		t.Fatal(err)
+	}
 
 	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "run-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := res.Summary
-	want := StockSummary{Read: 9, Unchanged: 1, Changed: 4, Written: 4,
-		Skipped: StockSkips{ArticleUnknown: 1, SetNotComputable: 1, MissingAtLocation: 1, Unlimited: 1}, ProblemCount: 3}
+	want := StockSummary{Read: 7, Unchanged: 1, Changed: 4, Written: 4,
+		Skipped: StockSkips{ArticleUnknown: 1, MissingAtLocation: 1}, ProblemCount: 2}
 	if s.Read != want.Read || s.Unchanged != want.Unchanged || s.Changed != want.Changed || s.Written != want.Written ||
 		s.Failed != 0 || s.Skipped != want.Skipped || s.ProblemCount != want.ProblemCount {
 		t.Errorf("summary = %+v\nwant      %+v", s, want)
 	}
-	for sku, v := range map[string]int64{"sku-a": 10, "sku-a-half": 5, "sku-b": 5, "sku-c-min": 0, "sku-set": 2, "sku-unknown": 3, "sku-badset": 4, "sku-unlimited": 1} {
-		if got := ec.stock[sku]; got != v {
+	for sku, v := range map[string]int{"sku-a": 10, "sku-a-half": 5, "sku-b": 5, "sku-c-min": 0, "sku-set": 2, "sku-unknown": 3, "sku-missing": -1} {
+		if got := f.stock(sku); got != v {
 			t.Errorf("ecforce stock of %s = %d, want %d", sku, got, v)
 		}
 	}
-	if got := reasons(s); got["sku-missing"] != StockReasonMissingAtLocation || got["sku-unknown"] != StockReasonArticleUnknown || got["sku-badset"] != StockReasonSetNotComputable {
+	if got := reasons(s); got["sku-missing"] != StockReasonMissingAtLocation || got["sku-unknown"] != StockReasonArticleUnknown {
 		t.Errorf("problems = %v", s.Problems)
 	}
 	for _, p := range s.Problems {
-		if p.Detail == "" || !strings.Contains(p.Detail, p.SKU) && !strings.Contains(p.Detail, p.ArticleCode) {
+		if p.Detail == "" || !strings.Contains(p.Detail, p.SKU) {
 			t.Errorf("problem %+v does not say what and where", p)
 		}
 	}
-	if len(ec.updates) != 1 || len(ec.updates[0]) != 4 {
-		t.Errorf("updates = %v, want one request with the 4 changed SKUs", ec.updates)
+	if got := f.writeSizes(); !slices.Equal(got, []int{4}) {
+		t.Errorf("stock writes = %v, want one request with the 4 changed SKUs", got)
 	}
 	if !slices.Equal(res.RetrySKUs, []string{"sku-missing"}) {
 		t.Errorf("retry SKUs = %v, want [sku-missing]", res.RetrySKUs)
 	}
-	if !res.Done || res.Next != "sku-unlimited" {
+	if !res.Done || res.Next != "sku-unknown" {
 		t.Errorf("done %v next %q", res.Done, res.Next)
 	}
-	// The components were read, never the set codes themselves.
-	for _, batch := range ll.searches {
-		if slices.Contains(batch, "SET") || slices.Contains(batch, "BADSET") {
-			t.Errorf("searched a set code: %v", batch)
-		}
+	// The components were read, never the set code itself.
+	if got := f.searched(); !slices.Equal(got, []string{"A", "B", "C", "M", "NOPE"}) {
+		t.Errorf("searched %v", got)
 	}
 
 	// A second run with no stock change writes nothing.
-	updates := len(ec.updates)
 	again, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "run-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ec.updates) != updates || again.Summary.Written != 0 || again.Summary.Changed != 0 || again.Summary.Unchanged != 5 {
-		t.Errorf("second run: %d new update requests, summary %+v", len(ec.updates)-updates, again.Summary)
+	if f.count(putStockItems) != 1 || again.Summary.Written != 0 || again.Summary.Changed != 0 || again.Summary.Unchanged != 5 {
+		t.Errorf("second run: %d update requests in all, summary %+v", f.count(putStockItems), again.Summary)
 	}
 }
 
@@ -404,30 +436,26 @@ func TestReconcileStockBatches(t *testing.T) {
 		{"nothing changed", 300, func(int) bool { return false }, nil, 3, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ll := newStockLogiless()
-			stock := map[string]int64{}
 			var rows []mapping.Row
 			for i := range tc.rows {
-				code := fmt.Sprintf("ART-%05d", i)
-				ll.set(code, int64(i%50), t0)
-				rows = append(rows, mapping.Row{SKU: fmt.Sprintf("SKU-%05d", i), ArticleCode: code})
-				stock[rows[i].SKU] = int64(i % 50)
+				rows = append(rows, mapping.Row{SKU: fmt.Sprintf("SKU-%05d", i), ArticleCode: fmt.Sprintf("ART-%05d", i)})
+			}
+			f := newStockFixture(t, mustTable(t, rows...), nil)
+			stock := map[string]int{}
+			for i, r := range rows {
+				f.single(r.ArticleCode, i%50)
+				stock[r.SKU] = i % 50
 				if tc.changed(i) {
-					stock[rows[i].SKU]++
+					stock[r.SKU]++
 				}
 			}
-			ec := newStockEcforce(stock)
-			f := newStockFixture(t, mustTable(t, rows...), ec, ll)
+			f.items(stock)
 			s := f.sync(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
-			var sizes []int
-			for _, u := range ec.updates {
-				sizes = append(sizes, len(u))
+			if got := f.writeSizes(); !slices.Equal(got, tc.wantUpdates) {
+				t.Errorf("update request sizes = %v, want %v", got, tc.wantUpdates)
 			}
-			if !slices.Equal(sizes, tc.wantUpdates) {
-				t.Errorf("update request sizes = %v, want %v", sizes, tc.wantUpdates)
-			}
-			if len(ll.searches) != tc.wantSearches || len(ec.lists) != tc.wantLists {
-				t.Errorf("%d searches and %d stock lists, want %d and %d", len(ll.searches), len(ec.lists), tc.wantSearches, tc.wantLists)
+			if f.count(searchInventory) != tc.wantSearches || f.count(getStockItems) != tc.wantLists {
+				t.Errorf("%d searches and %d stock lists, want %d and %d", f.count(searchInventory), f.count(getStockItems), tc.wantSearches, tc.wantLists)
 			}
 			if s.Read != tc.rows || s.Written != s.Changed || s.Unchanged+s.Changed != tc.rows {
 				t.Errorf("summary = %+v", s)
@@ -438,17 +466,7 @@ func TestReconcileStockBatches(t *testing.T) {
 
 // Pages follow the cursor; every row is handled exactly once.
 func TestReconcileStockPagesFollowTheCursor(t *testing.T) {
-	ll := newStockLogiless()
-	stock := map[string]int64{}
-	var rows []mapping.Row
-	for i := range 7 {
-		code := fmt.Sprintf("A%d", i)
-		ll.set(code, 5, t0)
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: code})
-		stock[rows[i].SKU] = 1
-	}
-	ec := newStockEcforce(stock)
-	f := newStockFixture(t, mustTable(t, rows...), ec, ll)
+	f, skus := newSinglesFixture(t, 7, "%d", 5, 1)
 	f.a.PageSize = 3
 	var cursors []string
 	in := ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"}
@@ -466,43 +484,45 @@ func TestReconcileStockPagesFollowTheCursor(t *testing.T) {
 	if !slices.Equal(cursors, []string{"S2", "S5", "S6"}) {
 		t.Errorf("cursors = %v", cursors)
 	}
-	for sku, n := range ec.writes {
+	writes := f.written(skus...)
+	for sku, n := range writes {
 		if n != 1 {
 			t.Errorf("%s written %d times", sku, n)
 		}
 	}
-	if len(ec.writes) != 7 {
-		t.Errorf("%d SKUs written, want 7", len(ec.writes))
+	if len(writes) != 7 {
+		t.Errorf("%d SKUs written, want 7", len(writes))
 	}
-	if len(ll.articleLists) != 1 {
-		t.Errorf("set articles listed %d times in one run, want once", len(ll.articleLists))
+	if n := f.count(listArticles); n != 1 {
+		t.Errorf("set articles listed %d times in one run, want once", n)
 	}
 }
 
-// A SKU ecforce refuses is reported by SKU; the others are written.
+// A SKU ecforce refuses is reported by SKU with ecforce's reason; the
+// others are written.
 func TestReconcileStockPerRecordFailure(t *testing.T) {
-	ll := newStockLogiless()
-	stock := map[string]int64{}
-	var rows []mapping.Row
-	for i := range 5 {
-		code := fmt.Sprintf("A%d", i)
-		ll.set(code, 8, t0)
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: code})
-		stock[rows[i].SKU] = 0
+	f, skus := newSinglesFixture(t, 5, "%d", 8, 0)
+	// ecforce finds S2's value invalid (the sandbox sees a negative one).
+	f.ecTap.change = func(r *http.Request, body []byte) []byte {
+		if r.Method != http.MethodPut {
+			return body
+		}
+		return bytes.Replace(body, []byte(`"variant_sku":"S2","stock_location_code":"default","stock":8`), []byte(`"variant_sku":"S2","stock_location_code":"default","stock":-1`), 1)
 	}
-	ec := newStockEcforce(stock)
-	ec.recordErrors["S2"] = "stockパラメータが正しくありません。"
-	f := newStockFixture(t, mustTable(t, rows...), ec, ll)
 	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := res.Summary
-	if s.Changed != 5 || s.Written != 4 || s.Failed != 1 || ec.stock["S2"] != 0 || ec.written() != 4 {
-		t.Errorf("summary %+v, S2 stock %d, writes %d", s, ec.stock["S2"], ec.written())
+	total := 0
+	for _, n := range f.written(skus...) {
+		total += n
+	}
+	if s.Changed != 5 || s.Written != 4 || s.Failed != 1 || f.stock("S2") != 0 || total != 4 {
+		t.Errorf("summary %+v, S2 stock %d, writes %d", s, f.stock("S2"), total)
 	}
 	if len(s.Problems) != 1 || s.Problems[0].SKU != "S2" || s.Problems[0].Reason != StockReasonWriteRejected ||
-		!strings.Contains(s.Problems[0].Detail, "ASI2002") || !strings.Contains(s.Problems[0].Detail, "stockパラメータ") {
+		!strings.Contains(s.Problems[0].Detail, "ASI3002") || !strings.Contains(s.Problems[0].Detail, "stockパラメータ") {
 		t.Errorf("problems = %+v", s.Problems)
 	}
 	if !slices.Equal(res.RetrySKUs, []string{"S2"}) {
@@ -510,21 +530,21 @@ func TestReconcileStockPerRecordFailure(t *testing.T) {
 	}
 }
 
-// A request refused as a whole (400) is split until the bad SKU is alone.
+// A request refused as a whole (400) is split until the bad code or SKU is
+// alone.
 func TestReconcileStockIsolatesARejectedSKU(t *testing.T) {
-	ll := newStockLogiless()
-	stock := map[string]int64{}
-	var rows []mapping.Row
-	for i := range 8 {
-		code := fmt.Sprintf("A%d", i)
-		ll.set(code, 3, t0)
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%d", i), ArticleCode: code})
-		stock[rows[i].SKU] = 0
+	f, _ := newSinglesFixture(t, 8, "%d", 3, 0)
+	// LOGILESS refuses every search for A6, ecforce every write of S3: the
+	// sandbox is handed a body it cannot read, and answers 400.
+	refuse := func(what string) func(*http.Request, []byte) []byte {
+		return func(r *http.Request, body []byte) []byte {
+			if (r.Method == http.MethodPost || r.Method == http.MethodPut) && bytes.Contains(body, []byte(what)) {
+				return []byte("{")
+			}
+			return body
+		}
 	}
-	ll.rejectCodes["A6"] = true
-	ec := newStockEcforce(stock)
-	ec.rejectRequest = "S3"
-	f := newStockFixture(t, mustTable(t, rows...), ec, ll)
+	f.llTap.change, f.ecTap.change = refuse(`"A6"`), refuse(`"S3"`)
 	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
@@ -537,29 +557,30 @@ func TestReconcileStockIsolatesARejectedSKU(t *testing.T) {
 	if got := reasons(s); got["S3"] != StockReasonWriteRejected || got["S6"] != StockReasonArticleUnknown {
 		t.Errorf("problems = %+v", s.Problems)
 	}
-	if len(ec.updates) > 1+2*3+1 {
-		t.Errorf("%d update requests to isolate one SKU of 7", len(ec.updates))
+	if n := f.count(putStockItems); n > 1+2*3+1 {
+		t.Errorf("%d update requests to isolate one SKU of 7", n)
+	}
+	if f.stock("S3") != 0 || f.stock("S6") != 0 || f.stock("S7") != 3 {
+		t.Errorf("stock S3 %d, S6 %d, S7 %d", f.stock("S3"), f.stock("S6"), f.stock("S7"))
 	}
 }
 
 // A failure mid-page is retried from the heartbeat cursor: nothing written
 // twice, nothing lost, counts complete.
 func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
-	ll := newStockLogiless()
-	stock := map[string]int64{}
-	var rows []mapping.Row
-	for i := range 250 {
-		code := fmt.Sprintf("A%03d", i)
-		ll.set(code, 4, t0)
-		rows = append(rows, mapping.Row{SKU: fmt.Sprintf("S%03d", i), ArticleCode: code})
-		stock[rows[i].SKU] = 1
-	}
-	ec := newStockEcforce(stock)
-	f := newStockFixture(t, mustTable(t, rows...), ec, ll)
+	f, skus := newSinglesFixture(t, 250, "%03d", 4, 1)
 
 	// The second write request (S100–S199) is applied but its answer is
 	// lost (502).
-	ec.lostAnswerAt = 2
+	puts := 0
+	f.ecTap.change = func(r *http.Request, body []byte) []byte {
+		if r.Method == http.MethodPut {
+			if puts++; puts == 2 {
+				f.ec.InjectFault(sandbox.Fault{Method: http.MethodPut, PathPrefix: "/api/v2/admin/stock_items", AfterApply: true, Status: http.StatusBadGateway})
+			}
+		}
+		return body
+	}
 	env := f.env()
 	var last converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { last = d })
@@ -568,7 +589,7 @@ func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
 	if !errors.As(err, &appErr) || appErr.NonRetryable() || appErr.Type() != ErrTypeTransient {
 		t.Fatalf("first attempt error = %v, want a retryable %s error", err, ErrTypeTransient)
 	}
-	var hb stockPageProgress
+	var hb stocksync.Progress
 	if last == nil || last.Get(&hb) != nil {
 		t.Fatal("no heartbeat recorded")
 	}
@@ -588,12 +609,12 @@ func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
 	if s := res.Summary; s.Read != 250 || s.Written != 150 || s.Unchanged != 100 {
 		t.Errorf("summary after resume = %+v, want 250 read, 150 written, 100 unchanged", res.Summary)
 	}
-	for sku, v := range ec.stock {
-		if v != 4 {
+	for _, sku := range skus {
+		if v := f.stock(sku); v != 4 {
 			t.Errorf("%s = %d after the retry", sku, v)
 		}
 	}
-	for sku, n := range ec.writes {
+	for sku, n := range f.written(skus...) {
 		if n > 1 {
 			t.Errorf("%s written %d times: the retry did not re-read before writing", sku, n)
 		}
@@ -602,17 +623,16 @@ func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
 
 // A dry run reports the diff and writes nothing.
 func TestReconcileStockDryRun(t *testing.T) {
-	ll := newStockLogiless()
-	ll.set("A", 6, t0)
-	ll.set("B", 2, t0)
-	ec := newStockEcforce(map[string]int64{"SA": 1, "SB": 2})
-	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "SA", ArticleCode: "A"}, mapping.Row{SKU: "SB", ArticleCode: "B"}), ec, ll)
+	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "SA", ArticleCode: "A"}, mapping.Row{SKU: "SB", ArticleCode: "B"}), nil)
+	f.single("A", 6)
+	f.single("B", 2)
+	f.items(map[string]int{"SA": 1, "SB": 2})
 	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, DryRun: true, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ec.updates) != 0 || res.Summary.Written != 0 || res.Summary.Changed != 1 {
-		t.Errorf("dry run: %d updates, summary %+v", len(ec.updates), res.Summary)
+	if f.count(putStockItems) != 0 || res.Summary.Written != 0 || res.Summary.Changed != 1 || f.stock("SA") != 1 {
+		t.Errorf("dry run: %d updates, summary %+v", f.count(putStockItems), res.Summary)
 	}
 	if !slices.Equal(res.Summary.Changes, []StockChange{{SKU: "SA", From: 1, To: 6}}) {
 		t.Errorf("changes = %+v", res.Summary.Changes)
@@ -623,13 +643,9 @@ func TestReconcileStockDryRun(t *testing.T) {
 // sets with a changed component, and the SKUs to retry.
 func TestReconcileStockIncremental(t *testing.T) {
 	since := t0.Add(time.Hour)
-	ll := newStockLogiless()
-	ll.set("A", 9, t0)
-	ll.set("B", 4, since.Add(time.Minute)) // changed
-	ll.set("C", 5, since.Add(time.Minute)) // changed, component of SET
-	ll.set("D", 7, t0)
-	ll.set("R", 3, t0)
-	ll.addSet("SET", t0, logiless.Component{ArticleCode: "A", Quantity: 2}, logiless.Component{ArticleCode: "C", Quantity: 1})
+	var mu sync.Mutex
+	now := t0
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	tbl := mustTable(t,
 		mapping.Row{SKU: "sa", ArticleCode: "A"},
 		mapping.Row{SKU: "sb", ArticleCode: "B"},
@@ -638,43 +654,63 @@ func TestReconcileStockIncremental(t *testing.T) {
 		mapping.Row{SKU: "sr", ArticleCode: "R"},
 		mapping.Row{SKU: "sset", ArticleCode: "SET"},
 	)
-	ec := newStockEcforce(map[string]int64{"sa": 0, "sb": 0, "sb2": 0, "sd": 0, "sr": 0, "sset": 0})
-	f := newStockFixture(t, tbl, ec, ll)
+	f := newStockFixture(t, tbl, clock)
+	f.single("A", 9)
+	f.single("B", 1)
+	f.single("C", 1)
+	f.single("D", 7)
+	f.single("R", 3)
+	f.set("SET", sandbox.ArticleComponent{Component: "A", Quantity: 2}, sandbox.ArticleComponent{Component: "C", Quantity: 1})
+	mu.Lock()
+	now = since.Add(time.Minute)
+	mu.Unlock()
+	if err := f.ll.SetFreeStock("B", 4); err != nil { // changed
+		t.Fatal(err)
+	}
+	if err := f.ll.SetFreeStock("C", 5); err != nil { // changed, component of SET
+		t.Fatal(err)
+	}
+	f.items(map[string]int{"sa": 0, "sb": 0, "sb2": 0, "sd": 0, "sr": 0, "sset": 0})
+
 	res, err := f.page(ReconcileStockPageInput{Mode: StockModeIncremental, Since: since, RetrySKUs: []string{"sr", "gone"}, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	looked := slices.Concat(ec.lists...)
-	sort.Strings(looked)
-	if !slices.Equal(looked, []string{"sb", "sb2", "sr", "sset"}) {
+	if looked := f.looked(); !slices.Equal(looked, []string{"sb", "sb2", "sr", "sset"}) {
 		t.Errorf("looked at %v, want the changed, the set with a changed component and the retried SKU", looked)
 	}
-	if got := map[string]int64{"sb": ec.stock["sb"], "sb2": ec.stock["sb2"], "sr": ec.stock["sr"], "sset": ec.stock["sset"], "sa": ec.stock["sa"]}; got["sb"] != 4 ||
+	if got := map[string]int{"sb": f.stock("sb"), "sb2": f.stock("sb2"), "sr": f.stock("sr"), "sset": f.stock("sset"), "sa": f.stock("sa")}; got["sb"] != 4 ||
 		got["sb2"] != 3 || got["sr"] != 3 || got["sset"] != 4 || got["sa"] != 0 {
 		t.Errorf("stock after the incremental pass = %v", got)
 	}
 	// B and C came with the listing; only A (SET's other component) and R
 	// (retried) were searched.
-	searched := slices.Concat(ll.searches...)
-	sort.Strings(searched)
-	if !slices.Equal(searched, []string{"A", "R"}) {
+	if searched := f.searched(); !slices.Equal(searched, []string{"A", "R"}) {
 		t.Errorf("searched %v, want [A R]", searched)
 	}
-	if len(ll.listings) != 1 || !ll.listings[0].UpdatedFrom.Equal(since) {
-		t.Errorf("inventory listings = %+v", ll.listings)
+	listings := f.llTap.requests(http.MethodGet, "/logical_inventory_summaries")
+	if len(listings) != 1 || listings[0].query.Get("updated_at_from") != since.In(ecforce.JST).Format("2006-01-02 15:04:05") {
+		t.Errorf("inventory listings = %+v", listings)
 	}
 	if res.Summary.Written != 4 || !res.Done {
 		t.Errorf("result = %+v", res)
 	}
+}
 
-	// Too many changes: ask for a full pass, do nothing.
-	ll.capReached = true
-	updates := len(ec.updates)
-	res, err = f.page(ReconcileStockPageInput{Mode: StockModeIncremental, Since: since, RunKey: "r2"})
+// So many changes that a full pass is cheaper: the page asks for one and
+// does nothing.
+func TestReconcileStockIncrementalNeedsAFullPass(t *testing.T) {
+	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A00000"}), nil)
+	n := stocksync.ChangedInventoryPageCap*stocksync.Batch + 1
+	for i := range n {
+		f.single(fmt.Sprintf("A%05d", i), 1)
+	}
+	f.items(map[string]int{"s": 0})
+	res, err := f.page(ReconcileStockPageInput{Mode: StockModeIncremental, Since: time.Now().Add(-time.Hour), RunKey: "r2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.NeedFull || res.NeedFullReason == "" || len(ec.updates) != updates {
+	if !res.NeedFull || !strings.Contains(res.NeedFullReason, "more than 20000") || f.count(putStockItems)+f.count(getStockItems) != 0 {
 		t.Errorf("page cap: %+v", res)
 	}
 }
@@ -682,80 +718,102 @@ func TestReconcileStockIncremental(t *testing.T) {
 // Set articles are listed once per run; later runs ask only for sets
 // updated since, a full pass lists them all again.
 func TestReconcileStockSetCatalogCaching(t *testing.T) {
-	ll := newStockLogiless()
-	ll.set("A", 4, t0)
-	ll.addSet("SET", t0, logiless.Component{ArticleCode: "A", Quantity: 2})
-	ec := newStockEcforce(map[string]int64{"s": 0, "set": 0})
-	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}, mapping.Row{SKU: "set", ArticleCode: "SET"}), ec, ll)
+	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}, mapping.Row{SKU: "set", ArticleCode: "SET"},
+		mapping.Row{SKU: "set2", ArticleCode: "SET2"}), nil)
+	f.single("A", 4)
+	f.set("SET", sandbox.ArticleComponent{Component: "A", Quantity: 2})
+	f.items(map[string]int{"s": 0, "set": 0, "set2": 0})
 	f.a.PageSize = 1
+	listings := func() []tapped { return f.llTap.requests(http.MethodGet, "/articles") }
 	f.sync(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r1"})
-	if len(ll.articleLists) != 1 || !ll.articleLists[0].UpdatedFrom.IsZero() {
-		t.Fatalf("first run listed sets %v, want once in full", ll.articleLists)
+	if l := listings(); len(l) != 1 || l[0].query.Has("updated_at_from") {
+		t.Fatalf("first run listed sets %v, want once in full", l)
 	}
-	if ec.stock["set"] != 2 {
-		t.Errorf("set stock = %d, want 2", ec.stock["set"])
+	if f.stock("set") != 2 {
+		t.Errorf("set stock = %d, want 2", f.stock("set"))
 	}
-	// A new set quantity arrives; the next incremental run refreshes.
-	ll.addSet("SET", time.Now().Add(time.Hour), logiless.Component{ArticleCode: "A", Quantity: 4})
-	f.sync(ReconcileStockPageInput{Mode: StockModeIncremental, Since: t0, RetrySKUs: []string{"set"}, RunKey: "r2"})
-	if len(ll.articleLists) != 2 || ll.articleLists[1].UpdatedFrom.IsZero() {
-		t.Errorf("incremental run listed sets %v, want one refresh of updated sets", ll.articleLists)
+	// A new set arrives (SET2 was unknown so far); the next incremental run
+	// refreshes.
+	f.set("SET2", sandbox.ArticleComponent{Component: "A", Quantity: 4})
+	f.sync(ReconcileStockPageInput{Mode: StockModeIncremental, Since: t0, RetrySKUs: []string{"set2"}, RunKey: "r2"})
+	if l := listings(); len(l) != 2 || !l[1].query.Has("updated_at_from") {
+		t.Errorf("incremental run listed sets %v, want one refresh of updated sets", l)
 	}
-	if ec.stock["set"] != 1 {
-		t.Errorf("set stock after the set changed = %d, want 1", ec.stock["set"])
+	if f.stock("set2") != 1 {
+		t.Errorf("stock of the new set = %d, want 1", f.stock("set2"))
 	}
 	f.sync(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r3"})
-	if len(ll.articleLists) != 3 || !ll.articleLists[2].UpdatedFrom.IsZero() {
-		t.Errorf("full run listed sets %v, want a full listing", ll.articleLists)
+	if l := listings(); len(l) != 3 || l[2].query.Has("updated_at_from") {
+		t.Errorf("full run listed sets %v, want a full listing", l)
+	}
+}
+
+// An unknown pass mode is a bug, reported as such before any request.
+func TestReconcileStockUnknownMode(t *testing.T) {
+	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}), nil)
+	_, err := f.page(ReconcileStockPageInput{Mode: "sideways"})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeInvalidStockMode || !appErr.NonRetryable() || f.count(listArticles) != 0 {
+		t.Fatalf("err = %v", err)
 	}
 }
 
 // --- PlanStockSync and RecordStockSync ---------------------------------------
 
+// The choice of the pass is stocksync.MakePlan's (table-tested there); this
+// checks what the activity reads: the shop's switches, its table and the
+// state file.
 func TestPlanStockSync(t *testing.T) {
 	tbl := mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"})
-	fp := newStockIndex(tbl).fingerprint
+	fp := stocksync.NewIndex(tbl).Fingerprint()
 	now := t0.Add(48 * time.Hour)
-	fresh := StockSyncState{Shop: "demo", Since: now.Add(-10 * time.Minute), LastFullAt: now.Add(-time.Hour), MappingFingerprint: fp, RetrySKUs: []string{"x"}}
+	fresh := stocksync.State{Shop: "demo", Since: now.Add(-10 * time.Minute), LastFullAt: now.Add(-time.Hour), MappingFingerprint: fp, RetrySKUs: []string{"x"}}
 	tests := []struct {
 		name      string
-		state     *StockSyncState
+		state     *stocksync.State
 		raw       string // state file content instead of state
 		in        PlanStockSyncInput
 		disabled  bool
+		overlap   time.Duration
 		wantMode  string
 		wantSince time.Time
 		reason    string
 	}{
 		{name: "first run", wantMode: StockModeFull, reason: "no earlier successful run"},
 		{name: "incremental after a recent run", state: &fresh, wantMode: StockModeIncremental, wantSince: fresh.Since.Add(-DefaultStockSinceOverlap), reason: "1 SKUs that failed"},
+		{name: "the worker's overlap", state: &fresh, overlap: 5 * time.Minute, wantMode: StockModeIncremental, wantSince: fresh.Since.Add(-5 * time.Minute), reason: "minus 5m0s"},
 		{name: "--full", state: &fresh, in: PlanStockSyncInput{Full: true}, wantMode: StockModeFull, reason: "requested"},
-		{name: "full pass due", state: &StockSyncState{Shop: "demo", Since: fresh.Since, LastFullAt: now.Add(-25 * time.Hour), MappingFingerprint: fp}, wantMode: StockModeFull, reason: "older than stock_sync.full_every 24h"},
-		{name: "mapping changed", state: &StockSyncState{Shop: "demo", Since: fresh.Since, LastFullAt: fresh.LastFullAt, MappingFingerprint: "other"}, wantMode: StockModeFull, reason: "mapping table changed"},
+		{name: "full pass due", state: &stocksync.State{Shop: "demo", Since: fresh.Since, LastFullAt: now.Add(-25 * time.Hour), MappingFingerprint: fp}, wantMode: StockModeFull, reason: "older than stock_sync.full_every 24h"},
+		{name: "mapping changed", state: &stocksync.State{Shop: "demo", Since: fresh.Since, LastFullAt: fresh.LastFullAt, MappingFingerprint: "other"}, wantMode: StockModeFull, reason: "mapping table changed"},
 		{name: "unreadable state", raw: "{not json", wantMode: StockModeFull, reason: "no earlier successful run"},
 		{name: "scheduled while disabled", in: PlanStockSyncInput{Scheduled: true}, disabled: true},
+		{name: "manual while disabled", in: PlanStockSyncInput{Scheduled: false}, disabled: false, wantMode: StockModeFull, reason: "no earlier successful run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newStockFixture(t, tbl, newStockEcforce(nil), newStockLogiless())
-			if tt.disabled {
-				shop, _ := f.a.Shops.Shop("demo")
-				shop.Settings.StockSync.Enabled = false
-			}
+			dir := t.TempDir()
+			shop := &Shop{Settings: config.Shop{Code: "demo", LocationCode: "default",
+				StockSync: config.StockSyncSettings{Enabled: !strings.Contains(tt.name, "disabled"), Interval: 10 * time.Minute, FullEvery: 24 * time.Hour}},
+				Mapping: stockTable{tbl}}
+			a := NewStockSync(NewShopDirectory(shop), NewStockStateStore(dir), slog.New(slog.DiscardHandler))
+			a.SinceOverlap = tt.overlap
 			if tt.state != nil {
-				if err := f.a.State.Save(*tt.state); err != nil {
+				if err := a.State.Save(*tt.state); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tt.raw != "" {
-				_ = os.MkdirAll(filepath.Join(f.dir, "demo"), 0o700)
-				if err := os.WriteFile(f.a.State.Path("demo"), []byte(tt.raw), 0o600); err != nil {
+				_ = os.MkdirAll(filepath.Join(dir, "demo"), 0o700)
+				if err := os.WriteFile(a.State.Path("demo"), []byte(tt.raw), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
 			in := tt.in
 			in.Shop, in.Now = "demo", now
-			val, err := f.env().ExecuteActivity(f.a.PlanStockSync, in)
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestActivityEnvironment()
+			env.RegisterActivity(a)
+			val, err := env.ExecuteActivity(a.PlanStockSync, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -775,23 +833,37 @@ func TestPlanStockSync(t *testing.T) {
 			if res.Fingerprint != fp || res.MappedSKUs != 1 || res.LocationCode != "default" {
 				t.Errorf("plan = %+v", res)
 			}
+			if tt.state == &fresh && tt.wantMode == StockModeIncremental && !slices.Equal(res.RetrySKUs, []string{"x"}) {
+				t.Errorf("retry SKUs = %v", res.RetrySKUs)
+			}
 		})
 	}
 }
 
 func TestPlanStockSyncWithoutLocationFailsClearly(t *testing.T) {
-	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}), newStockEcforce(nil), newStockLogiless())
-	shop, _ := f.a.Shops.Shop("demo")
-	shop.Settings.LocationCode = ""
-	_, err := f.env().ExecuteActivity(f.a.PlanStockSync, PlanStockSyncInput{Shop: "demo", Now: t0})
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeStockLocationMissing || !appErr.NonRetryable() || !strings.Contains(err.Error(), "location_code") {
-		t.Fatalf("err = %v", err)
+	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}), nil)
+	f.shop.Settings.LocationCode = ""
+	for _, run := range []func(*testsuite.TestActivityEnvironment) error{
+		func(env *testsuite.TestActivityEnvironment) error {
+			_, err := env.ExecuteActivity(f.a.PlanStockSync, PlanStockSyncInput{Shop: "demo", Now: t0})
+			return err
+		},
+		func(env *testsuite.TestActivityEnvironment) error {
+			_, err := env.ExecuteActivity(f.a.ReconcileStockPage, ReconcileStockPageInput{Shop: "demo", Mode: StockModeFull})
+			return err
+		},
+	} {
+		err := run(f.env())
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != ErrTypeStockLocationMissing || !appErr.NonRetryable() ||
+			!strings.Contains(err.Error(), "location_code") || !strings.Contains(err.Error(), "shop demo") {
+			t.Fatalf("err = %v", err)
+		}
 	}
 }
 
 func TestRecordStockSync(t *testing.T) {
-	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}), newStockEcforce(nil), newStockLogiless())
+	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}), nil)
 	record := func(in RecordStockSyncInput) RecordStockSyncResult {
 		t.Helper()
 		in.Shop = "demo"
@@ -819,58 +891,18 @@ func TestRecordStockSync(t *testing.T) {
 		t.Errorf("watermark moved back to %v", late.Since)
 	}
 	st, ok, err := f.a.State.Load("demo")
-	if err != nil || !ok || st.MappingFingerprint != "f1" || len(st.RetrySKUs) != 0 {
+	if err != nil || !ok || st.MappingFingerprint != "f1" || len(st.RetrySKUs) != 0 || st.Shop != "demo" || st.SavedAt.IsZero() {
 		t.Errorf("stored state = %+v, %v, %v", st, ok, err)
 	}
-	entries, _ := os.ReadDir(filepath.Join(f.dir, "demo"))
+	entries, _ := os.ReadDir(filepath.Join(f.dir, "state", "demo"))
 	if len(entries) != 1 {
 		t.Errorf("state directory holds %d files, want only stock-sync.json (no temporary files left)", len(entries))
 	}
-}
-
-// --- helpers -----------------------------------------------------------------
-
-func TestSplitOnRejection(t *testing.T) {
-	bad := map[int]bool{3: true, 6: true}
-	var calls int
-	var rejected []int
-	err := splitOnRejection([]int{0, 1, 2, 3, 4, 5, 6, 7}, func(b []int) error {
-		calls++
-		for _, v := range b {
-			if bad[v] {
-				return &httpapi.StatusError{StatusCode: http.StatusUnprocessableEntity}
-			}
-		}
-		return nil
-	}, func(v int, _ error) { rejected = append(rejected, v) })
-	if err != nil || !slices.Equal(rejected, []int{3, 6}) {
-		t.Errorf("rejected %v, err %v", rejected, err)
+	// An unreadable state is replaced, not merged.
+	if err := os.WriteFile(f.a.State.Path("demo"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if calls > 15 {
-		t.Errorf("%d calls", calls)
-	}
-	// Anything but a rejection is returned as it is.
-	outage := &httpapi.StatusError{StatusCode: http.StatusServiceUnavailable}
-	if err := splitOnRejection([]int{1, 2}, func([]int) error { return outage }, func(int, error) { t.Error("rejected on a 503") }); !errors.Is(err, outage) {
-		t.Errorf("err = %v", err)
-	}
-}
-
-func TestStockSummaryAddIsBounded(t *testing.T) {
-	var total StockSummary
-	for range 3 {
-		var page StockSummary
-		for i := range MaxStockChanges {
-			page.change(StockChange{SKU: fmt.Sprint(i), To: 1})
-			page.problem(StockProblem{SKU: fmt.Sprint(i)})
-		}
-		page.Written = MaxStockChanges
-		total.Add(page)
-	}
-	if total.Changed != 3*MaxStockChanges || total.Written != 3*MaxStockChanges || total.ProblemCount != 3*MaxStockChanges {
-		t.Errorf("counts = %+v", total)
-	}
-	if len(total.Changes) != MaxStockChanges || len(total.Problems) != MaxStockProblems {
-		t.Errorf("lists hold %d changes and %d problems", len(total.Changes), len(total.Problems))
+	if again := record(RecordStockSyncInput{Mode: StockModeIncremental, StartedAt: t0, Fingerprint: "f2"}); !again.Since.Equal(t0) || !again.LastFullAt.IsZero() {
+		t.Errorf("after an unreadable state: %+v", again)
 	}
 }
