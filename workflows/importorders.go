@@ -49,7 +49,6 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 	}
 	if off {
 		res.Disabled = true
-		_ = setOutcome(ctx, OutcomeDisabled)
 		return res, nil
 	}
 

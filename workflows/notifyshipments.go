@@ -59,7 +59,6 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 	}
 	if off {
 		res.Disabled = true
-		_ = setOutcome(ctx, OutcomeDisabled)
 		return res, nil
 	}
 

@@ -95,7 +95,6 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 			return ReconcileStockResult{Shop: in.Shop, StartedAt: now}, fail(ctx, err)
 		}
 		if off {
-			_ = setOutcome(ctx, OutcomeDisabled)
 			return disabled, nil
 		}
 		var plan activities.PlanStockSyncResult

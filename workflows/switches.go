@@ -34,8 +34,9 @@ func readShopSwitches(ctx workflow.Context, shop string) (sw activities.ShopSwit
 
 // scheduledRunOff reads the shop's switches at the start of a scheduled
 // flow (a discovery or a stock sync) and decides whether this run does
-// nothing: a run a schedule started while the flow's switch is off. A run
-// started by hand always goes on; an operator asked for it.
+// nothing: a run a schedule started while the flow's switch is off. Such a
+// run's outcome is set to disabled here. A run started by hand always goes
+// on; an operator asked for it.
 //
 // activityScheduled is the Scheduled flag for the flow's first activity:
 // runs recorded before ShopSwitchesVersion pass the run's own flag and let
@@ -46,5 +47,9 @@ func scheduledRunOff(ctx workflow.Context, shop string, scheduled bool, on func(
 	if err != nil || !fromSwitches {
 		return false, scheduled, err
 	}
-	return scheduled && !on(sw), false, nil
+	if scheduled && !on(sw) {
+		_ = setOutcome(ctx, OutcomeDisabled)
+		return true, false, nil
+	}
+	return false, false, nil
 }
