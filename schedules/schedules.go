@@ -1,6 +1,7 @@
 // Package schedules turns the shops file into Temporal Schedules, one per
-// shop and flow of the registry workflows.Flows, and applies them idempotently: create what is missing,
-// update what differs, leave alone what matches, and report each change.
+// shop and flow of the registry workflows.Flows, and applies them
+// idempotently: create what is missing, update what differs, leave alone
+// what matches, and report each change.
 //
 // The settings screen's on/off switches (受注取込を自動実行, 出荷通知を自動実行,
 // stock sync enabled) map to paused or unpaused schedules, so an operator
