@@ -61,6 +61,9 @@ type ListImportCandidatesInput struct {
 	Now time.Time
 	// Scheduled is true when a Temporal Schedule started the run; a shop
 	// whose auto-run setting is off then imports nothing.
+	//
+	// Deprecated: set only by runs from before workflows.ShopSwitchesChangeID;
+	// newer runs decide with the ShopSwitches step and leave it false.
 	Scheduled bool
 }
 
@@ -91,6 +94,8 @@ type ListImportCandidatesResult struct {
 	// Truncated is true when more than MaxCandidatesPerRun were found.
 	Truncated bool
 	// Disabled is true when a scheduled run found auto-run switched off.
+	//
+	// Deprecated: see ListImportCandidatesInput.Scheduled.
 	Disabled bool
 }
 
@@ -220,6 +225,10 @@ type CreateSalesOrderResult struct {
 	// OrderState is the ecforce 対応状況 the order had when it was read.
 	OrderState string
 	// ThenSetState is the shop's "imported" 対応状況 ("" = none).
+	//
+	// Deprecated: read only by runs from before
+	// workflows.ShopSwitchesChangeID; newer runs read imported_state from
+	// the ShopSwitches step.
 	ThenSetState string
 }
 

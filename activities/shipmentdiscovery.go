@@ -22,6 +22,9 @@ type ListShipmentCandidatesInput struct {
 	Now time.Time
 	// Scheduled is true when a Temporal Schedule started the run; a shop
 	// whose 出荷通知を自動実行 is off then notifies nothing.
+	//
+	// Deprecated: set only by runs from before workflows.ShopSwitchesChangeID;
+	// newer runs decide with the ShopSwitches step and leave it false.
 	Scheduled bool
 	// Lookback overrides the shop's shipment_notification.lookback (0 =
 	// the setting), e.g. after a worker outage longer than the setting.
@@ -56,6 +59,8 @@ type ListShipmentCandidatesResult struct {
 	// found or the listing stopped at its page cap; later runs go on.
 	Truncated bool
 	// Disabled is true when a scheduled run found auto-run switched off.
+	//
+	// Deprecated: see ListShipmentCandidatesInput.Scheduled.
 	Disabled bool
 }
 

@@ -41,6 +41,10 @@ type PrepareShipmentResult struct {
 	// Current is the ecforce order as read now.
 	Current EcforceShipping
 	// WithSales and StatusAfter are the shop's settings at this run.
+	//
+	// Deprecated: read only by runs from before
+	// workflows.ShopSwitchesChangeID; newer runs read them from the
+	// ShopSwitches step.
 	WithSales   bool
 	StatusAfter string
 }

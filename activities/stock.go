@@ -75,6 +75,9 @@ type PlanStockSyncInput struct {
 	Shop string
 	// Scheduled is true when the shop's Temporal Schedule started the run;
 	// a shop whose stock_sync.enabled is off then does nothing.
+	//
+	// Deprecated: set only by runs from before workflows.ShopSwitchesChangeID;
+	// newer runs decide with the ShopSwitches step and leave it false.
 	Scheduled bool
 	// Full asks for a full pass whatever the state says (--full).
 	Full bool
@@ -85,6 +88,8 @@ type PlanStockSyncInput struct {
 // PlanStockSyncResult is the plan of one run.
 type PlanStockSyncResult struct {
 	// Disabled: a scheduled run of a shop whose stock sync is off.
+	//
+	// Deprecated: see PlanStockSyncInput.Scheduled.
 	Disabled bool
 	Mode     string // StockModeFull or StockModeIncremental
 	Reason   string // why this mode, for people

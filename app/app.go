@@ -32,6 +32,9 @@ type Connector struct {
 	StockSync *activities.StockSync
 	// ShipmentNotification holds the 出荷通知 activities.
 	ShipmentNotification *activities.ShipmentNotification
+	// Switches holds ShopSwitches, which every workflow reads the shop's
+	// switches through.
+	Switches *activities.Switches
 	// LogilessClients are kept by shop code for the starter's one-time
 	// authorization.
 	LogilessClients map[string]*logiless.Client
@@ -112,19 +115,36 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		Logger: logger,
 	}
 	c.StockSync = activities.NewStockSync(c.Shops, activities.NewStockStateStore(opts.StateDir), logger)
+	c.Switches = &activities.Switches{Shops: c.Shops}
 	return c, nil
 }
 
-// Register registers every workflow and activity on w.
+// Register registers on w every workflow of the registry workflows.Flows,
+// each flow's activities, and the ShopSwitches step they share.
 func (c *Connector) Register(w worker.Registry) {
-	w.RegisterWorkflow(workflows.ImportOrders)
-	w.RegisterWorkflow(workflows.ImportOrder)
-	w.RegisterActivity(c.OrderImport)
-	w.RegisterWorkflow(workflows.ReconcileStock)
-	w.RegisterActivity(c.StockSync)
-	w.RegisterWorkflow(workflows.NotifyShipments)
-	w.RegisterWorkflow(workflows.NotifyShipment)
-	w.RegisterActivity(c.ShipmentNotification)
+	workflows.RegisterWorkflows(w)
+	for _, f := range workflows.Flows {
+		acts := c.activitiesOf(f.Name)
+		if acts == nil {
+			panic(fmt.Sprintf("app: flow %s has no activities; return them from Connector.activitiesOf", f.Name))
+		}
+		w.RegisterActivity(acts)
+	}
+	w.RegisterActivity(c.Switches)
+}
+
+// activitiesOf returns the activities of a flow, by its name, or nil for a
+// flow the connector does not build.
+func (c *Connector) activitiesOf(flow string) any {
+	switch flow {
+	case workflows.FlowOrderImport:
+		return c.OrderImport
+	case workflows.FlowShipmentNotification:
+		return c.ShipmentNotification
+	case workflows.FlowStockSync:
+		return c.StockSync
+	}
+	return nil
 }
 
 // NewLogilessClient makes the LOGILESS client of one shop, with its OAuth

@@ -42,8 +42,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 		"importorder-unmapped.json": fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.unmapped.Number)),
 	}
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(workflows.ImportOrders)
-	replayer.RegisterWorkflow(workflows.ImportOrder)
+	workflows.RegisterWorkflows(replayer)
 	for name, h := range histories {
 		if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
 			t.Errorf("replay %s: %v", name, err)
@@ -52,8 +51,21 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	}
 }
 
-// storeReplayHistory writes h to workflows/testdata/name when
-// UPDATE_REPLAY_HISTORIES is set.
+// replayHistoryVersion is the latest workflow.GetVersion change of the
+// workflows, the version today's code records. Histories are stored as
+// <name>.<version>.json, so those recorded at earlier versions stay beside
+// the new ones and keep replaying; set it to the change ID of every new
+// versioned change.
+const replayHistoryVersion = workflows.ShopSwitchesChangeID
+
+// versionedHistoryName is the file name of a history recorded now, for a
+// base name like "importorder.json".
+func versionedHistoryName(name string) string {
+	return strings.TrimSuffix(name, ".json") + "." + replayHistoryVersion + ".json"
+}
+
+// storeReplayHistory writes h to workflows/testdata/<name>.<version>.json
+// when UPDATE_REPLAY_HISTORIES is set.
 func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
 	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
@@ -64,7 +76,7 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 		t.Fatal(err)
 	}
 	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", name)
+	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", versionedHistoryName(name))
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestSchedulesApplyIsIdempotentAndFollowsSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first) != len(schedules.Flows) || first[0].Action != "created" {
+	if len(first) != len(workflows.Flows) || first[0].Action != "created" {
 		t.Fatalf("first apply = %v; want one created schedule per flow", first)
 	}
 	again, err := schedules.Apply(ctx, sc, schedules.Plan(load(), s.taskQueue), false)

@@ -275,8 +275,7 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	// The real histories replay with today's code: the workflows are
 	// deterministic.
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(workflows.NotifyShipments)
-	replayer.RegisterWorkflow(workflows.NotifyShipment)
+	workflows.RegisterWorkflows(replayer)
 	for i, id := range ids {
 		h := fetchHistory(ctx, t, id)
 		if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {

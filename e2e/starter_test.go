@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecforce-logiless/connector/schedules"
+	"github.com/ecforce-logiless/connector/workflows"
 )
 
 // TestStarterCLI runs the starter binary as a developer or operator would,
@@ -79,7 +79,7 @@ func TestStarterCLI(t *testing.T) {
 		t.Errorf("schedules apply output:\n%s", out)
 	}
 	t.Cleanup(func() {
-		for _, f := range schedules.Flows {
+		for _, f := range workflows.Flows {
 			run(true, "schedules", "delete", "--shop", s.shop, "--flow", f.Name)
 		}
 	})

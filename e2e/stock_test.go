@@ -435,7 +435,7 @@ func waitForVisible(ctx context.Context, t *testing.T, query string) {
 func replayStockHistories(ctx context.Context, t *testing.T, workflowID string, runIDs []string) {
 	t.Helper()
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(workflows.ReconcileStock)
+	workflows.RegisterWorkflows(replayer)
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", "stock")
 	for i, runID := range runIDs {
@@ -451,7 +451,7 @@ func replayStockHistories(ctx context.Context, t *testing.T, workflowID string, 
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			writeFile(t, filepath.Join(dir, fmt.Sprintf("reconcilestock-%d.json", i+1)), string(b))
+			writeFile(t, filepath.Join(dir, versionedHistoryName(fmt.Sprintf("reconcilestock-%d.json", i+1))), string(b))
 		}
 	}
 }

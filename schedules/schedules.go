@@ -1,12 +1,14 @@
 // Package schedules turns the shops file into Temporal Schedules, one per
-// shop and flow, and applies them idempotently: create what is missing,
-// update what differs, leave alone what matches, and report each change.
+// shop and flow of the registry workflows.Flows, and applies them
+// idempotently: create what is missing, update what differs, leave alone
+// what matches, and report each change.
 //
 // The settings screen's on/off switches (受注取込を自動実行, 出荷通知を自動実行,
 // stock sync enabled) map to paused or unpaused schedules, so an operator
 // sees in the Web UI exactly which periodic syncs run. The scheduled runs
-// also check the switch themselves, so a schedule unpaused by hand does not
-// override a setting that is off.
+// also read the switch themselves (the flow's On, through the ShopSwitches
+// step), so a schedule unpaused by hand does not override a setting that is
+// off.
 //
 // Policies, chosen on purpose:
 //   - Overlap SKIP: every flow is a scan that re-reads what it needs; a run
@@ -50,63 +52,20 @@ type Desired struct {
 	TaskQueue    string
 }
 
-// Flow describes how one flow is scheduled.
-type Flow struct {
-	Name         string
-	WorkflowID   func(shop string) string
-	Workflow     any
-	WorkflowType string
-	// Input is the scheduled run's input for a shop.
-	Input func(shop string) any
-	// Interval and Enabled read the flow's settings of a shop.
-	Interval func(s config.Shop) time.Duration
-	Enabled  func(s config.Shop) bool
-}
-
-// Flows are the scheduled flows, in the order they are listed.
-var Flows = []Flow{
-	{
-		Name:         workflows.FlowOrderImport,
-		WorkflowID:   workflows.ImportOrdersID,
-		Workflow:     workflows.ImportOrders,
-		WorkflowType: workflows.ImportOrdersWorkflowName,
-		Input:        func(shop string) any { return workflows.ImportOrdersInput{Shop: shop, Scheduled: true} },
-		Interval:     func(s config.Shop) time.Duration { return s.OrderImport.Interval },
-		Enabled:      func(s config.Shop) bool { return s.OrderImport.AutoRun },
-	},
-	{
-		Name:         workflows.FlowShipmentNotification,
-		WorkflowID:   workflows.NotifyShipmentsID,
-		Workflow:     workflows.NotifyShipments,
-		WorkflowType: workflows.NotifyShipmentsWorkflowName,
-		Input:        func(shop string) any { return workflows.NotifyShipmentsInput{Shop: shop, Scheduled: true} },
-		Interval:     func(s config.Shop) time.Duration { return s.ShipmentNotification.Interval },
-		Enabled:      func(s config.Shop) bool { return s.ShipmentNotification.AutoRun },
-	},
-	{
-		Name:         workflows.FlowStockSync,
-		WorkflowID:   workflows.ReconcileStockID,
-		Workflow:     workflows.ReconcileStock,
-		WorkflowType: workflows.ReconcileStockWorkflowName,
-		Input:        func(shop string) any { return workflows.ReconcileStockInput{Shop: shop, Scheduled: true} },
-		Interval:     func(s config.Shop) time.Duration { return s.StockSync.Interval },
-		Enabled:      func(s config.Shop) bool { return s.StockSync.Enabled },
-	},
-}
-
 // ScheduleID is the ID of a shop's schedule for a flow.
 func ScheduleID(flow, shop string) string { return flow + "/" + shop }
 
-// Plan lists the schedules the shops file wants, sorted by ID.
+// Plan lists the schedules the shops file wants, one per shop and flow of
+// workflows.Flows, sorted by ID.
 func Plan(shops *config.ShopsFile, taskQueue string) []Desired {
 	var out []Desired
 	for _, s := range shops.Shops {
-		for _, f := range Flows {
+		for _, f := range workflows.Flows {
 			out = append(out, Desired{
 				ID: ScheduleID(f.Name, s.Code), Shop: s.Code, Flow: f.Name,
-				WorkflowID: f.WorkflowID(s.Code), Workflow: f.Workflow, WorkflowType: f.WorkflowType,
-				Args:  []any{f.Input(s.Code)},
-				Every: f.Interval(s), Paused: !f.Enabled(s), TaskQueue: taskQueue,
+				WorkflowID: f.ScheduledID(s.Code), Workflow: f.Scheduled.Func, WorkflowType: f.Scheduled.Name,
+				Args:  []any{f.ScheduledInput(s.Code)},
+				Every: f.Interval(s), Paused: !f.OnIn(s), TaskQueue: taskQueue,
 			})
 		}
 	}
@@ -301,10 +260,6 @@ func isConnectorScheduleID(id string) bool {
 	if !ok || shop == "" {
 		return false
 	}
-	for _, f := range Flows {
-		if f.Name == flow {
-			return true
-		}
-	}
-	return false
+	_, known := workflows.FlowNamed(flow)
+	return known
 }

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ecforce-logiless/connector/schedules"
+	"github.com/ecforce-logiless/connector/workflows"
 )
 
 // runSchedules manages the Temporal Schedules of every shop and flow.
@@ -126,17 +127,13 @@ func parseCLITime(s string) (time.Time, error) {
 }
 
 func knownFlow(name string) bool {
-	for _, f := range schedules.Flows {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := workflows.FlowNamed(name)
+	return ok
 }
 
 func flowNames() string {
-	names := make([]string, len(schedules.Flows))
-	for i, f := range schedules.Flows {
+	names := make([]string, len(workflows.Flows))
+	for i, f := range workflows.Flows {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ", ")

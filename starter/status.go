@@ -32,7 +32,7 @@ func runStatus(ctx context.Context, args []string, out io.Writer) error {
 	defer s.close()
 	fmt.Fprintf(out, "shop %s\n", *shopCode)
 	sc := s.client.ScheduleClient()
-	for _, f := range schedules.Flows {
+	for _, f := range workflows.Flows {
 		id := schedules.ScheduleID(f.Name, *shopCode)
 		fmt.Fprintf(out, "\n%s\n", f.Name)
 		if desc, err := sc.GetHandle(ctx, id).Describe(ctx); err == nil {

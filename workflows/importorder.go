@@ -1,10 +1,6 @@
 package workflows
 
 import (
-	"errors"
-	"time"
-
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
@@ -38,9 +34,10 @@ type ImportOrderResult struct {
 	StateSkipped string
 }
 
-// ImportOrder imports one ecforce order into LOGILESS: map the lines and
-// create the sales order exactly once, then, if the shop says so, mark the
-// ecforce order with the "imported" 対応状況.
+// ImportOrder imports one ecforce order into LOGILESS: read the shop's
+// switches, map the lines and create the sales order exactly once, then, if
+// order_import.imported_state is set, mark the ecforce order with that
+// "imported" 対応状況.
 //
 // An unmapped SKU, an unknown payment or delivery method, or anything else
 // only a person can fix fails the workflow with a non-retryable error that
@@ -48,20 +45,19 @@ type ImportOrderResult struct {
 // after a failed one, the next discovery imports the order once it is fixed.
 func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, error) {
 	res := ImportOrderResult{Shop: in.Shop, OrderNumber: in.OrderNumber}
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		ShopAttribute.ValueSet(in.Shop),
-		OrderNumberAttribute.ValueSet(in.OrderNumber),
-		FlowAttribute.ValueSet(FlowOrderImport),
-		OutcomeAttribute.ValueSet(OutcomeRunning),
-	); err != nil {
+	if err := markOrderRunning(ctx, in.Shop, in.OrderNumber, FlowOrderImport); err != nil {
 		return res, err
 	}
+	sw, fromSwitches, err := readShopSwitches(ctx, in.Shop)
+	if err != nil {
+		return res, fail(ctx, err)
+	}
 
-	ctx = workflow.WithActivityOptions(ctx, importActivityOptions)
+	ctx = workflow.WithActivityOptions(ctx, orderStepOptions)
 	var a *activities.OrderImport
 
 	var created activities.CreateSalesOrderResult
-	err := workflow.ExecuteActivity(ctx, a.CreateSalesOrder, activities.CreateSalesOrderInput{
+	err = workflow.ExecuteActivity(ctx, a.CreateSalesOrder, activities.CreateSalesOrderInput{
 		Shop:        in.Shop,
 		OrderNumber: in.OrderNumber,
 		OrderID:     in.OrderID,
@@ -77,58 +73,30 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 		res.Outcome = OutcomeImported
 	}
 
-	if created.ThenSetState != "" {
+	importedState := sw.OrderImport.ImportedState
+	if !fromSwitches {
+		importedState = created.ThenSetState // runs recorded before ShopSwitchesVersion
+	}
+	if importedState != "" {
 		var marked activities.MarkOrderImportedResult
 		err := workflow.ExecuteActivity(ctx, a.MarkOrderImported, activities.MarkOrderImportedInput{
 			Shop:          in.Shop,
 			OrderID:       created.OrderID,
 			OrderNumber:   in.OrderNumber,
-			State:         created.ThenSetState,
+			State:         importedState,
 			StateWhenRead: created.OrderState,
 		}).Get(ctx, &marked)
 		if err != nil {
 			return res, fail(ctx, err)
 		}
 		if marked.Changed {
-			res.StateSet = created.ThenSetState
+			res.StateSet = importedState
 		}
 		res.StateSkipped = marked.SkippedBecause
 	}
 
-	if err := workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(res.Outcome)); err != nil {
+	if err := setOutcome(ctx, res.Outcome); err != nil {
 		return res, err
 	}
 	return res, nil
-}
-
-// importActivityOptions: API calls take seconds; an outage of either API
-// keeps the order pending (and visible) for up to a day before it fails and
-// is picked up again by a later discovery.
-var importActivityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    2 * time.Minute,
-	ScheduleToCloseTimeout: 24 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    5 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    10 * time.Minute,
-	},
-}
-
-// fail records the failure on the run's outcome attribute, so operators can
-// filter ConnectorOutcome="failed", and returns the activity's error, whose
-// message says what to fix.
-func fail(ctx workflow.Context, err error) error {
-	outcome := OutcomeFailed
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() != "" {
-		outcome = OutcomeFailed + ":" + appErr.Type()
-	}
-	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
-	reason := "unknown"
-	if appErr != nil && appErr.Type() != "" {
-		reason = appErr.Type()
-	}
-	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"workflow": workflow.GetInfo(ctx).WorkflowType.Name, "reason": reason}).
-		Counter("connector_workflow_failures").Inc(1)
-	return err
 }

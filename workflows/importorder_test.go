@@ -22,14 +22,19 @@ func newImportEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities
 	return env, a
 }
 
+// TestImportOrder covers imported_state empty and set. Runs at
+// ShopSwitchesVersion take it from the ShopSwitches step and ignore what
+// CreateSalesOrder's result still carries; older runs take it from that
+// result, as they did.
 func TestImportOrder(t *testing.T) {
 	tests := []struct {
-		name         string
-		created      activities.CreateSalesOrderResult
-		marked       *activities.MarkOrderImportedResult
-		wantOutcome  string
-		wantStateSet string
-		wantSkipped  string
+		name          string
+		importedState string
+		created       activities.CreateSalesOrderResult
+		marked        *activities.MarkOrderImportedResult
+		wantOutcome   string
+		wantStateSet  string
+		wantSkipped   string
 	}{
 		{
 			name:        "creates the sales order, no imported state configured",
@@ -42,56 +47,73 @@ func TestImportOrder(t *testing.T) {
 			wantOutcome: OutcomeAlreadyPresent,
 		},
 		{
-			name:         "sets the imported state afterwards",
-			created:      activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "complete", ThenSetState: "linked"},
-			marked:       &activities.MarkOrderImportedResult{Changed: true},
-			wantOutcome:  OutcomeImported,
-			wantStateSet: "linked",
+			name:          "sets the imported state afterwards",
+			importedState: "linked",
+			created:       activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "complete"},
+			marked:        &activities.MarkOrderImportedResult{Changed: true},
+			wantOutcome:   OutcomeImported,
+			wantStateSet:  "linked",
 		},
 		{
-			name:        "a cancelled order's state is left alone",
-			created:     activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "canceled", ThenSetState: "linked"},
-			marked:      &activities.MarkOrderImportedResult{SkippedBecause: "order is now in state \"canceled\""},
-			wantOutcome: OutcomeImported,
-			wantSkipped: "order is now in state \"canceled\"",
+			name:          "a cancelled order's state is left alone",
+			importedState: "linked",
+			created:       activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "canceled"},
+			marked:        &activities.MarkOrderImportedResult{SkippedBecause: "order is now in state \"canceled\""},
+			wantOutcome:   OutcomeImported,
+			wantSkipped:   "order is now in state \"canceled\"",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, a := newImportEnv(t)
-			in := ImportOrderInput{Shop: "demo", OrderNumber: "0000000007", OrderID: 7, CodeLookup: activities.LookupNotFound}
-			env.OnActivity(a.CreateSalesOrder, mock.Anything, activities.CreateSalesOrderInput{
-				Shop: "demo", OrderNumber: "0000000007", OrderID: 7, CodeLookup: activities.LookupNotFound,
-			}).Return(tt.created, nil).Once()
-			if tt.marked != nil {
-				env.OnActivity(a.MarkOrderImported, mock.Anything, activities.MarkOrderImportedInput{
-					Shop: "demo", OrderID: 7, OrderNumber: "0000000007", State: tt.created.ThenSetState, StateWhenRead: tt.created.OrderState,
-				}).Return(*tt.marked, nil).Once()
-			}
-			env.ExecuteWorkflow(ImportOrder, in)
-			if !env.IsWorkflowCompleted() {
-				t.Fatal("workflow did not complete")
-			}
-			if err := env.GetWorkflowError(); err != nil {
-				t.Fatalf("workflow error: %v", err)
-			}
-			var res ImportOrderResult
-			if err := env.GetWorkflowResult(&res); err != nil {
-				t.Fatal(err)
-			}
-			if res.Outcome != tt.wantOutcome || res.StateSet != tt.wantStateSet || res.StateSkipped != tt.wantSkipped {
-				t.Errorf("result = %+v; want outcome %q, state set %q, skipped %q", res, tt.wantOutcome, tt.wantStateSet, tt.wantSkipped)
-			}
-			if res.SalesOrderID != tt.created.SalesOrderID {
-				t.Errorf("SalesOrderID = %d, want %d", res.SalesOrderID, tt.created.SalesOrderID)
-			}
-			env.AssertExpectations(t)
+			versions(t, func(t *testing.T, old bool) {
+				env, a := newImportEnv(t)
+				created := tt.created
+				if old {
+					beforeShopSwitches(env)
+					created.ThenSetState = tt.importedState
+				} else {
+					onShopSwitches(env, activities.ShopSwitchesResult{OrderImport: activities.OrderImportSwitches{ImportedState: tt.importedState}})
+					// The side field is ignored at ShopSwitchesVersion.
+					created.ThenSetState = "stale-" + tt.importedState
+				}
+				in := ImportOrderInput{Shop: "demo", OrderNumber: "0000000007", OrderID: 7, CodeLookup: activities.LookupNotFound}
+				env.OnActivity(a.CreateSalesOrder, mock.Anything, activities.CreateSalesOrderInput{
+					Shop: "demo", OrderNumber: "0000000007", OrderID: 7, CodeLookup: activities.LookupNotFound,
+				}).Return(created, nil).Once()
+				if tt.marked != nil {
+					env.OnActivity(a.MarkOrderImported, mock.Anything, activities.MarkOrderImportedInput{
+						Shop: "demo", OrderID: 7, OrderNumber: "0000000007", State: tt.importedState, StateWhenRead: tt.created.OrderState,
+					}).Return(*tt.marked, nil).Once()
+				}
+				env.ExecuteWorkflow(ImportOrder, in)
+				if !env.IsWorkflowCompleted() {
+					t.Fatal("workflow did not complete")
+				}
+				if err := env.GetWorkflowError(); err != nil {
+					t.Fatalf("workflow error: %v", err)
+				}
+				var res ImportOrderResult
+				if err := env.GetWorkflowResult(&res); err != nil {
+					t.Fatal(err)
+				}
+				if res.Outcome != tt.wantOutcome || res.StateSet != tt.wantStateSet || res.StateSkipped != tt.wantSkipped {
+					t.Errorf("result = %+v; want outcome %q, state set %q, skipped %q", res, tt.wantOutcome, tt.wantStateSet, tt.wantSkipped)
+				}
+				if res.SalesOrderID != tt.created.SalesOrderID {
+					t.Errorf("SalesOrderID = %d, want %d", res.SalesOrderID, tt.created.SalesOrderID)
+				}
+				if tt.marked == nil {
+					env.AssertNotCalled(t, "MarkOrderImported", mock.Anything, mock.Anything)
+				}
+				env.AssertExpectations(t)
+			})
 		})
 	}
 }
 
 func TestImportOrderUnmappedSKUFailsWithoutRetryOrStateChange(t *testing.T) {
 	env, a := newImportEnv(t)
+	onShopSwitches(env, activities.ShopSwitchesResult{OrderImport: activities.OrderImportSwitches{ImportedState: "linked"}})
 	calls := 0
 	env.OnActivity(a.CreateSalesOrder, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.CreateSalesOrderInput) (activities.CreateSalesOrderResult, error) {
@@ -114,6 +136,7 @@ func TestImportOrderUnmappedSKUFailsWithoutRetryOrStateChange(t *testing.T) {
 
 func TestImportOrderRetriesTransientErrors(t *testing.T) {
 	env, a := newImportEnv(t)
+	onShopSwitches(env, activities.ShopSwitchesResult{})
 	calls := 0
 	env.OnActivity(a.CreateSalesOrder, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.CreateSalesOrderInput) (activities.CreateSalesOrderResult, error) {

@@ -10,7 +10,7 @@ import (
 type ImportOrdersInput struct {
 	Shop string
 	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
-	// a shop whose 受注取込を自動実行 is off does nothing.
+	// a shop whose 受注取込を自動実行 is off does nothing (see orderImportOn).
 	Scheduled bool
 }
 
@@ -30,8 +30,10 @@ type ImportOrdersResult struct {
 	Disabled       bool
 }
 
-// ImportOrders is one discovery run for a shop: list the candidates and
-// start one ImportOrder per order with ID import-order/<shop>/<受注番号>.
+// ImportOrders is one discovery run for a shop: read the shop's switches
+// (a scheduled run while 受注取込を自動実行 is off ends there), list the
+// candidates and start one ImportOrder per order with ID
+// import-order/<shop>/<受注番号>.
 // Re-scanning an overlapping window is safe: an order whose import has
 // completed or is running is not started again, and one whose import failed
 // (say, an unmapped SKU since fixed) is started anew.
@@ -41,18 +43,27 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 		return res, err
 	}
 
+	off, listScheduled, err := scheduledRunOff(ctx, in.Shop, in.Scheduled, orderImportOn)
+	if err != nil {
+		return res, fail(ctx, err)
+	}
+	if off {
+		res.Disabled = true
+		return res, nil
+	}
+
 	var a *activities.OrderImport
 	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListImportCandidatesResult
 	if err := workflow.ExecuteActivity(listCtx, a.ListImportCandidates, activities.ListImportCandidatesInput{
-		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: in.Scheduled,
+		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: listScheduled,
 	}).Get(ctx, &listed); err != nil {
 		return res, fail(ctx, err)
 	}
 	res.Listed, res.NotYetDue, res.AlreadyInLogiless = listed.Listed, listed.NotYetDue, listed.AlreadyInLogiless
 	res.Truncated, res.Disabled = listed.Truncated, listed.Disabled
-	if listed.Disabled {
-		_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeDisabled))
+	if listed.Disabled { // only runs recorded before ShopSwitchesVersion
+		_ = setOutcome(ctx, OutcomeDisabled)
 		return res, nil
 	}
 
@@ -68,10 +79,13 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 			input:    ImportOrderInput{Shop: in.Shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID, CodeLookup: c.CodeLookup},
 		}
 	}
-	var err error
 	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowOrderImport, runs); err != nil {
 		return res, fail(ctx, err)
 	}
-	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeCompleted))
+	_ = setOutcome(ctx, OutcomeCompleted)
 	return res, nil
 }
+
+// orderImportOn is the order import's on switch, 受注取込を自動実行: off
+// pauses the shop's schedule and makes a scheduled discovery do nothing.
+func orderImportOn(sw activities.ShopSwitchesResult) bool { return sw.OrderImport.AutoRun }

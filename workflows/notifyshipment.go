@@ -3,7 +3,6 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
@@ -47,9 +46,10 @@ type NotifyShipmentResult struct {
 
 // NotifyShipment reports one LOGILESS shipment to ecforce, exactly once:
 // the ship date, the tracking numbers of every parcel and the carrier; then,
-// each only if the shop enables it, 売上処理 (waiting until payment_state
-// settles) and a change of 対応状況. Every step is its own activity that
-// reads ecforce first and skips what is already true.
+// each only if the shop's switches (read first, in one step) enable it,
+// 売上処理 (waiting until payment_state settles) and a change of 対応状況.
+// Every step is its own activity that reads ecforce first and skips what is
+// already true.
 //
 // Anything only a person can fix (a failed capture, an unknown status key,
 // a carrier that maps to nothing) fails the workflow with a non-retryable
@@ -57,16 +57,15 @@ type NotifyShipmentResult struct {
 // skipped when the notification is run again.
 func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmentResult, error) {
 	res := NotifyShipmentResult{Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID}
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		ShopAttribute.ValueSet(in.Shop),
-		OrderNumberAttribute.ValueSet(in.OrderNumber),
-		FlowAttribute.ValueSet(FlowShipmentNotification),
-		OutcomeAttribute.ValueSet(OutcomeRunning),
-	); err != nil {
+	if err := markOrderRunning(ctx, in.Shop, in.OrderNumber, FlowShipmentNotification); err != nil {
 		return res, err
 	}
+	sw, fromSwitches, err := readShopSwitches(ctx, in.Shop)
+	if err != nil {
+		return res, fail(ctx, err)
+	}
 	var a *activities.ShipmentNotification
-	stepCtx := workflow.WithActivityOptions(ctx, shipmentActivityOptions)
+	stepCtx := workflow.WithActivityOptions(ctx, orderStepOptions)
 
 	var prep activities.PrepareShipmentResult
 	if err := workflow.ExecuteActivity(stepCtx, a.PrepareShipment, activities.PrepareShipmentInput{
@@ -74,9 +73,13 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	}).Get(ctx, &prep); err != nil {
 		return res, fail(ctx, err)
 	}
+	withSales, statusAfter := sw.ShipmentNotification.WithSales, sw.ShipmentNotification.StatusAfter
+	if !fromSwitches {
+		withSales, statusAfter = prep.WithSales, prep.StatusAfter // runs recorded before ShopSwitchesVersion
+	}
 	res.OrderID, res.SalesOrderID = prep.OrderID, prep.SalesOrderID
 	res.ShippingSlip, res.ShippedAt, res.CarrierID, res.Parcels = prep.ShippingSlip, prep.ShippedAt, prep.CarrierID, prep.Parcels
-	res.SalesRequested = prep.WithSales
+	res.SalesRequested = withSales
 
 	// 1. Ship date, tracking numbers and carrier (never with_sale).
 	var shipping activities.UpdateShippingResult
@@ -95,7 +98,7 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	state := prep.Current.State
 
 	// 2. 売上処理, only with "run sales processing with the notification".
-	if prep.WithSales {
+	if withSales {
 		var capture activities.CaptureSalesResult
 		captureCtx := workflow.WithActivityOptions(ctx, captureActivityOptions)
 		if err := workflow.ExecuteActivity(captureCtx, a.CaptureSales, activities.CaptureSalesInput{
@@ -110,19 +113,19 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	}
 
 	// 3. 対応状況, only when a target status is set.
-	if prep.StatusAfter != "" {
+	if statusAfter != "" {
 		var status activities.SetShipmentStatusResult
 		if err := workflow.ExecuteActivity(stepCtx, a.SetShipmentStatus, activities.SetShipmentStatusInput{
 			Shop:          in.Shop,
 			OrderNumber:   in.OrderNumber,
 			OrderID:       prep.OrderID,
-			State:         prep.StatusAfter,
+			State:         statusAfter,
 			StateWhenRead: state,
 		}).Get(ctx, &status); err != nil {
 			return res, fail(ctx, err)
 		}
 		if status.Changed {
-			res.StateSet = prep.StatusAfter
+			res.StateSet = statusAfter
 		}
 		res.StateSkipped = status.SkippedBecause
 	}
@@ -131,37 +134,8 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	if res.ShippingWritten || res.Captured || res.StateSet != "" {
 		res.Outcome = OutcomeNotified
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(res.Outcome)); err != nil {
+	if err := setOutcome(ctx, res.Outcome); err != nil {
 		return res, err
 	}
 	return res, nil
-}
-
-// shipmentActivityOptions: API calls take seconds; an outage of either API
-// keeps the notification pending (and visible) for up to a day before it
-// fails and is picked up again by a later discovery.
-var shipmentActivityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    2 * time.Minute,
-	ScheduleToCloseTimeout: 24 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    5 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    10 * time.Minute,
-	},
-}
-
-// captureActivityOptions: CaptureSales waits for ecforce's asynchronous
-// capture (seconds to minutes; it gives up after
-// activities.DefaultCaptureSettleTimeout), heartbeating on every read so a
-// lost worker is noticed within a minute. Its retries receive the
-// heartbeat details that say a capture was already requested.
-var captureActivityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    45 * time.Minute,
-	HeartbeatTimeout:       time.Minute,
-	ScheduleToCloseTimeout: 24 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    5 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    10 * time.Minute,
-	},
 }

@@ -28,6 +28,8 @@ func newShipmentEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activiti
 // after the round trip through the history.
 var notifiedShipTime = time.Date(2024, 5, 1, 6, 4, 5, 0, time.UTC)
 
+// preparedShipment is PrepareShipment's result; its WithSales and
+// StatusAfter are read only by runs before ShopSwitchesVersion.
 func preparedShipment(withSales bool, statusAfter string) activities.PrepareShipmentResult {
 	return activities.PrepareShipmentResult{
 		OrderID: 7, SalesOrderID: 70, ShippingSlip: "438000000001,438000000002", TrackingNumbers: 2, Parcels: 2,
@@ -37,10 +39,20 @@ func preparedShipment(withSales bool, statusAfter string) activities.PrepareShip
 	}
 }
 
+// shipmentSwitches answers the ShopSwitches step with these switches.
+func shipmentSwitches(env *testsuite.TestWorkflowEnvironment, withSales bool, statusAfter string) {
+	onShopSwitches(env, activities.ShopSwitchesResult{ShipmentNotification: activities.ShipmentNotificationSwitches{
+		WithSales: withSales, StatusAfter: statusAfter,
+	}})
+}
+
 // TestNotifyShipmentOptionalSteps covers every combination of the two
 // optional steps: sales processing (with_sales) and the status change
 // (status_after). Shipping is always written first, and each optional step
-// runs exactly when its setting asks for it.
+// runs exactly when its setting asks for it. Runs at ShopSwitchesVersion
+// read the settings from the ShopSwitches step and ignore the opposite
+// values PrepareShipment's result still carries; older runs read them from
+// that result, as they did.
 func TestNotifyShipmentOptionalSteps(t *testing.T) {
 	tests := []struct {
 		withSales    bool
@@ -55,74 +67,87 @@ func TestNotifyShipmentOptionalSteps(t *testing.T) {
 	for _, tt := range tests {
 		name := "with_sales=" + map[bool]string{true: "on", false: "off"}[tt.withSales] + ",status_after=" + tt.statusAfter
 		t.Run(name, func(t *testing.T) {
-			env, a := newShipmentEnv(t)
-			prep := preparedShipment(tt.withSales, tt.statusAfter)
-			var order []string
-			env.OnActivity(a.PrepareShipment, mock.Anything, activities.PrepareShipmentInput{
-				Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70,
-			}).Return(prep, nil).Once()
-			env.OnActivity(a.UpdateShipping, mock.Anything, activities.UpdateShippingInput{
-				Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, ShippingSlip: prep.ShippingSlip,
-				ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current,
-			}).Return(func(context.Context, activities.UpdateShippingInput) (activities.UpdateShippingResult, error) {
-				order = append(order, "shipping")
-				return activities.UpdateShippingResult{Written: true}, nil
-			}).Once()
-			if tt.withSales {
-				env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
-					Shop: "demo", OrderNumber: "EC00000007", OrderID: 7,
-				}).Return(func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
-					order = append(order, "capture")
-					return activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil
+			versions(t, func(t *testing.T, old bool) {
+				env, a := newShipmentEnv(t)
+				prep := preparedShipment(tt.withSales, tt.statusAfter)
+				if old {
+					beforeShopSwitches(env)
+				} else {
+					shipmentSwitches(env, tt.withSales, tt.statusAfter)
+					// Opposite side fields, which the run must ignore.
+					prep.WithSales, prep.StatusAfter = !tt.withSales, "stale"
+					if tt.statusAfter != "" {
+						prep.StatusAfter = ""
+					}
+				}
+				var order []string
+				env.OnActivity(a.PrepareShipment, mock.Anything, activities.PrepareShipmentInput{
+					Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70,
+				}).Return(prep, nil).Once()
+				env.OnActivity(a.UpdateShipping, mock.Anything, activities.UpdateShippingInput{
+					Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, ShippingSlip: prep.ShippingSlip,
+					ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current,
+				}).Return(func(context.Context, activities.UpdateShippingInput) (activities.UpdateShippingResult, error) {
+					order = append(order, "shipping")
+					return activities.UpdateShippingResult{Written: true}, nil
 				}).Once()
-			}
-			if tt.statusAfter != "" {
-				env.OnActivity(a.SetShipmentStatus, mock.Anything, activities.SetShipmentStatusInput{
-					Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, State: tt.statusAfter, StateWhenRead: "complete",
-				}).Return(func(context.Context, activities.SetShipmentStatusInput) (activities.SetShipmentStatusResult, error) {
-					order = append(order, "status")
-					return activities.SetShipmentStatusResult{Changed: true}, nil
-				}).Once()
-			}
+				if tt.withSales {
+					env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
+						Shop: "demo", OrderNumber: "EC00000007", OrderID: 7,
+					}).Return(func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
+						order = append(order, "capture")
+						return activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil
+					}).Once()
+				}
+				if tt.statusAfter != "" {
+					env.OnActivity(a.SetShipmentStatus, mock.Anything, activities.SetShipmentStatusInput{
+						Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, State: tt.statusAfter, StateWhenRead: "complete",
+					}).Return(func(context.Context, activities.SetShipmentStatusInput) (activities.SetShipmentStatusResult, error) {
+						order = append(order, "status")
+						return activities.SetShipmentStatusResult{Changed: true}, nil
+					}).Once()
+				}
 
-			env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
-			if err := env.GetWorkflowError(); err != nil {
-				t.Fatalf("workflow error: %v", err)
-			}
-			var res NotifyShipmentResult
-			if err := env.GetWorkflowResult(&res); err != nil {
-				t.Fatal(err)
-			}
-			want := []string{"shipping"}
-			if tt.withSales {
-				want = append(want, "capture")
-			}
-			if tt.statusAfter != "" {
-				want = append(want, "status")
-			}
-			if strings.Join(order, ",") != strings.Join(want, ",") {
-				t.Errorf("steps ran in order %v, want %v", order, want)
-			}
-			if res.Outcome != OutcomeNotified || !res.ShippingWritten || res.Captured != tt.withSales ||
-				res.SalesRequested != tt.withSales || res.StateSet != tt.wantStateSet {
-				t.Errorf("result = %+v", res)
-			}
-			if res.ShippingSlip != prep.ShippingSlip || !res.ShippedAt.Equal(notifiedShipTime) || res.OrderID != 7 || res.CarrierID != 1 {
-				t.Errorf("result shipping = %q %s order %d carrier %d", res.ShippingSlip, res.ShippedAt, res.OrderID, res.CarrierID)
-			}
-			env.AssertExpectations(t)
-			if !tt.withSales {
-				env.AssertNotCalled(t, "CaptureSales", mock.Anything, mock.Anything)
-			}
-			if tt.statusAfter == "" {
-				env.AssertNotCalled(t, "SetShipmentStatus", mock.Anything, mock.Anything)
-			}
+				env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+				if err := env.GetWorkflowError(); err != nil {
+					t.Fatalf("workflow error: %v", err)
+				}
+				var res NotifyShipmentResult
+				if err := env.GetWorkflowResult(&res); err != nil {
+					t.Fatal(err)
+				}
+				want := []string{"shipping"}
+				if tt.withSales {
+					want = append(want, "capture")
+				}
+				if tt.statusAfter != "" {
+					want = append(want, "status")
+				}
+				if strings.Join(order, ",") != strings.Join(want, ",") {
+					t.Errorf("steps ran in order %v, want %v", order, want)
+				}
+				if res.Outcome != OutcomeNotified || !res.ShippingWritten || res.Captured != tt.withSales ||
+					res.SalesRequested != tt.withSales || res.StateSet != tt.wantStateSet {
+					t.Errorf("result = %+v", res)
+				}
+				if res.ShippingSlip != prep.ShippingSlip || !res.ShippedAt.Equal(notifiedShipTime) || res.OrderID != 7 || res.CarrierID != 1 {
+					t.Errorf("result shipping = %q %s order %d carrier %d", res.ShippingSlip, res.ShippedAt, res.OrderID, res.CarrierID)
+				}
+				env.AssertExpectations(t)
+				if !tt.withSales {
+					env.AssertNotCalled(t, "CaptureSales", mock.Anything, mock.Anything)
+				}
+				if tt.statusAfter == "" {
+					env.AssertNotCalled(t, "SetShipmentStatus", mock.Anything, mock.Anything)
+				}
+			})
 		})
 	}
 }
 
 func TestNotifyShipmentAlreadyInEcforceWritesNothing(t *testing.T) {
 	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "shipped")
 	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil)
 	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{SkippedBecause: "ecforce already has this slip and ship date"}, nil)
 	env.OnActivity(a.CaptureSales, mock.Anything, mock.Anything).Return(activities.CaptureSalesResult{SkippedBecause: "already captured (payment_state completed)", State: "shipped"}, nil)
@@ -141,6 +166,7 @@ func TestNotifyShipmentAlreadyInEcforceWritesNothing(t *testing.T) {
 
 func TestNotifyShipmentCaptureFailureStopsBeforeTheStatus(t *testing.T) {
 	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "shipped")
 	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil)
 	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{Written: true}, nil)
 	captures := 0
@@ -164,6 +190,7 @@ func TestNotifyShipmentCaptureFailureStopsBeforeTheStatus(t *testing.T) {
 
 func TestNotifyShipmentRetriesTransientErrors(t *testing.T) {
 	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, false, "")
 	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(false, ""), nil)
 	calls := 0
 	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(

@@ -12,7 +12,8 @@ import (
 type NotifyShipmentsInput struct {
 	Shop string
 	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
-	// a shop whose 出荷通知を自動実行 is off does nothing.
+	// a shop whose 出荷通知を自動実行 is off does nothing (see
+	// shipmentNotificationOn).
 	Scheduled bool
 	// Lookback overrides shipment_notification.lookback for this run (0 =
 	// the setting), e.g. to catch up after a long worker outage.
@@ -38,9 +39,11 @@ type NotifyShipmentsResult struct {
 	Disabled       bool
 }
 
-// NotifyShipments is one discovery run for a shop: list the store's LOGILESS
-// orders that became Shipped within the look-back window and start one
-// NotifyShipment per order with ID notify-shipment/<shop>/<受注番号>.
+// NotifyShipments is one discovery run for a shop: read the shop's switches
+// (a scheduled run while 出荷通知を自動実行 is off ends there), list the
+// store's LOGILESS orders that became Shipped within the look-back window
+// and start one NotifyShipment per order with ID
+// notify-shipment/<shop>/<受注番号>.
 // Windows overlap on purpose: an order whose notification has completed or
 // is running is not started again, and one whose notification failed (say,
 // an unknown status key since fixed) is started anew.
@@ -50,19 +53,28 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 		return res, err
 	}
 
+	off, listScheduled, err := scheduledRunOff(ctx, in.Shop, in.Scheduled, shipmentNotificationOn)
+	if err != nil {
+		return res, fail(ctx, err)
+	}
+	if off {
+		res.Disabled = true
+		return res, nil
+	}
+
 	var a *activities.ShipmentNotification
 	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListShipmentCandidatesResult
 	if err := workflow.ExecuteActivity(listCtx, a.ListShipmentCandidates, activities.ListShipmentCandidatesInput{
-		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: in.Scheduled, Lookback: in.Lookback,
+		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: listScheduled, Lookback: in.Lookback,
 	}).Get(ctx, &listed); err != nil {
 		return res, fail(ctx, err)
 	}
 	res.From, res.Listed = listed.From, listed.Listed
 	res.AlreadyInEcforce, res.WaitingForOperator, res.NotInEcforce = listed.AlreadyInEcforce, listed.WaitingForOperator, listed.NotInEcforce
 	res.Truncated, res.Disabled = listed.Truncated, listed.Disabled
-	if listed.Disabled {
-		_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeDisabled))
+	if listed.Disabled { // only runs recorded before ShopSwitchesVersion
+		_ = setOutcome(ctx, OutcomeDisabled)
 		return res, nil
 	}
 
@@ -75,10 +87,16 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 			input:    NotifyShipmentInput{Shop: in.Shop, OrderNumber: c.OrderNumber, SalesOrderID: c.SalesOrderID},
 		}
 	}
-	var err error
 	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowShipmentNotification, runs); err != nil {
 		return res, fail(ctx, err)
 	}
-	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeCompleted))
+	_ = setOutcome(ctx, OutcomeCompleted)
 	return res, nil
+}
+
+// shipmentNotificationOn is the shipment notification's on switch,
+// 出荷通知を自動実行: off pauses the shop's schedule and makes a scheduled
+// discovery do nothing.
+func shipmentNotificationOn(sw activities.ShopSwitchesResult) bool {
+	return sw.ShipmentNotification.AutoRun
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
@@ -20,7 +19,7 @@ const DefaultStockPagesPerRun = 20
 type ReconcileStockInput struct {
 	Shop string
 	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
-	// a shop whose stock_sync.enabled is off does nothing.
+	// a shop whose stock_sync.enabled is off does nothing (see stockSyncOn).
 	Scheduled bool
 	// Full asks for a full pass over every mapped SKU (--full).
 	Full bool
@@ -71,19 +70,17 @@ type ReconcileStockResult struct {
 
 // ReconcileStock is one stock sync (在庫連動) of a shop: LOGILESS free stock,
 // through the mapping table, written to ecforce at the shop's location
-// code. It plans a full or an incremental pass, walks the mapping table (or
-// the SKUs whose stock changed) page by page, and records the run's start
-// as the watermark of the next incremental pass.
+// code. It reads the shop's switches (a scheduled run of a shop whose
+// stock_sync.enabled is off ends there), plans a full or an incremental
+// pass, walks the mapping table (or the SKUs whose stock changed) page by
+// page, and records the run's start as the watermark of the next
+// incremental pass.
 //
 // History stays small for any catalogue: every page is one activity that
 // returns only counts and bounded lists, and the workflow continues as new
 // every PagesPerRun pages, carrying its cursor and running totals.
 func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStockResult, error) {
-	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		ShopAttribute.ValueSet(in.Shop),
-		FlowAttribute.ValueSet(FlowStockSync),
-		OutcomeAttribute.ValueSet(OutcomeRunning),
-	); err != nil {
+	if err := markRunning(ctx, in.Shop, FlowStockSync); err != nil {
 		return ReconcileStockResult{Shop: in.Shop}, err
 	}
 	var a *activities.StockSync
@@ -92,16 +89,24 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 	p := in.Progress
 	if p == nil {
 		now := workflow.Now(ctx)
+		disabled := ReconcileStockResult{Shop: in.Shop, Disabled: true, StartedAt: now, FinishedAt: now}
+		off, planScheduled, err := scheduledRunOff(ctx, in.Shop, in.Scheduled, stockSyncOn)
+		if err != nil {
+			return ReconcileStockResult{Shop: in.Shop, StartedAt: now}, fail(ctx, err)
+		}
+		if off {
+			return disabled, nil
+		}
 		var plan activities.PlanStockSyncResult
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, stockPlanOptions), a.PlanStockSync,
-			activities.PlanStockSyncInput{Shop: in.Shop, Scheduled: in.Scheduled, Full: in.Full, Now: now},
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workerStateOptions), a.PlanStockSync,
+			activities.PlanStockSyncInput{Shop: in.Shop, Scheduled: planScheduled, Full: in.Full, Now: now},
 		).Get(ctx, &plan)
 		if err != nil {
 			return ReconcileStockResult{Shop: in.Shop, StartedAt: now}, fail(ctx, err)
 		}
-		if plan.Disabled {
-			_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(OutcomeDisabled))
-			return ReconcileStockResult{Shop: in.Shop, Disabled: true, StartedAt: now, FinishedAt: now}, nil
+		if plan.Disabled { // only runs recorded before ShopSwitchesVersion
+			_ = setOutcome(ctx, OutcomeDisabled)
+			return disabled, nil
 		}
 		p = &ReconcileStockProgress{
 			Plan:      plan,
@@ -167,7 +172,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 
 	if !in.DryRun {
 		var rec activities.RecordStockSyncResult
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, stockPlanOptions), a.RecordStockSync,
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workerStateOptions), a.RecordStockSync,
 			activities.RecordStockSyncInput{
 				Shop: in.Shop, Mode: p.Plan.Mode, StartedAt: p.StartedAt,
 				Fingerprint: p.Plan.Fingerprint, RetrySKUs: p.RetrySKUs,
@@ -185,7 +190,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 	case p.Result.ProblemCount > 0:
 		outcome = OutcomeCompletedWithProblems
 	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome)); err != nil {
+	if err := setOutcome(ctx, outcome); err != nil {
 		return p.Result, err
 	}
 	workflow.GetLogger(ctx).Info("stock sync finished", "shop", in.Shop, "mode", p.Result.Mode, "dry_run", in.DryRun,
@@ -201,32 +206,6 @@ func progressDetails(p *ReconcileStockProgress) string {
 		r.Mode, r.Pages, r.Read, r.Changed, r.Written, r.Failed, r.Skipped.Total(), p.Cursor)
 }
 
-// stockPlanOptions: reading the settings, mapping table and state file takes
-// milliseconds; retry briefly, then fail the run (the next scheduled one
-// plans again).
-var stockPlanOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: time.Minute,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    30 * time.Second,
-		MaximumAttempts:    5,
-	},
-}
-
-// stockPageOptions: a page is about 20–30 requests at the APIs' 1 request per
-// second. It heartbeats its cursor after every request, so a worker that
-// dies is noticed within two minutes and the retry resumes where it
-// stopped. An API outage keeps retrying for up to two hours; then the run
-// fails, the watermark stays where it was, and the next scheduled run
-// picks up everything since.
-var stockPageOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    30 * time.Minute,
-	HeartbeatTimeout:       2 * time.Minute,
-	ScheduleToCloseTimeout: 2 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    10 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    5 * time.Minute,
-	},
-}
+// stockSyncOn is the stock sync's on switch, stock_sync.enabled: off pauses
+// the shop's schedule and makes a scheduled run do nothing.
+func stockSyncOn(sw activities.ShopSwitchesResult) bool { return sw.StockSync.Enabled }

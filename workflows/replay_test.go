@@ -7,23 +7,28 @@ import (
 	"go.temporal.io/sdk/worker"
 )
 
-// TestReplayRecordedHistories replays histories recorded from real runs on
-// a Temporal dev server (see e2e/replayhistory_test.go; refresh them with
-// UPDATE_REPLAY_HISTORIES=1 go test ./e2e -run TestRecordedHistoriesReplay).
+// TestReplayRecordedHistories replays, with today's code and every workflow
+// of the registry Flows, the histories recorded from real runs on a
+// Temporal dev server: testdata/*.json (see e2e/replayhistory_test.go and
+// e2e TestShipmentNotificationEndToEnd) and testdata/stock/*.json, stock
+// syncs with their continued runs (e2e TestStockSyncEndToEnd). Refresh them
+// with UPDATE_REPLAY_HISTORIES=1; histories of earlier versions stay beside
+// the new ones and keep replaying.
 // A failure means a change to workflow code would break runs that are in
 // flight when it is deployed: version the change with workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no recorded histories in testdata (err %v)", err)
+	var files []string
+	for _, pattern := range []string{"testdata/*.json", "testdata/stock/*.json"} {
+		found, err := filepath.Glob(pattern)
+		if err != nil || len(found) == 0 {
+			t.Fatalf("no recorded histories match %s (err %v)", pattern, err)
+		}
+		files = append(files, found...)
 	}
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(ImportOrders)
-	replayer.RegisterWorkflow(ImportOrder)
-	replayer.RegisterWorkflow(NotifyShipments)
-	replayer.RegisterWorkflow(NotifyShipment)
+	RegisterWorkflows(replayer)
 	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
+		t.Run(filepath.ToSlash(f), func(t *testing.T) {
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}

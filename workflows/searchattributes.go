@@ -1,6 +1,9 @@
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
 
 // Search attributes the connector sets on every run so operators can filter
 // in the Web UI, e.g. ConnectorShop="demo" AND ConnectorOutcome="failed".
@@ -53,3 +56,30 @@ const (
 	// OutcomeDryRun: a --dry-run; nothing was written.
 	OutcomeDryRun = "dry-run"
 )
+
+// markRunning sets the search attributes of a run of a shop as it starts: a
+// discovery or a stock sync.
+func markRunning(ctx workflow.Context, shop, flow string) error {
+	return workflow.UpsertTypedSearchAttributes(ctx,
+		ShopAttribute.ValueSet(shop),
+		FlowAttribute.ValueSet(flow),
+		OutcomeAttribute.ValueSet(OutcomeRunning),
+	)
+}
+
+// markOrderRunning sets the search attributes of one order's run as it
+// starts (an import or a shipment notification).
+func markOrderRunning(ctx workflow.Context, shop, orderNumber, flow string) error {
+	return workflow.UpsertTypedSearchAttributes(ctx,
+		ShopAttribute.ValueSet(shop),
+		OrderNumberAttribute.ValueSet(orderNumber),
+		FlowAttribute.ValueSet(flow),
+		OutcomeAttribute.ValueSet(OutcomeRunning),
+	)
+}
+
+// setOutcome sets the run's ConnectorOutcome. Failures set theirs through
+// fail.
+func setOutcome(ctx workflow.Context, outcome string) error {
+	return workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
+}

@@ -2,36 +2,11 @@ package workflows
 
 import (
 	"errors"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
-
-// listingActivityOptions are those of a discovery's listing activity: it
-// pages through an API with heartbeats, and a listing that keeps failing
-// fails the run after five attempts, since the next scheduled run starts
-// over anyway.
-var listingActivityOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 10 * time.Minute,
-	HeartbeatTimeout:    time.Minute,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    5 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    2 * time.Minute,
-		MaximumAttempts:    5,
-	},
-}
-
-// markRunning sets a discovery's search attributes as it starts.
-func markRunning(ctx workflow.Context, shop, flow string) error {
-	return workflow.UpsertTypedSearchAttributes(ctx,
-		ShopAttribute.ValueSet(shop),
-		FlowAttribute.ValueSet(flow),
-		OutcomeAttribute.ValueSet(OutcomeRunning),
-	)
-}
 
 // orderRun is one per-order workflow a discovery starts.
 type orderRun struct {

@@ -1,0 +1,87 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The activity option presets of every flow, in one place so that their
+// timeouts and retries can be compared and read together.
+
+// listingActivityOptions are those of a discovery's listing activity: it
+// pages through an API with heartbeats, and a listing that keeps failing
+// fails the run after five attempts, since the next scheduled run starts
+// over anyway.
+var listingActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Minute,
+	HeartbeatTimeout:    time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    2 * time.Minute,
+		MaximumAttempts:    5,
+	},
+}
+
+// orderStepOptions are those of the steps of one order's workflow (an
+// import or a shipment notification): API calls take seconds; an outage of
+// either API keeps the order pending (and visible) for up to a day before
+// it fails and is picked up again by a later discovery.
+var orderStepOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    2 * time.Minute,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
+}
+
+// captureActivityOptions: CaptureSales waits for ecforce's asynchronous
+// capture (seconds to minutes; it gives up after
+// activities.DefaultCaptureSettleTimeout), heartbeating on every read so a
+// lost worker is noticed within a minute. Its retries receive the
+// heartbeat details that say a capture was already requested.
+var captureActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    45 * time.Minute,
+	HeartbeatTimeout:       time.Minute,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    5 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
+}
+
+// workerStateOptions are those of the steps that touch only the worker's
+// own settings, mapping table and state files (ShopSwitches, PlanStockSync,
+// RecordStockSync): they take milliseconds; retry briefly, then fail the
+// run (a later run reads again).
+var workerStateOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    30 * time.Second,
+		MaximumAttempts:    5,
+	},
+}
+
+// stockPageOptions: a page is about 20–30 requests at the APIs' 1 request per
+// second. It heartbeats its cursor after every request, so a worker that
+// dies is noticed within two minutes and the retry resumes where it
+// stopped. An API outage keeps retrying for up to two hours; then the run
+// fails, the watermark stays where it was, and the next scheduled run
+// picks up everything since.
+var stockPageOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    30 * time.Minute,
+	HeartbeatTimeout:       2 * time.Minute,
+	ScheduleToCloseTimeout: 2 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    10 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    5 * time.Minute,
+	},
+}

@@ -1,0 +1,117 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/config"
+)
+
+// Flow is one business flow as everything outside this package sees it:
+// the worker registers its workflows, package schedules makes one schedule
+// per shop from it, `starter status` lists its runs and the replay test
+// replays its histories. Adding a flow is an entry in Flows and the flow's
+// own files.
+type Flow struct {
+	// Name is the flow's key: the ConnectorFlow search attribute's value
+	// and the first part of its schedule IDs (<name>/<shop>).
+	Name string
+	// Scheduled is the workflow a shop's schedule starts: the flow's
+	// discovery, or its only workflow.
+	Scheduled Workflow
+	// ScheduledID is the workflow ID of a shop's scheduled run (Temporal
+	// appends the time to each scheduled run's ID).
+	ScheduledID func(shop string) string
+	// ScheduledInput is the input of a shop's scheduled run.
+	ScheduledInput func(shop string) any
+	// PerOrder is the workflow the discovery starts for each order, with
+	// the ID PerOrderID gives; both are nil when the flow has none.
+	PerOrder   *Workflow
+	PerOrderID func(shop, orderNumber string) string
+	// Interval is the schedule interval the shop's settings ask for.
+	Interval func(s config.Shop) time.Duration
+	// On is the flow's on switch: off pauses the shop's schedule, and a
+	// scheduled run that starts anyway does nothing.
+	On func(sw activities.ShopSwitchesResult) bool
+}
+
+// Workflow is a workflow function and the type name it is registered and
+// started under.
+type Workflow struct {
+	Name string
+	Func any
+}
+
+// Flows are the connector's flows, in the order they are listed.
+var Flows = []Flow{
+	{
+		Name:           FlowOrderImport,
+		Scheduled:      Workflow{ImportOrdersWorkflowName, ImportOrders},
+		ScheduledID:    ImportOrdersID,
+		ScheduledInput: func(shop string) any { return ImportOrdersInput{Shop: shop, Scheduled: true} },
+		PerOrder:       &Workflow{ImportOrderWorkflowName, ImportOrder},
+		PerOrderID:     ImportOrderID,
+		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.Interval },
+		On:             orderImportOn,
+	},
+	{
+		Name:           FlowShipmentNotification,
+		Scheduled:      Workflow{NotifyShipmentsWorkflowName, NotifyShipments},
+		ScheduledID:    NotifyShipmentsID,
+		ScheduledInput: func(shop string) any { return NotifyShipmentsInput{Shop: shop, Scheduled: true} },
+		PerOrder:       &Workflow{NotifyShipmentWorkflowName, NotifyShipment},
+		PerOrderID:     NotifyShipmentID,
+		Interval:       func(s config.Shop) time.Duration { return s.ShipmentNotification.Interval },
+		On:             shipmentNotificationOn,
+	},
+	{
+		Name:           FlowStockSync,
+		Scheduled:      Workflow{ReconcileStockWorkflowName, ReconcileStock},
+		ScheduledID:    ReconcileStockID,
+		ScheduledInput: func(shop string) any { return ReconcileStockInput{Shop: shop, Scheduled: true} },
+		Interval:       func(s config.Shop) time.Duration { return s.StockSync.Interval },
+		On:             stockSyncOn,
+	},
+}
+
+// FlowNamed returns the flow with this name.
+func FlowNamed(name string) (Flow, bool) {
+	for _, f := range Flows {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Flow{}, false
+}
+
+// Workflows lists the flow's workflows: the scheduled one, then the
+// per-order one if it has one.
+func (f Flow) Workflows() []Workflow {
+	if f.PerOrder == nil {
+		return []Workflow{f.Scheduled}
+	}
+	return []Workflow{f.Scheduled, *f.PerOrder}
+}
+
+// OnIn reads the flow's on switch from a shop's settings.
+func (f Flow) OnIn(s config.Shop) bool {
+	return f.On(activities.SwitchesOf(s))
+}
+
+// WorkflowRegistry is where workflows are registered: a worker, a replayer
+// or a test environment.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// RegisterWorkflows registers every workflow of every flow on r under its
+// type name.
+func RegisterWorkflows(r WorkflowRegistry) {
+	for _, f := range Flows {
+		for _, w := range f.Workflows() {
+			r.RegisterWorkflowWithOptions(w.Func, workflow.RegisterOptions{Name: w.Name})
+		}
+	}
+}
