@@ -13,6 +13,7 @@ type bulkResult struct {
 	Errors  []bulkError `json:"errors"`
 }
 
+// bulkError is the error entry of one failed record.
 type bulkError struct {
 	ID      any          `json:"id"`
 	Code    string       `json:"code"`
@@ -38,6 +39,18 @@ func recordID(raw json.RawMessage) (int64, any, bool) {
 		return 0, s, false
 	}
 	return id, id, true
+}
+
+// bulkOrderLocked finds the order a bulk record's "id" names; shown is the
+// id as the result echoes it. An unknown or unparsable id is recorded as a
+// failure (AOR2001) and gives a nil order.
+func (e *Server) bulkOrderLocked(res *bulkResult, rec map[string]json.RawMessage) (o *Order, id int64, shown any) {
+	id, shown, ok := recordID(rec["id"])
+	if o = e.ordersByID[id]; !ok || o == nil {
+		res.fail(shown, "AOR", fieldError{"AOR2001", msgOrderNotFound})
+		return nil, id, shown
+	}
+	return o, id, shown
 }
 
 // rawValue turns a raw JSON value back into a Go value for echoing.

@@ -59,13 +59,8 @@ func (e *Server) handleListCarriers(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	carriers := applyRansack(append([]ShippingCarrier(nil), e.carriers...), q, carrierFields)
 	e.mu.Unlock()
-	p := paging(q, len(carriers))
-	lo, hi := p.window()
-	data := []resource{}
-	for _, c := range carriers[lo:hi] {
-		data = append(data, carrierResource(c))
-	}
-	httpfake.WriteJSON(w, http.StatusOK, listDoc(r, data, nil, p))
+	doc, _ := listPage(r, carriers, carrierResource)
+	httpfake.WriteJSON(w, http.StatusOK, doc)
 }
 
 func (e *Server) handleGetCarrier(w http.ResponseWriter, r *http.Request) {

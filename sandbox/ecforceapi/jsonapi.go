@@ -10,6 +10,10 @@ import (
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
+// The JSON:API documents the ecforce API answers with: resources, list
+// documents with meta and links, ?include= and how times are rendered.
+
+// resource is one JSON:API resource object.
 type resource struct {
 	ID            string         `json:"id"`
 	Type          string         `json:"type"`
@@ -17,6 +21,7 @@ type resource struct {
 	Relationships map[string]any `json:"relationships,omitempty"`
 }
 
+// resourceRef is a JSON:API resource identifier (relationship data).
 type resourceRef struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
@@ -44,20 +49,25 @@ func parseIncludes(q url.Values) map[string]bool {
 	return out
 }
 
-// listDoc renders a JSON:API list document with meta and links.
-func listDoc(r *http.Request, data []resource, included []resource, p pageInfo) map[string]any {
-	doc := map[string]any{
+// listPage renders one page of items (page and per from the query) as a
+// JSON:API list document with meta and links, and returns the items on the
+// page (for ?include=).
+func listPage[T any](r *http.Request, items []T, render func(T) resource) (map[string]any, []T) {
+	p := paging(r.URL.Query(), len(items))
+	lo, hi := p.window()
+	page := items[lo:hi]
+	data := make([]resource, 0, len(page))
+	for _, it := range page {
+		data = append(data, render(it))
+	}
+	return map[string]any{
 		"data": data,
 		"meta": map[string]any{
 			"total_count": p.total, "page": p.page, "per": p.per,
 			"count": len(data), "total_pages": p.totalPages,
 		},
 		"links": pageLinks(r, p),
-	}
-	if included != nil {
-		doc["included"] = included
-	}
-	return doc
+	}, page
 }
 
 func pageLinks(r *http.Request, p pageInfo) map[string]any {

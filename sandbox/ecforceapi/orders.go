@@ -135,18 +135,11 @@ func (e *Server) handleListOrders(w http.ResponseWriter, r *http.Request) {
 	e.settleLocked()
 	orders := applyRansack(append([]*Order(nil), e.orders...), q, orderFields)
 	applySort(orders, q.Get("sort"), orderFields, func(o *Order) int64 { return o.ID })
-	p := paging(q, len(orders))
-	lo, hi := p.window()
-	page := orders[lo:hi]
-	data := make([]resource, 0, len(page))
-	for _, o := range page {
-		data = append(data, e.orderResourceLocked(o))
-	}
-	var included []resource
+	doc, page := listPage(r, orders, e.orderResourceLocked)
 	if len(inc) > 0 {
-		included = orderIncludedLocked(page, inc)
+		doc["included"] = orderIncludedLocked(page, inc)
 	}
-	httpfake.WriteJSON(w, http.StatusOK, listDoc(r, data, included, p))
+	httpfake.WriteJSON(w, http.StatusOK, doc)
 }
 
 func (e *Server) lookupOrderLocked(w http.ResponseWriter, r *http.Request) *Order {
@@ -269,10 +262,8 @@ func (e *Server) handleBulkUpdateOrders(w http.ResponseWriter, r *http.Request) 
 	e.settleLocked()
 	res := newBulkResult()
 	for _, rec := range body.Orders {
-		id, shown, ok := recordID(rec["id"])
-		o := e.ordersByID[id]
-		if !ok || o == nil {
-			res.fail(shown, "AOR", fieldError{"AOR2001", msgOrderNotFound})
+		o, id, shown := e.bulkOrderLocked(res, rec)
+		if o == nil {
 			continue
 		}
 		delete(rec, "id")

@@ -10,6 +10,11 @@ import (
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
+// This file implements the slice of Rails/ransack behaviour the fake ecforce
+// needs: q[<attr>_<predicate>] filters, sort=-a,b and page/per paging.
+// Like ransack, unknown attributes, unknown predicates and blank or
+// uncastable values are ignored rather than rejected.
+
 type valueKind int
 
 const (

@@ -101,11 +101,8 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	e := &Server{
-		cfg: cfg,
-		// Stored timestamps have one-second precision, as the API renders
-		// them, so a timestamp read back and used as an inclusive filter
-		// bound matches its own record.
-		clock:       func() time.Time { return cfg.Clock().Truncate(time.Second) },
+		cfg:         cfg,
+		clock:       httpfake.SecondClock(cfg.Clock),
 		rawClock:    cfg.Clock,
 		logger:      cfg.Logger,
 		settleDelay: cfg.SettleDelay,

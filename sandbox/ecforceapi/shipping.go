@@ -9,11 +9,15 @@ import (
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
+// flag01 reads a with_sale/with_async flag (0/1, true/false, or strings).
 func flag01(raw json.RawMessage) bool {
 	v, _, _ := httpfake.LooseBool(raw)
 	return v
 }
 
+// handleShipping answers PUT|POST orders/shipping: per record it sets the
+// 送り状番号, carrier and shipped_at (never the state), and with with_sale=1
+// starts a capture; with_async=1 answers only a job id.
 func (e *Server) handleShipping(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Orders    []map[string]json.RawMessage `json:"orders"`
@@ -31,10 +35,8 @@ func (e *Server) handleShipping(w http.ResponseWriter, r *http.Request) {
 	res := newBulkResult()
 	var done []int64
 	for _, rec := range body.Orders {
-		id, shown, ok := recordID(rec["id"])
-		o := e.ordersByID[id]
-		if !ok || o == nil {
-			res.fail(shown, "AOR", fieldError{"AOR2001", msgOrderNotFound})
+		o, id, shown := e.bulkOrderLocked(res, rec)
+		if o == nil {
 			continue
 		}
 		if raw, has := rec["shipping_address_id"]; has {

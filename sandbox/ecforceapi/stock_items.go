@@ -152,13 +152,8 @@ func (e *Server) handleListStockItems(w http.ResponseWriter, r *http.Request) {
 	defer e.mu.Unlock()
 	items := applyRansack(e.stockCandidatesLocked(q), q, stockItemFields)
 	applySort(items, q.Get("sort"), stockItemFields, func(s *StockItem) int64 { return s.ID })
-	p := paging(q, len(items))
-	lo, hi := p.window()
-	data := []resource{}
-	for _, s := range items[lo:hi] {
-		data = append(data, stockItemResource(s))
-	}
-	httpfake.WriteJSON(w, http.StatusOK, listDoc(r, data, nil, p))
+	doc, _ := listPage(r, items, stockItemResource)
+	httpfake.WriteJSON(w, http.StatusOK, doc)
 }
 
 // stockCandidatesLocked returns the stock items a listing must filter: when

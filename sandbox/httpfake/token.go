@@ -1,8 +1,8 @@
 package httpfake
 
 import (
-	"crypto/rand"
 	"encoding/hex"
+	"crypto/rand"
 )
 
 // NewToken returns a random hex string of n bytes of entropy, for the

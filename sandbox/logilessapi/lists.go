@@ -12,6 +12,7 @@ import (
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
+// Limits of list and search requests.
 const (
 	defaultLimit = 20
 	maxLimit     = 100

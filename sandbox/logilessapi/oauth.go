@@ -66,23 +66,19 @@ func (l *Server) newTokensLocked() TokenResponse {
 // ExpireAccessTokens makes every access token issued so far expired (API
 // calls with them get 401 invalid_grant "The access token provided has
 // expired."). Refresh tokens keep working.
-func (l *Server) ExpireAccessTokens() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	past := l.clock().Add(-time.Second)
-	for k := range l.access {
-		l.access[k] = past
-	}
-}
+func (l *Server) ExpireAccessTokens() { l.expireAll(l.access) }
 
 // ExpireRefreshTokens makes every refresh token issued so far expired, so
 // the next refresh fails with 400 invalid_grant (the user must re-authorize).
-func (l *Server) ExpireRefreshTokens() {
+func (l *Server) ExpireRefreshTokens() { l.expireAll(l.refresh) }
+
+// expireAll makes every token in tokens (token → expiry) expired.
+func (l *Server) expireAll(tokens map[string]time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	past := l.clock().Add(-time.Second)
-	for k := range l.refresh {
-		l.refresh[k] = past
+	for k := range tokens {
+		tokens[k] = past
 	}
 }
 

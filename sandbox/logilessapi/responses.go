@@ -33,6 +33,9 @@ func (l *Server) validationFailed(w http.ResponseWriter, fields map[string]strin
 	l.writeJSON(w, http.StatusBadRequest, map[string]any{"code": 400, "message": "Validation Failed", "errors": fields})
 }
 
+// faultBody is LOGILESS's usual body for a status, for injected faults and
+// rate-limit refusals: {"error","error_description"} with rate_limit_exceeded,
+// invalid_token, service_unavailable or server_error.
 func faultBody(status int) (string, []byte) {
 	code, desc := "error", http.StatusText(status)
 	switch {

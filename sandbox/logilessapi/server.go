@@ -102,18 +102,12 @@ func New(cfg Config) *Server {
 	if cfg.AuthorizationCodeTTL <= 0 {
 		cfg.AuthorizationCodeTTL = 30 * time.Second
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	l := &Server{
-		cfg: cfg,
-		// Stored timestamps have one-second precision, as the API renders
-		// them, so a timestamp read back and used as an inclusive filter
-		// bound matches its own record.
-		clock:   func() time.Time { return cfg.Clock().Truncate(time.Second) },
+		cfg:     cfg,
+		clock:   httpfake.SecondClock(cfg.Clock),
 		logger:  cfg.Logger,
 		codes:   map[string]oauthCode{},
 		access:  map[string]time.Time{},

@@ -45,3 +45,14 @@ func FormatJST(t time.Time, layout string) any {
 	}
 	return t.In(JST).Format(layout)
 }
+
+// SecondClock wraps a clock (nil: time.Now) so that its readings have the
+// one-second precision both APIs render timestamps with, so a timestamp read
+// back from a response and used as an inclusive filter bound matches its own
+// record.
+func SecondClock(c func() time.Time) func() time.Time {
+	if c == nil {
+		c = time.Now
+	}
+	return func() time.Time { return c().Truncate(time.Second) }
+}
