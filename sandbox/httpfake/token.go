@@ -1,8 +1,8 @@
 package httpfake
 
 import (
-	"encoding/hex"
 	"crypto/rand"
+	"encoding/hex"
 )
 
 // NewToken returns a random hex string of n bytes of entropy, for the
