@@ -180,7 +180,7 @@ func (e *Server) variantIDLocked(sku string) int64 {
 	return e.seq.variant
 }
 
-// Snapshot is the whole fake shop, as returned by Snapshot and
+// Snapshot is the whole fake shop, as returned by Server.Snapshot and
 // GET /_sandbox/state. Credentials are never included.
 type Snapshot struct {
 	Orders           []Order           `json:"orders"`

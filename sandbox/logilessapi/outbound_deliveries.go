@@ -39,6 +39,7 @@ func (l *Server) newDeliveryLocked(o *SalesOrder, now time.Time) OutboundDeliver
 	}
 }
 
+// deliveryRef is an outbound delivery with the sales order it belongs to.
 type deliveryRef struct {
 	o *SalesOrder
 	d OutboundDelivery

@@ -153,7 +153,7 @@ func (l *Server) Reset() {
 	l.ResetTraffic()
 }
 
-// Snapshot is the whole fake merchant, as returned by Snapshot and
+// Snapshot is the whole fake merchant, as returned by Server.Snapshot and
 // GET /_sandbox/state. Tokens and secrets are never included.
 type Snapshot struct {
 	MerchantID    int                `json:"merchant_id"`
