@@ -18,6 +18,9 @@ import (
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -46,20 +49,20 @@ func benchImport(b *testing.B, orders int, rps float64, iteration int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce:  sandbox.EcforceConfig{Logger: slog.New(slog.DiscardHandler)},
-		Logiless: sandbox.LogilessConfig{RateLimit: sandbox.RateLimit{RPS: rps, Burst: 2}, Logger: slog.New(slog.DiscardHandler)},
+		Ecforce:  ecforceapi.Config{Logger: slog.New(slog.DiscardHandler)},
+		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: rps, Burst: 2}, Logger: slog.New(slog.DiscardHandler)},
 		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer sb.Close()
-	if _, err := sb.Logiless.SeedArticle(sandbox.LogilessArticle{Code: "ITEM-1", Name: "item"}); err != nil {
+	if _, err := sb.Logiless.SeedArticle(logilessapi.Article{Code: "ITEM-1", Name: "item"}); err != nil {
 		b.Fatal(err)
 	}
 	for i := 0; i < orders; i++ {
-		if _, err := sb.Ecforce.SeedOrder(sandbox.OrderSeed{ShippingCarrierID: 1,
-			Items: []sandbox.OrderItemSeed{{SKU: "SKU-1", Price: 1000, Quantity: 1 + i%3}}}); err != nil {
+		if _, err := sb.Ecforce.SeedOrder(ecforceapi.OrderSeed{ShippingCarrierID: 1,
+			Items: []ecforceapi.OrderItemSeed{{SKU: "SKU-1", Price: 1000, Quantity: 1 + i%3}}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -70,9 +73,9 @@ func benchImport(b *testing.B, orders int, rps float64, iteration int) {
 	writeFile(b, filepath.Join(dir, "shops.yaml"), benchShopsYAML(sb, shop, rps))
 	shops, err := config.LoadShops(filepath.Join(dir, "shops.yaml"), func(name string) (string, bool) {
 		if name == "BENCH_ECFORCE_TOKEN" {
-			return sandbox.DefaultEcforceAPIToken, true
+			return ecforceapi.DefaultAPIToken, true
 		}
-		return sandbox.DefaultLogilessClientSecret, true
+		return logilessapi.DefaultClientSecret, true
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -204,6 +207,6 @@ func benchShopsYAML(sb *sandbox.Servers, shop string, rps float64) string {
       default_payment_method: credit_card_payment
       default_delivery_method: yamato
     mapping_file: mapping.csv
-`, shop, sb.EcforceURL, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), sandbox.DefaultLogilessStoreID,
-		sandbox.DefaultLogilessClientID, sandbox.DefaultLogilessRedirectURI, rps)
+`, shop, sb.EcforceURL, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), logilessapi.DefaultStoreID,
+		logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI, rps)
 }

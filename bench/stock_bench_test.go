@@ -22,6 +22,8 @@ import (
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -122,7 +124,7 @@ func newStockBench(b *testing.B) *stockBench {
 	env.llOffset.Store(int64(time.Hour)) // the catalogue was seeded an hour ago
 	ctx := context.Background()
 	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Logiless: sandbox.LogilessConfig{Clock: func() time.Time { return time.Now().Add(-time.Duration(env.llOffset.Load())) }},
+		Logiless: logilessapi.Config{Clock: func() time.Time { return time.Now().Add(-time.Duration(env.llOffset.Load())) }},
 		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -137,7 +139,7 @@ func newStockBench(b *testing.B) *stockBench {
 	csv.WriteString("sku,article_code,reserve,allocation_rate,max,min\n")
 	for i := range benchSingles {
 		code := singleCode(i)
-		if _, err := sb.Logiless.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+		if _, err := sb.Logiless.SeedArticle(logilessapi.Article{Code: code, Name: code}); err != nil {
 			b.Fatal(err)
 		}
 		if err := sb.Logiless.SetFreeStock(code, 20+i%80); err != nil {
@@ -156,8 +158,8 @@ func newStockBench(b *testing.B) *stockBench {
 	}
 	for i := range benchSets {
 		code := fmt.Sprintf("SET%04d", i)
-		if _, err := sb.Logiless.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code, ArticleType: sandbox.ArticleAssortment,
-			Components: []sandbox.ArticleComponent{{Component: singleCode(2 * i), Quantity: 2}, {Component: singleCode(2*i + 1), Quantity: 1}}}); err != nil {
+		if _, err := sb.Logiless.SeedArticle(logilessapi.Article{Code: code, Name: code, ArticleType: logilessapi.ArticleAssortment,
+			Components: []logilessapi.ArticleComponent{{Component: singleCode(2 * i), Quantity: 2}, {Component: singleCode(2*i + 1), Quantity: 1}}}); err != nil {
 			b.Fatal(err)
 		}
 		fmt.Fprintf(&csv, "SKU-%s,%s,0,100,,\n", code, code)
@@ -187,17 +189,17 @@ func newStockBench(b *testing.B) *stockBench {
     order_import: {auto_run: false, default_payment_method: credit_card_payment, default_delivery_method: yamato}
     stock_sync: {enabled: true}
     mapping_file: mapping.csv
-`, env.shop, sb.EcforceURL, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), sandbox.DefaultLogilessStoreID,
-		sandbox.DefaultLogilessClientID, sandbox.DefaultLogilessRedirectURI)
+`, env.shop, sb.EcforceURL, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), logilessapi.DefaultStoreID,
+		logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI)
 	if err := os.WriteFile(filepath.Join(dir, "shops.yaml"), []byte(yaml), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	shops, err := config.LoadShops(filepath.Join(dir, "shops.yaml"), func(name string) (string, bool) {
 		switch name {
 		case "BENCH_ECFORCE_TOKEN":
-			return sandbox.DefaultEcforceAPIToken, true
+			return ecforceapi.DefaultAPIToken, true
 		case "BENCH_LOGILESS_SECRET":
-			return sandbox.DefaultLogilessClientSecret, true
+			return logilessapi.DefaultClientSecret, true
 		}
 		return "", false
 	})
@@ -229,12 +231,12 @@ func singleCode(i int) string { return fmt.Sprintf("A%06d", i) }
 
 func (env *stockBench) setAllEcforceStock(v int) {
 	for i := range benchSingles {
-		if _, err := env.sb.Ecforce.SeedStockItem("SKU-"+singleCode(i), sandbox.DefaultStockLocation, v); err != nil {
+		if _, err := env.sb.Ecforce.SeedStockItem("SKU-"+singleCode(i), ecforceapi.DefaultStockLocation, v); err != nil {
 			env.b.Fatal(err)
 		}
 	}
 	for i := range benchSets {
-		if _, err := env.sb.Ecforce.SeedStockItem(fmt.Sprintf("SKU-SET%04d", i), sandbox.DefaultStockLocation, v); err != nil {
+		if _, err := env.sb.Ecforce.SeedStockItem(fmt.Sprintf("SKU-SET%04d", i), ecforceapi.DefaultStockLocation, v); err != nil {
 			env.b.Fatal(err)
 		}
 	}

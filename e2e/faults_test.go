@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/ecforce-logiless/connector/activities"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -23,8 +23,8 @@ func TestOrderImportCreateAppliedThen500IsNotDuplicated(t *testing.T) {
 	ctx := testContext(t, 2*time.Minute)
 	s := newStack(t, stackOptions{})
 	o := seedImportScenario(t, s)
-	s.sb.Logiless.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: createPath, Status: 500, AfterApply: true, Times: 1})
-	s.sb.Logiless.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: "/api/v1/merchant/1022/sales_orders/search", Status: 429,
+	s.sb.Logiless.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: createPath, Status: 500, AfterApply: true, Times: 1})
+	s.sb.Logiless.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: "/api/v1/merchant/1022/sales_orders/search", Status: 429,
 		Headers: map[string]string{"Retry-After": "1"}, Times: 1})
 
 	res := s.discover(ctx)
@@ -94,7 +94,7 @@ func TestOrderImportSurvivesAWorkerKilledMidRun(t *testing.T) {
 	s.stopWorker()
 	// The first create hangs until the worker is gone; the case of a create
 	// applied whose answer is lost is TestOrderImportCreateAppliedThen500IsNotDuplicated.
-	s.sb.Logiless.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: createPath, Delay: 4 * time.Second, Times: 1})
+	s.sb.Logiless.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: createPath, Delay: 4 * time.Second, Times: 1})
 
 	id := workflows.ImportOrderID(s.shop, o.multiLine.Number)
 	run := s.start(ctx, client.StartWorkflowOptions{ID: id}, workflows.ImportOrder,

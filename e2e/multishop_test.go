@@ -4,11 +4,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/workflows"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-
-	"github.com/ecforce-logiless/connector/sandbox"
-	"github.com/ecforce-logiless/connector/workflows"
 )
 
 // One shop's API outage does not stop another shop served by the same
@@ -20,7 +19,7 @@ func TestOneShopsOutageDoesNotStopTheOthers(t *testing.T) {
 	seedImportOrders(t, s.neighbour.sb)
 
 	// Shop A's ecforce answers 503 to everything.
-	s.sb.Ecforce.InjectFault(sandbox.Fault{PathPrefix: "/api/", Status: 503, Times: -1})
+	s.sb.Ecforce.InjectFault(httpfake.Fault{PathPrefix: "/api/", Status: 503, Times: -1})
 	runA := s.start(ctx, client.StartWorkflowOptions{ID: workflows.ImportOrdersID(s.shop)},
 		workflows.ImportOrders, workflows.ImportOrdersInput{Shop: s.shop})
 

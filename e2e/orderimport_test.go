@@ -13,6 +13,8 @@ import (
 
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -24,7 +26,7 @@ func today() time.Time {
 }
 
 type seededOrders struct {
-	multiLine, set, unmapped, future, undated, notComplete sandbox.EcforceOrder
+	multiLine, set, unmapped, future, undated, notComplete ecforceapi.Order
 }
 
 // seedImportScenario seeds the LOGILESS articles and the ecforce orders
@@ -39,18 +41,18 @@ func seedImportOrders(t *testing.T, sb *sandbox.Servers) seededOrders {
 	t.Helper()
 	ll, ec := sb.Logiless, sb.Ecforce
 	for _, code := range []string{"TS-WHT-M", "MUG-BLU", "SOAP-LAV", "SOAP-CIT"} {
-		if _, err := ll.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+		if _, err := ll.SeedArticle(logilessapi.Article{Code: code, Name: code}); err != nil {
 			t.Fatal(err)
 		}
 		if err := ll.SetFreeStock(code, 100); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ll.SeedArticle(sandbox.LogilessArticle{Code: "SOAP-SET3", Name: "石鹸3個セット", ArticleType: sandbox.ArticleAssortment,
-		Components: []sandbox.ArticleComponent{{Component: "SOAP-LAV", Quantity: 2}, {Component: "SOAP-CIT", Quantity: 1}}}); err != nil {
+	if _, err := ll.SeedArticle(logilessapi.Article{Code: "SOAP-SET3", Name: "石鹸3個セット", ArticleType: logilessapi.ArticleAssortment,
+		Components: []logilessapi.ArticleComponent{{Component: "SOAP-LAV", Quantity: 2}, {Component: "SOAP-CIT", Quantity: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	seed := func(o sandbox.OrderSeed) sandbox.EcforceOrder {
+	seed := func(o ecforceapi.OrderSeed) ecforceapi.Order {
 		t.Helper()
 		got, err := ec.SeedOrder(o)
 		if err != nil {
@@ -59,18 +61,18 @@ func seedImportOrders(t *testing.T, sb *sandbox.Servers) seededOrders {
 		return got
 	}
 	return seededOrders{
-		multiLine: seed(sandbox.OrderSeed{ScheduledToBeShippedAt: today(), ShippingCarrierID: 2, DelivFee: 550, Point: 100, Remark: "置き配希望",
-			Items: []sandbox.OrderItemSeed{{SKU: "TS-WHT-M", Name: "Tシャツ M", Price: 3980, Quantity: 2}, {SKU: "MUG-BLU", Name: "マグカップ", Price: 2200, Quantity: 1, TaxRate: 8}}}),
-		set: seed(sandbox.OrderSeed{ScheduledToBeShippedAt: today().AddDate(0, 0, -1), ShippingCarrierID: 1,
-			Items: []sandbox.OrderItemSeed{{SKU: "SOAP-SET3", Name: "石鹸3個セット", Price: 2400, Quantity: 2}}}),
-		unmapped: seed(sandbox.OrderSeed{ScheduledToBeShippedAt: today(), ShippingCarrierID: 1,
-			Items: []sandbox.OrderItemSeed{{SKU: "TS-WHT-M", Price: 3980, Quantity: 1}, {SKU: "GIFT-WRAP", Price: 330, Quantity: 1}}}),
-		future: seed(sandbox.OrderSeed{ScheduledToBeShippedAt: today().AddDate(0, 0, 1), ShippingCarrierID: 1,
-			Items: []sandbox.OrderItemSeed{{SKU: "MUG-BLU", Price: 2200, Quantity: 1}}}),
-		undated: seed(sandbox.OrderSeed{ShippingCarrierID: 3, PaymentMethodName: "代金引換", PaymentState: "cash_on_delivery_authed",
-			Items: []sandbox.OrderItemSeed{{SKU: "SOAP-LAV", Price: 880, Quantity: 3}}}),
-		notComplete: seed(sandbox.OrderSeed{State: "new", ScheduledToBeShippedAt: today(),
-			Items: []sandbox.OrderItemSeed{{SKU: "TS-WHT-M", Price: 3980, Quantity: 1}}}),
+		multiLine: seed(ecforceapi.OrderSeed{ScheduledToBeShippedAt: today(), ShippingCarrierID: 2, DelivFee: 550, Point: 100, Remark: "置き配希望",
+			Items: []ecforceapi.OrderItemSeed{{SKU: "TS-WHT-M", Name: "Tシャツ M", Price: 3980, Quantity: 2}, {SKU: "MUG-BLU", Name: "マグカップ", Price: 2200, Quantity: 1, TaxRate: 8}}}),
+		set: seed(ecforceapi.OrderSeed{ScheduledToBeShippedAt: today().AddDate(0, 0, -1), ShippingCarrierID: 1,
+			Items: []ecforceapi.OrderItemSeed{{SKU: "SOAP-SET3", Name: "石鹸3個セット", Price: 2400, Quantity: 2}}}),
+		unmapped: seed(ecforceapi.OrderSeed{ScheduledToBeShippedAt: today(), ShippingCarrierID: 1,
+			Items: []ecforceapi.OrderItemSeed{{SKU: "TS-WHT-M", Price: 3980, Quantity: 1}, {SKU: "GIFT-WRAP", Price: 330, Quantity: 1}}}),
+		future: seed(ecforceapi.OrderSeed{ScheduledToBeShippedAt: today().AddDate(0, 0, 1), ShippingCarrierID: 1,
+			Items: []ecforceapi.OrderItemSeed{{SKU: "MUG-BLU", Price: 2200, Quantity: 1}}}),
+		undated: seed(ecforceapi.OrderSeed{ShippingCarrierID: 3, PaymentMethodName: "代金引換", PaymentState: "cash_on_delivery_authed",
+			Items: []ecforceapi.OrderItemSeed{{SKU: "SOAP-LAV", Price: 880, Quantity: 3}}}),
+		notComplete: seed(ecforceapi.OrderSeed{State: "new", ScheduledToBeShippedAt: today(),
+			Items: []ecforceapi.OrderItemSeed{{SKU: "TS-WHT-M", Price: 3980, Quantity: 1}}}),
 	}
 }
 
@@ -129,7 +131,7 @@ func TestOrderImportEndToEnd(t *testing.T) {
 	}
 	checkSalesOrder(t, undated, o.undated, "yu_packet", "cod", []wantLine{{"SOAP-LAV", 3, 880}})
 
-	for _, missing := range []sandbox.EcforceOrder{o.unmapped, o.future, o.notComplete} {
+	for _, missing := range []ecforceapi.Order{o.unmapped, o.future, o.notComplete} {
 		if _, ok := ll.SalesOrder(missing.Number); ok {
 			t.Errorf("order %s must not be in LOGILESS", missing.Number)
 		}
@@ -212,9 +214,9 @@ type wantLine struct {
 	price   int64
 }
 
-func checkSalesOrder(t *testing.T, so sandbox.SalesOrder, o sandbox.EcforceOrder, delivery, payment string, lines []wantLine) {
+func checkSalesOrder(t *testing.T, so logilessapi.SalesOrder, o ecforceapi.Order, delivery, payment string, lines []wantLine) {
 	t.Helper()
-	if so.Code != o.Number || so.Store != sandbox.DefaultLogilessStoreID || so.DeliveryMethod != delivery || so.PaymentMethod != payment {
+	if so.Code != o.Number || so.Store != logilessapi.DefaultStoreID || so.DeliveryMethod != delivery || so.PaymentMethod != payment {
 		t.Errorf("order %s: code %q store %d delivery %q payment %q; want delivery %q payment %q",
 			o.Number, so.Code, so.Store, so.DeliveryMethod, so.PaymentMethod, delivery, payment)
 	}
@@ -244,7 +246,7 @@ func checkSalesOrder(t *testing.T, so sandbox.SalesOrder, o sandbox.EcforceOrder
 	}
 }
 
-func childLines(so sandbox.SalesOrder) map[string]int {
+func childLines(so logilessapi.SalesOrder) map[string]int {
 	out := map[string]int{}
 	for _, l := range so.Lines {
 		if l.IsChild {

@@ -17,7 +17,9 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/ecforce-logiless/connector/activities"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -51,24 +53,24 @@ func shipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(stri
 
 // seedShippedOrder seeds one ecforce order and the LOGILESS sales order the
 // import would have made of it (same code, the shop's store).
-func seedShippedOrder(t *testing.T, s *stack, seed sandbox.OrderSeed, deliveryMethod string) sandbox.EcforceOrder {
+func seedShippedOrder(t *testing.T, s *stack, seed ecforceapi.OrderSeed, deliveryMethod string) ecforceapi.Order {
 	t.Helper()
 	if _, ok := s.sb.Logiless.Article("SHIP-ITEM"); !ok {
-		if _, err := s.sb.Logiless.SeedArticle(sandbox.LogilessArticle{Code: "SHIP-ITEM", Name: "出荷テスト商品"}); err != nil {
+		if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "SHIP-ITEM", Name: "出荷テスト商品"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.sb.Logiless.SetFreeStock("SHIP-ITEM", 1000); err != nil {
 			t.Fatal(err)
 		}
 	}
-	seed.Items = []sandbox.OrderItemSeed{{SKU: "SHIP-ITEM", Price: 1200, Quantity: 2}}
+	seed.Items = []ecforceapi.OrderItemSeed{{SKU: "SHIP-ITEM", Price: 1200, Quantity: 2}}
 	o, err := s.sb.Ecforce.SeedOrder(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.sb.Logiless.SeedSalesOrder(map[string]any{
 		"code": o.Number, "buyer_name1": "山田 太郎", "recipient_name1": "山田 太郎", "recipient_address1": "東京都渋谷区神宮前1-2-3",
-		"payment_method": "credit_card_payment", "delivery_method": deliveryMethod, "store": sandbox.DefaultLogilessStoreID,
+		"payment_method": "credit_card_payment", "delivery_method": deliveryMethod, "store": logilessapi.DefaultStoreID,
 		"lines": []map[string]any{{"article_code": "SHIP-ITEM", "article_name": "出荷テスト商品", "quantity": 2, "price": 1200}},
 	}); err != nil {
 		t.Fatalf("seed sales order %s: %v", o.Number, err)
@@ -77,9 +79,9 @@ func seedShippedOrder(t *testing.T, s *stack, seed sandbox.OrderSeed, deliveryMe
 }
 
 // ship ships a LOGILESS order, one DeliveryShipment per parcel.
-func shipInLogiless(t *testing.T, s *stack, code string, split int, parcels ...sandbox.DeliveryShipment) {
+func shipInLogiless(t *testing.T, s *stack, code string, split int, parcels ...logilessapi.DeliveryShipment) {
 	t.Helper()
-	if _, err := s.sb.Logiless.ShipSalesOrder(code, sandbox.ShipOptions{Split: split, Deliveries: parcels}); err != nil {
+	if _, err := s.sb.Logiless.ShipSalesOrder(code, logilessapi.ShipOptions{Split: split, Deliveries: parcels}); err != nil {
 		t.Fatalf("ship %s: %v", code, err)
 	}
 }
@@ -111,7 +113,7 @@ func awaitShipmentRuns(ctx context.Context, ids ...string) {
 func requestsSince(after, before map[string]int, key string) int { return after[key] - before[key] }
 
 type wantShipment struct {
-	order     sandbox.EcforceOrder
+	order     ecforceapi.Order
 	slip      string
 	shippedAt time.Time
 	carrier   int64
@@ -120,7 +122,7 @@ type wantShipment struct {
 	state     string
 }
 
-func checkShipmentInEcforce(t *testing.T, ec *sandbox.Ecforce, w wantShipment) {
+func checkShipmentInEcforce(t *testing.T, ec *ecforceapi.Server, w wantShipment) {
 	t.Helper()
 	o, ok := ec.Order(w.order.ID)
 	if !ok {
@@ -150,27 +152,27 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	ec := s.sb.Ecforce
 	now := time.Now().In(jst).Truncate(time.Second)
 
-	plain := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 1}, "yamato")
-	backdated := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 1}, "yamato")
-	split := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 1}, "sagawa")
-	cod := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 1, PaymentMethodName: "代金引換", PaymentState: "cash_on_delivery_authed"}, "yu_packet")
-	captured := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 1, PaymentState: "completed"}, "yamato")
-	failing := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 1}, "yamato")
+	plain := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 1}, "yamato")
+	backdated := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 1}, "yamato")
+	split := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 1}, "sagawa")
+	cod := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 1, PaymentMethodName: "代金引換", PaymentState: "cash_on_delivery_authed"}, "yu_packet")
+	captured := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 1, PaymentState: "completed"}, "yamato")
+	failing := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 1}, "yamato")
 	ec.FailNextCapture(failing.ID)
 
-	shipInLogiless(t, s, plain.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{"438000000101"}, FinishedAt: now.Add(-time.Hour)})
-	shipInLogiless(t, s, backdated.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{"438000000102"}, FinishedAt: now.Add(-72 * time.Hour)})
-	shipInLogiless(t, s, split.Number, 2, sandbox.DeliveryShipment{TrackingNumbers: []string{"SG-0001"}, FinishedAt: now.Add(-2 * time.Hour)})
-	shipInLogiless(t, s, cod.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{"YP-0001"}, FinishedAt: now.Add(-time.Hour)})
-	shipInLogiless(t, s, captured.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{"438000000105"}, FinishedAt: now.Add(-time.Hour)})
-	shipInLogiless(t, s, failing.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{"438000000106"}, FinishedAt: now.Add(-time.Hour)})
-	if so, _ := s.sb.Logiless.SalesOrder(split.Number); so.DeliveryStatus != sandbox.StatusPartlyShipped {
+	shipInLogiless(t, s, plain.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"438000000101"}, FinishedAt: now.Add(-time.Hour)})
+	shipInLogiless(t, s, backdated.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"438000000102"}, FinishedAt: now.Add(-72 * time.Hour)})
+	shipInLogiless(t, s, split.Number, 2, logilessapi.DeliveryShipment{TrackingNumbers: []string{"SG-0001"}, FinishedAt: now.Add(-2 * time.Hour)})
+	shipInLogiless(t, s, cod.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"YP-0001"}, FinishedAt: now.Add(-time.Hour)})
+	shipInLogiless(t, s, captured.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"438000000105"}, FinishedAt: now.Add(-time.Hour)})
+	shipInLogiless(t, s, failing.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"438000000106"}, FinishedAt: now.Add(-time.Hour)})
+	if so, _ := s.sb.Logiless.SalesOrder(split.Number); so.DeliveryStatus != logilessapi.StatusPartlyShipped {
 		t.Fatalf("split order is %s, want PartlyShipped after its first parcel", so.DeliveryStatus)
 	}
 
 	// The write happens, the answer is a 500: neither may be sent twice.
-	ec.InjectFault(sandbox.Fault{Method: http.MethodPut, PathPrefix: "/api/v2/admin/orders/shipping", AfterApply: true, Status: 500})
-	ec.InjectFault(sandbox.Fault{Method: http.MethodPost, PathPrefix: "/api/v2/admin/orders/payment_status/bulk_update", AfterApply: true, Status: 500})
+	ec.InjectFault(httpfake.Fault{Method: http.MethodPut, PathPrefix: "/api/v2/admin/orders/shipping", AfterApply: true, Status: 500})
+	ec.InjectFault(httpfake.Fault{Method: http.MethodPost, PathPrefix: "/api/v2/admin/orders/payment_status/bulk_update", AfterApply: true, Status: 500})
 	before := ec.RequestCounts()
 	llBefore := s.sb.Logiless.RequestCounts()
 
@@ -195,7 +197,7 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 
 	// The second parcel of the split order leaves: now it is notified, with
 	// both tracking numbers.
-	shipInLogiless(t, s, split.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{"SG-0002"}, FinishedAt: now.Add(-30 * time.Minute)})
+	shipInLogiless(t, s, split.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"SG-0002"}, FinishedAt: now.Add(-30 * time.Minute)})
 	third := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
 	awaitShipmentRuns(ctx, third.Started...)
 	if want := []string{workflows.NotifyShipmentID(s.shop, split.Number)}; !slices.Equal(third.Started, want) {
@@ -267,7 +269,7 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	checkShipmentInEcforce(t, ec, wantShipment{failing, "438000000106", now.Add(-time.Hour), 1, 2, "completed", "shipped"})
 
 	ids := []string{workflows.NotifyShipmentsID(s.shop)}
-	for _, o := range []sandbox.EcforceOrder{plain, backdated, split, cod, captured, failing} {
+	for _, o := range []ecforceapi.Order{plain, backdated, split, cod, captured, failing} {
 		ids = append(ids, workflows.NotifyShipmentID(s.shop, o.Number))
 	}
 	s.assertNoSecretsLeaked(ctx, ids...)
@@ -321,10 +323,10 @@ func TestShipmentNotificationOnlyShipping(t *testing.T) {
 	now := time.Now().In(jst).Truncate(time.Second)
 
 	const n = 4
-	var orders []sandbox.EcforceOrder
+	var orders []ecforceapi.Order
 	for i := range n {
-		o := seedShippedOrder(t, s, sandbox.OrderSeed{ShippingCarrierID: 2}, "yamato")
-		shipInLogiless(t, s, o.Number, 0, sandbox.DeliveryShipment{TrackingNumbers: []string{fmt.Sprintf("43800000020%d", i)}, FinishedAt: now.Add(-time.Hour)})
+		o := seedShippedOrder(t, s, ecforceapi.OrderSeed{ShippingCarrierID: 2}, "yamato")
+		shipInLogiless(t, s, o.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{fmt.Sprintf("43800000020%d", i)}, FinishedAt: now.Add(-time.Hour)})
 		orders = append(orders, o)
 	}
 

@@ -20,6 +20,8 @@ import (
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // Secret values of the test stack: distinctive, so a leak is unmistakable.
@@ -72,7 +74,7 @@ SOAP-SET3,SOAP-SET3,0,100,,
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	ctx := testContext(t, time.Minute)
-	sb := startSandbox(ctx, t, sandbox.DefaultLogilessMerchantID)
+	sb := startSandbox(ctx, t, logilessapi.DefaultMerchantID)
 	shop := newShopCode()
 	dir := t.TempDir()
 	mappingCSV := opts.mapping
@@ -86,7 +88,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 	var neighbour *neighbourShop
 	if opts.neighbour {
-		neighbour = &neighbourShop{sb: startSandbox(ctx, t, sandbox.DefaultLogilessMerchantID+1000), shop: newShopCode()}
+		neighbour = &neighbourShop{sb: startSandbox(ctx, t, logilessapi.DefaultMerchantID+1000), shop: newShopCode()}
 		yaml += strings.TrimPrefix(shopsYAML(neighbour.sb, neighbour.shop), "shops:\n")
 	}
 	writeFile(t, filepath.Join(dir, "shops.yaml"), yaml)
@@ -131,11 +133,11 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 func startSandbox(ctx context.Context, t *testing.T, merchantID int) *sandbox.Servers {
 	t.Helper()
 	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce: sandbox.EcforceConfig{
+		Ecforce: ecforceapi.Config{
 			AdminEmail: testEcforceAdminEmail, AdminPassword: testEcforcePassword,
 			SettleDelay: 300 * time.Millisecond, Logger: discardLogger(),
 		},
-		Logiless: sandbox.LogilessConfig{MerchantID: merchantID, ClientSecret: testLogilessSecret, Logger: discardLogger()},
+		Logiless: logilessapi.Config{MerchantID: merchantID, ClientSecret: testLogilessSecret, Logger: discardLogger()},
 		Logger:   discardLogger(),
 	})
 	if err != nil {
@@ -208,7 +210,7 @@ func shopsYAML(sb *sandbox.Servers, shop string) string {
       enabled: true
     mapping_file: mapping.csv
 `, shop, sb.EcforceURL, testEcforceAdminEmail, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(),
-		sandbox.DefaultLogilessStoreID, sandbox.DefaultLogilessClientID, sandbox.DefaultLogilessRedirectURI)
+		logilessapi.DefaultStoreID, logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI)
 }
 
 // start runs a workflow on the stack's task queue.

@@ -22,6 +22,8 @@ import (
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -95,7 +97,7 @@ func (sc *stockScenario) seed(t *testing.T, sb *sandbox.Servers) []string {
 	t.Helper()
 	for i := range stockSingles {
 		code := fmt.Sprintf("ST-%03d", i)
-		if _, err := sb.Logiless.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+		if _, err := sb.Logiless.SeedArticle(logilessapi.Article{Code: code, Name: code}); err != nil {
 			t.Fatal(err)
 		}
 		if err := sb.Logiless.SetFreeStock(code, (i*7)%40+3*(i%5)); err != nil {
@@ -103,9 +105,9 @@ func (sc *stockScenario) seed(t *testing.T, sb *sandbox.Servers) []string {
 		}
 	}
 	for code, comps := range sc.sets {
-		a := sandbox.LogilessArticle{Code: code, Name: code, ArticleType: sandbox.ArticleAssortment}
+		a := logilessapi.Article{Code: code, Name: code, ArticleType: logilessapi.ArticleAssortment}
 		for _, c := range comps {
-			a.Components = append(a.Components, sandbox.ArticleComponent{Component: c.ArticleCode, Quantity: c.Quantity})
+			a.Components = append(a.Components, logilessapi.ArticleComponent{Component: c.ArticleCode, Quantity: c.Quantity})
 		}
 		if _, err := sb.Logiless.SeedArticle(a); err != nil {
 			t.Fatal(err)
@@ -114,7 +116,7 @@ func (sc *stockScenario) seed(t *testing.T, sb *sandbox.Servers) []string {
 	want := sc.expected(t, sb)
 	var differ []string
 	for i, r := range sc.rows {
-		stock, location := int(want[r.SKU]), sandbox.DefaultStockLocation
+		stock, location := int(want[r.SKU]), ecforceapi.DefaultStockLocation
 		if i%3 != 0 {
 			stock++
 		}
@@ -223,7 +225,7 @@ func checkEcforce(t *testing.T, sb *sandbox.Servers, want map[string]int64) {
 		if sku == stockMissingSKU {
 			continue
 		}
-		it, ok := sb.Ecforce.StockItem(sku, sandbox.DefaultStockLocation)
+		it, ok := sb.Ecforce.StockItem(sku, ecforceapi.DefaultStockLocation)
 		if !ok || int64(it.Stock) != v {
 			if bad++; bad <= 5 {
 				t.Errorf("ecforce stock of %s = %d (found %v), want %d", sku, it.Stock, ok, v)
@@ -346,12 +348,12 @@ func TestStockSyncEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	dry, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop, DryRun: true})
-	it, _ := s.sb.Ecforce.StockItem("SKU-ST-151", sandbox.DefaultStockLocation)
+	it, _ := s.sb.Ecforce.StockItem("SKU-ST-151", ecforceapi.DefaultStockLocation)
 	if !dry.DryRun || dry.Written != 0 || len(dry.Changes) != 1 || dry.Changes[0].SKU != "SKU-ST-151" || dry.Changes[0].To != 0 || it.Stock == 0 {
 		t.Errorf("dry run = %+v, ecforce stock %d", dry.StockSummary, it.Stock)
 	}
 	fifth, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop})
-	if it, _ := s.sb.Ecforce.StockItem("SKU-ST-151", sandbox.DefaultStockLocation); fifth.Written != 1 || it.Stock != 0 {
+	if it, _ := s.sb.Ecforce.StockItem("SKU-ST-151", ecforceapi.DefaultStockLocation); fifth.Written != 1 || it.Stock != 0 {
 		t.Errorf("run after the dry run wrote %d, SKU-ST-151 = %d", fifth.Written, it.Stock)
 	}
 

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // StartConfig configures Start.
@@ -19,8 +22,8 @@ type StartConfig struct {
 	// 127.0.0.1:18081 and 127.0.0.1:18082.
 	EcforceAddr  string
 	LogilessAddr string
-	Ecforce      EcforceConfig
-	Logiless     LogilessConfig
+	Ecforce      ecforceapi.Config
+	Logiless     logilessapi.Config
 	// Logger receives server-level errors (default slog.Default()); it is
 	// also the default request logger of both fakes.
 	Logger *slog.Logger
@@ -28,8 +31,8 @@ type StartConfig struct {
 
 // Servers are the two running fakes.
 type Servers struct {
-	Ecforce  *Ecforce
-	Logiless *Logiless
+	Ecforce  *ecforceapi.Server
+	Logiless *logilessapi.Server
 	// EcforceURL and LogilessURL are origins such as "http://127.0.0.1:18081"
 	// (no trailing slash). The ecforce API lives under EcforceURL+"/api/v2",
 	// LOGILESS under LogilessURL+"/api/v1/merchant/{id}", OAuth under
@@ -44,14 +47,17 @@ type Servers struct {
 // Start listens on both addresses and serves the fakes until ctx is done
 // or Close is called.
 func Start(ctx context.Context, cfg StartConfig) (*Servers, error) {
-	logger := loggerOr(cfg.Logger)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
 	if cfg.Ecforce.Logger == nil {
 		cfg.Ecforce.Logger = logger
 	}
 	if cfg.Logiless.Logger == nil {
 		cfg.Logiless.Logger = logger
 	}
-	s := &Servers{Ecforce: NewEcforce(cfg.Ecforce), Logiless: NewLogiless(cfg.Logiless)}
+	s := &Servers{Ecforce: ecforceapi.New(cfg.Ecforce), Logiless: logilessapi.New(cfg.Logiless)}
 	for _, srv := range []struct {
 		name, addr string
 		h          http.Handler

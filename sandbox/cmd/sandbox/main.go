@@ -21,6 +21,9 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 func main() {
@@ -59,16 +62,16 @@ func run(args []string) error {
 	var (
 		ecAddr       = fs.String("ecforce-addr", env("ECFORCE_ADDR", "127.0.0.1:18081"), "ecforce listen address [SANDBOX_ECFORCE_ADDR]")
 		llAddr       = fs.String("logiless-addr", env("LOGILESS_ADDR", "127.0.0.1:18082"), "LOGILESS listen address [SANDBOX_LOGILESS_ADDR]")
-		ecToken      = fs.String("ecforce-token", env("ECFORCE_TOKEN", sandbox.DefaultEcforceAPIToken), "ecforce static API token [SANDBOX_ECFORCE_TOKEN]")
-		ecEmail      = fs.String("ecforce-email", env("ECFORCE_EMAIL", sandbox.DefaultEcforceAdminEmail), "ecforce admin e-mail for sign_in [SANDBOX_ECFORCE_EMAIL]")
-		ecPassword   = fs.String("ecforce-password", env("ECFORCE_PASSWORD", sandbox.DefaultEcforceAdminPassword), "ecforce admin password for sign_in [SANDBOX_ECFORCE_PASSWORD]")
+		ecToken      = fs.String("ecforce-token", env("ECFORCE_TOKEN", ecforceapi.DefaultAPIToken), "ecforce static API token [SANDBOX_ECFORCE_TOKEN]")
+		ecEmail      = fs.String("ecforce-email", env("ECFORCE_EMAIL", ecforceapi.DefaultAdminEmail), "ecforce admin e-mail for sign_in [SANDBOX_ECFORCE_EMAIL]")
+		ecPassword   = fs.String("ecforce-password", env("ECFORCE_PASSWORD", ecforceapi.DefaultAdminPassword), "ecforce admin password for sign_in [SANDBOX_ECFORCE_PASSWORD]")
 		ecRPS        = fs.Float64("ecforce-rps", envParsed("ECFORCE_RPS", 0, parseFloat, &envErrs), "ecforce rate limit, requests/second; 0 = unlimited [SANDBOX_ECFORCE_RPS]")
 		ecBurst      = fs.Int("ecforce-burst", envParsed("ECFORCE_BURST", 0, strconv.Atoi, &envErrs), "ecforce rate-limit burst; 0 = ceil(rps) [SANDBOX_ECFORCE_BURST]")
 		settle       = fs.Duration("settle-delay", envParsed("SETTLE_DELAY", 2*time.Second, time.ParseDuration, &envErrs), "ecforce payment capture delay [SANDBOX_SETTLE_DELAY]")
-		llMerchant   = fs.Int("logiless-merchant-id", envParsed("LOGILESS_MERCHANT_ID", sandbox.DefaultLogilessMerchantID, strconv.Atoi, &envErrs), "LOGILESS merchant id [SANDBOX_LOGILESS_MERCHANT_ID]")
-		llClientID   = fs.String("logiless-client-id", env("LOGILESS_CLIENT_ID", sandbox.DefaultLogilessClientID), "LOGILESS OAuth client id [SANDBOX_LOGILESS_CLIENT_ID]")
-		llSecret     = fs.String("logiless-client-secret", env("LOGILESS_CLIENT_SECRET", sandbox.DefaultLogilessClientSecret), "LOGILESS OAuth client secret [SANDBOX_LOGILESS_CLIENT_SECRET]")
-		llRedirect   = fs.String("logiless-redirect-uri", env("LOGILESS_REDIRECT_URI", sandbox.DefaultLogilessRedirectURI), "LOGILESS OAuth redirect URI [SANDBOX_LOGILESS_REDIRECT_URI]")
+		llMerchant   = fs.Int("logiless-merchant-id", envParsed("LOGILESS_MERCHANT_ID", logilessapi.DefaultMerchantID, strconv.Atoi, &envErrs), "LOGILESS merchant id [SANDBOX_LOGILESS_MERCHANT_ID]")
+		llClientID   = fs.String("logiless-client-id", env("LOGILESS_CLIENT_ID", logilessapi.DefaultClientID), "LOGILESS OAuth client id [SANDBOX_LOGILESS_CLIENT_ID]")
+		llSecret     = fs.String("logiless-client-secret", env("LOGILESS_CLIENT_SECRET", logilessapi.DefaultClientSecret), "LOGILESS OAuth client secret [SANDBOX_LOGILESS_CLIENT_SECRET]")
+		llRedirect   = fs.String("logiless-redirect-uri", env("LOGILESS_REDIRECT_URI", logilessapi.DefaultRedirectURI), "LOGILESS OAuth redirect URI [SANDBOX_LOGILESS_REDIRECT_URI]")
 		llRPS        = fs.Float64("logiless-rps", envParsed("LOGILESS_RPS", 0, parseFloat, &envErrs), "LOGILESS rate limit per merchant, requests/second; 0 = unlimited, 1 = production-like [SANDBOX_LOGILESS_RPS]")
 		llBurst      = fs.Int("logiless-burst", envParsed("LOGILESS_BURST", 0, strconv.Atoi, &envErrs), "LOGILESS rate-limit burst; 0 = ceil(rps) [SANDBOX_LOGILESS_BURST]")
 		plainUTF8    = fs.Bool("logiless-plain-utf8", envParsed("LOGILESS_PLAIN_UTF8", false, strconv.ParseBool, &envErrs), "LOGILESS responses in raw UTF-8 instead of \\uNNNN escapes [SANDBOX_LOGILESS_PLAIN_UTF8]")
@@ -101,13 +104,13 @@ func run(args []string) error {
 		EcforceAddr:  *ecAddr,
 		LogilessAddr: *llAddr,
 		Logger:       logger,
-		Ecforce: sandbox.EcforceConfig{
+		Ecforce: ecforceapi.Config{
 			APIToken: *ecToken, AdminEmail: *ecEmail, AdminPassword: *ecPassword,
-			RateLimit: sandbox.RateLimit{RPS: *ecRPS, Burst: *ecBurst}, SettleDelay: *settle,
+			RateLimit: httpfake.RateLimit{RPS: *ecRPS, Burst: *ecBurst}, SettleDelay: *settle,
 		},
-		Logiless: sandbox.LogilessConfig{
+		Logiless: logilessapi.Config{
 			MerchantID: *llMerchant, ClientID: *llClientID, ClientSecret: *llSecret, RedirectURI: *llRedirect,
-			RateLimit: sandbox.RateLimit{RPS: *llRPS, Burst: *llBurst}, PlainUTF8: *plainUTF8,
+			RateLimit: httpfake.RateLimit{RPS: *llRPS, Burst: *llBurst}, PlainUTF8: *plainUTF8,
 		},
 	})
 	if err != nil {
@@ -115,9 +118,9 @@ func run(args []string) error {
 	}
 	defer srv.Close()
 	logger.Info("fake ecforce listening", "url", srv.EcforceURL, "api", srv.EcforceURL+"/api/v2",
-		"default_credentials", *ecToken == sandbox.DefaultEcforceAPIToken && *ecPassword == sandbox.DefaultEcforceAdminPassword)
+		"default_credentials", *ecToken == ecforceapi.DefaultAPIToken && *ecPassword == ecforceapi.DefaultAdminPassword)
 	logger.Info("fake LOGILESS listening", "url", srv.LogilessURL, "api", srv.LogilessMerchantURL(),
-		"client_id", *llClientID, "default_credentials", *llSecret == sandbox.DefaultLogilessClientSecret)
+		"client_id", *llClientID, "default_credentials", *llSecret == logilessapi.DefaultClientSecret)
 	logger.Info("control endpoints", "ecforce", srv.EcforceURL+"/_sandbox/", "logiless", srv.LogilessURL+"/_sandbox/")
 
 	if *seedDemo {

@@ -1,4 +1,4 @@
-package sandbox
+package ecforceapi
 
 import (
 	"net/url"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 // This file implements the slice of Rails/ransack behaviour the fake ecforce
@@ -31,7 +33,9 @@ type fieldValue struct {
 }
 
 func strVal(s string) fieldValue { return fieldValue{kind: kindString, s: s, null: s == ""} }
-func intVal(n int64) fieldValue  { return fieldValue{kind: kindInt, n: n} }
+
+func intVal(n int64) fieldValue { return fieldValue{kind: kindInt, n: n} }
+
 func timeVal(t time.Time) fieldValue {
 	return fieldValue{kind: kindTime, t: t, null: t.IsZero()}
 }
@@ -110,7 +114,7 @@ func castTo(kind valueKind, s string) (fieldValue, bool) {
 		n, err := strconv.ParseInt(s, 10, 64)
 		return intVal(n), err == nil
 	case kindTime:
-		t, err := parseJST(s)
+		t, err := httpfake.ParseJST(s)
 		return timeVal(t), err == nil
 	default:
 		return strVal(s), true
@@ -287,22 +291,22 @@ type pageInfo struct {
 }
 
 const (
-	ecDefaultPer = 20
-	ecMaxPer     = 100
+	defaultPer = 20
+	maxPer     = 100
 )
 
-// ecPaging parses page/per like the fake ecforce does: page is 1-based
+// paging parses page/per like the fake ecforce does: page is 1-based
 // (invalid → 1), per defaults to 20 and is clamped to 100.
-func ecPaging(q url.Values, total int) pageInfo {
+func paging(q url.Values, total int) pageInfo {
 	page, err := strconv.Atoi(q.Get("page"))
 	if err != nil || page < 1 {
 		page = 1
 	}
 	per, err := strconv.Atoi(q.Get("per"))
 	if err != nil || per < 1 {
-		per = ecDefaultPer
+		per = defaultPer
 	}
-	per = min(per, ecMaxPer)
+	per = min(per, maxPer)
 	return pageInfo{page: page, per: per, total: total, totalPages: (total + per - 1) / per}
 }
 

@@ -1,0 +1,81 @@
+package ecforceapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+)
+
+// The shop's own control endpoints under /_sandbox/, next to the ones every
+// fake answers (see httpfake): seeding, payment outcomes and the API token.
+
+type stockItemSeedJSON struct {
+	VariantSKU        string `json:"variant_sku"`
+	StockLocationCode string `json:"stock_location_code"`
+	Stock             int    `json:"stock"`
+}
+
+func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
+	m.HandleFunc("POST /_sandbox/orders", func(w http.ResponseWriter, r *http.Request) {
+		seeds, err := httpfake.DecodeOneOrMany[OrderSeed](r)
+		if err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		ids, numbers := []int64{}, []string{}
+		for i, s := range seeds {
+			o, err := e.SeedOrder(s)
+			if err != nil {
+				httpfake.WriteJSON(w, http.StatusBadRequest, map[string]any{
+					"error": fmt.Sprintf("order %d: %v", i, err), "ids": ids, "numbers": numbers,
+				})
+				return
+			}
+			ids, numbers = append(ids, o.ID), append(numbers, o.Number)
+		}
+		httpfake.WriteJSON(w, http.StatusCreated, map[string]any{"ids": ids, "numbers": numbers})
+	})
+	m.HandleFunc("POST /_sandbox/stock_items", func(w http.ResponseWriter, r *http.Request) {
+		out := []StockItem{}
+		if httpfake.ForEachInBody(w, r, func(s stockItemSeedJSON) error {
+			si, err := e.SeedStockItem(s.VariantSKU, s.StockLocationCode, s.Stock)
+			if err != nil {
+				return err
+			}
+			out = append(out, si)
+			return nil
+		}) {
+			httpfake.WriteJSON(w, http.StatusCreated, out)
+		}
+	})
+	m.HandleFunc("POST /_sandbox/states", func(w http.ResponseWriter, r *http.Request) {
+		if httpfake.ForEachInBody(w, r, func(s OrderState) error { return e.AddOrderState(s.Key, s.Label) }) {
+			httpfake.WriteJSON(w, http.StatusCreated, e.Snapshot().States)
+		}
+	})
+	m.HandleFunc("POST /_sandbox/shipping_carriers", func(w http.ResponseWriter, r *http.Request) {
+		if httpfake.ForEachInBody(w, r, e.AddShippingCarrier) {
+			httpfake.WriteJSON(w, http.StatusCreated, e.Snapshot().ShippingCarriers)
+		}
+	})
+	m.HandleFunc("POST /_sandbox/capture_failures", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			OrderID int64 `json:"order_id"`
+		}
+		if err := httpfake.ReadJSON(r, &body); err != nil || body.OrderID == 0 {
+			httpfake.ControlError(w, http.StatusBadRequest, errors.New(`want {"order_id": <id>}`))
+			return
+		}
+		e.FailNextCapture(body.OrderID)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /_sandbox/settle_payments", func(w http.ResponseWriter, r *http.Request) {
+		e.SettlePayments()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /_sandbox/rotate_token", func(w http.ResponseWriter, r *http.Request) {
+		httpfake.WriteJSON(w, http.StatusOK, map[string]string{"api_token": e.RotateAPIToken()})
+	})
+}
