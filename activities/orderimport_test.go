@@ -8,7 +8,9 @@ import (
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/mapping"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // importFixture is the order import of shop "demo" against the sandbox.
@@ -26,16 +28,16 @@ func jstDay(offset int) time.Time {
 
 // importSeed is an ecforce order EC<n> of one line of sku, due in shipDay
 // days (nil: no 発送予定日).
-func importSeed(n int, sku string, shipDay *int) sandbox.OrderSeed {
-	o := sandbox.OrderSeed{Number: fmt.Sprintf("EC%08d", n), State: "complete", PaymentMethodName: "クレジットカード決済",
-		Items: []sandbox.OrderItemSeed{{SKU: sku, Price: 1000, Quantity: 1, TaxRate: 10}}}
+func importSeed(n int, sku string, shipDay *int) ecforceapi.OrderSeed {
+	o := ecforceapi.OrderSeed{Number: fmt.Sprintf("EC%08d", n), State: "complete", PaymentMethodName: "クレジットカード決済",
+		Items: []ecforceapi.OrderItemSeed{{SKU: sku, Price: 1000, Quantity: 1, TaxRate: 10}}}
 	if shipDay != nil {
 		o.ScheduledToBeShippedAt = jstDay(*shipDay)
 	}
 	return o
 }
 
-func newImportFixture(t *testing.T, seeds []sandbox.OrderSeed, edit func(*config.Shop)) *importFixture {
+func newImportFixture(t *testing.T, seeds []ecforceapi.OrderSeed, edit func(*config.Shop)) *importFixture {
 	t.Helper()
 	table, err := mapping.NewTable([]mapping.Row{{SKU: "A", ArticleCode: "ART-A", AllocationRate: 100}})
 	if err != nil {
@@ -47,8 +49,8 @@ func newImportFixture(t *testing.T, seeds []sandbox.OrderSeed, edit func(*config
 	if edit != nil {
 		edit(&s)
 	}
-	f := &importFixture{sandboxAPIs: newSandboxAPIs(t, sandbox.EcforceConfig{}), ids: map[string]int64{}}
-	if _, err := f.ll.SeedArticle(sandbox.LogilessArticle{Code: "ART-A", Name: "A"}); err != nil {
+	f := &importFixture{sandboxAPIs: newSandboxAPIs(t, ecforceapi.Config{}), ids: map[string]int64{}}
+	if _, err := f.ll.SeedArticle(logilessapi.Article{Code: "ART-A", Name: "A"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, seed := range seeds {
@@ -77,7 +79,7 @@ func intp(v int) *int { return &v }
 func TestListImportCandidates(t *testing.T) {
 	old := importSeed(6, "A", intp(0)) // created long ago, due today: found by its 発送予定日 only
 	old.CreatedAt = time.Now().Add(-30 * 24 * time.Hour)
-	seeds := []sandbox.OrderSeed{
+	seeds := []ecforceapi.OrderSeed{
 		importSeed(1, "A", intp(0)),  // due today
 		importSeed(2, "A", intp(1)),  // due tomorrow: waits with the filter on
 		importSeed(3, "A", nil),      // no scheduled date: imported
@@ -146,7 +148,7 @@ func TestListImportCandidates(t *testing.T) {
 func TestCreateSalesOrder(t *testing.T) {
 	// What LOGILESS answers to a code it already has; here without having
 	// it, so the search that follows cannot confirm the duplicate.
-	unconfirmedDuplicate := sandbox.Fault{Method: "POST", PathPrefix: llSalesOrderPath + "/new", Status: 400,
+	unconfirmedDuplicate := httpfake.Fault{Method: "POST", PathPrefix: llSalesOrderPath + "/new", Status: 400,
 		Body: `{"code":400,"message":"Validation Failed","errors":{"code":"この受注コードは既に使用されています"}}`}
 	tests := []struct {
 		name         string
@@ -154,7 +156,7 @@ func TestCreateSalesOrder(t *testing.T) {
 		byID         bool // in.OrderID is the seeded order's id
 		cached       bool
 		existing     bool
-		fault        *sandbox.Fault
+		fault        *httpfake.Fault
 		wantCreated  bool
 		wantErrType  string
 		wantSearches int
@@ -181,7 +183,7 @@ func TestCreateSalesOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newImportFixture(t, []sandbox.OrderSeed{importSeed(1, "A", nil), importSeed(4, "NOPE", nil)}, nil)
+			f := newImportFixture(t, []ecforceapi.OrderSeed{importSeed(1, "A", nil), importSeed(4, "NOPE", nil)}, nil)
 			if tt.cached {
 				var orders []ecforce.Order
 				for _, id := range f.ids {
@@ -245,7 +247,7 @@ func TestMarkOrderImported(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			seed := importSeed(1, "A", nil)
 			seed.State = tt.stateNow
-			f := newImportFixture(t, []sandbox.OrderSeed{seed}, func(s *config.Shop) { s.OrderImport.ImportedState = "linked" })
+			f := newImportFixture(t, []ecforceapi.OrderSeed{seed}, func(s *config.Shop) { s.OrderImport.ImportedState = "linked" })
 			f.resetCounts()
 			res, err := runActivity[MarkOrderImportedResult](t, activityEnv(f.a), f.a.MarkOrderImported, MarkOrderImportedInput{
 				Shop: "demo", OrderID: f.ids[seed.Number], OrderNumber: seed.Number, State: "linked", StateWhenRead: tt.stateNow,

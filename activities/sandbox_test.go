@@ -20,15 +20,16 @@ import (
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/mapping"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // sandboxAPIs is a fresh fake ecforce and fake LOGILESS on httptest
 // servers, with real clients talking to them: the activities of a test
 // run against the same HTTP semantics as in production.
 type sandboxAPIs struct {
-	ec *sandbox.Ecforce
-	ll *sandbox.Logiless
+	ec *ecforceapi.Server
+	ll *logilessapi.Server
 	// ecClient and llClient are the clients the test's Shop holds, for
 	// setting up state through the API as well.
 	ecClient *ecforce.Client
@@ -41,13 +42,13 @@ type sandboxAPIs struct {
 
 // newSandboxAPIs starts both fakes. The clients do not retry (MaxRetries
 // -1), so a fault injected for one request reaches the activity as it is.
-func newSandboxAPIs(t *testing.T, ecCfg sandbox.EcforceConfig) *sandboxAPIs {
+func newSandboxAPIs(t *testing.T, ecCfg ecforceapi.Config) *sandboxAPIs {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ecCfg.Logger = quiet
 	s := &sandboxAPIs{
-		ec: sandbox.NewEcforce(ecCfg),
-		ll: sandbox.NewLogiless(sandbox.LogilessConfig{Logger: quiet}),
+		ec: ecforceapi.New(ecCfg),
+		ll: logilessapi.New(logilessapi.Config{Logger: quiet}),
 	}
 	ecSrv := httptest.NewServer(s.ec)
 	t.Cleanup(ecSrv.Close)
@@ -61,7 +62,7 @@ func newSandboxAPIs(t *testing.T, ecCfg sandbox.EcforceConfig) *sandboxAPIs {
 
 	var err error
 	s.ecClient, err = ecforce.New(ecforce.Config{
-		Shop: "demo", BaseURL: ecSrv.URL + "/api/v2", APIToken: sandbox.DefaultEcforceAPIToken,
+		Shop: "demo", BaseURL: ecSrv.URL + "/api/v2", APIToken: ecforceapi.DefaultAPIToken,
 		Limiter: httpapi.NewLimiter(0, 1), MaxRetries: -1, Logger: quiet,
 	})
 	if err != nil {
@@ -69,8 +70,8 @@ func newSandboxAPIs(t *testing.T, ecCfg sandbox.EcforceConfig) *sandboxAPIs {
 	}
 	tok := s.ll.IssueTokens()
 	s.llClient, err = logiless.New(logiless.Config{
-		Shop: "demo", BaseURL: llSrv.URL + "/api", OAuthBaseURL: llSrv.URL, MerchantID: sandbox.DefaultLogilessMerchantID,
-		ClientID: sandbox.DefaultLogilessClientID, ClientSecret: sandbox.DefaultLogilessClientSecret,
+		Shop: "demo", BaseURL: llSrv.URL + "/api", OAuthBaseURL: llSrv.URL, MerchantID: logilessapi.DefaultMerchantID,
+		ClientID: logilessapi.DefaultClientID, ClientSecret: logilessapi.DefaultClientSecret,
 		Tokens: &memoryTokens{token: logiless.Token{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken,
 			ExpiresAt: time.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)}},
 		Limiter: httpapi.NewLimiter(0, 1), MaxRetries: -1, Logger: quiet,

@@ -9,7 +9,8 @@ import (
 
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // shipmentFixture is the shipment notification of shop "demo" (store 1)
@@ -21,7 +22,7 @@ type shipmentFixture struct {
 	ids map[string]int64
 }
 
-func newShipmentFixture(t *testing.T, ecCfg sandbox.EcforceConfig, edit func(*config.Shop)) *shipmentFixture {
+func newShipmentFixture(t *testing.T, ecCfg ecforceapi.Config, edit func(*config.Shop)) *shipmentFixture {
 	t.Helper()
 	s := config.Shop{Code: "demo", Logiless: config.LogilessSettings{StoreID: 1}}
 	s.OrderImport.DeliveryMethods = map[string]string{"佐川急便": "sagawa"}
@@ -33,7 +34,7 @@ func newShipmentFixture(t *testing.T, ecCfg sandbox.EcforceConfig, edit func(*co
 		ecCfg.SettleDelay = 30 * time.Millisecond
 	}
 	f := &shipmentFixture{sandboxAPIs: newSandboxAPIs(t, ecCfg), ids: map[string]int64{}}
-	if _, err := f.ll.SeedArticle(sandbox.LogilessArticle{Code: "ART-A", Name: "A"}); err != nil {
+	if _, err := f.ll.SeedArticle(logilessapi.Article{Code: "ART-A", Name: "A"}); err != nil {
 		t.Fatal(err)
 	}
 	f.a = &ShipmentNotification{
@@ -46,10 +47,10 @@ func newShipmentFixture(t *testing.T, ecCfg sandbox.EcforceConfig, edit func(*co
 func jstAt(day, hour int) time.Time { return time.Date(2024, 5, day, hour, 0, 0, 0, ecforce.JST) }
 
 // order seeds an ecforce order and returns its id.
-func (f *shipmentFixture) order(t *testing.T, seed sandbox.OrderSeed) int64 {
+func (f *shipmentFixture) order(t *testing.T, seed ecforceapi.OrderSeed) int64 {
 	t.Helper()
 	if len(seed.Items) == 0 {
-		seed.Items = []sandbox.OrderItemSeed{{SKU: "A", Price: 1000}}
+		seed.Items = []ecforceapi.OrderItemSeed{{SKU: "A", Price: 1000}}
 	}
 	o, err := f.ec.SeedOrder(seed)
 	if err != nil {
@@ -84,9 +85,9 @@ func (f *shipmentFixture) shipped(t *testing.T, code string, store int, method s
 		"lines": []map[string]any{{"article_code": "ART-A", "article_name": "A", "quantity": 1, "price": 1000}}}); err != nil {
 		t.Fatal(err)
 	}
-	var opts sandbox.ShipOptions
+	var opts logilessapi.ShipOptions
 	for _, p := range parcels {
-		opts.Deliveries = append(opts.Deliveries, sandbox.DeliveryShipment{TrackingNumbers: p.numbers, FinishedAt: p.at})
+		opts.Deliveries = append(opts.Deliveries, logilessapi.DeliveryShipment{TrackingNumbers: p.numbers, FinishedAt: p.at})
 	}
 	so, err := f.ll.ShipSalesOrder(code, opts)
 	if err != nil {
@@ -98,17 +99,17 @@ func (f *shipmentFixture) shipped(t *testing.T, code string, store int, method s
 // --- discovery ---------------------------------------------------------------
 
 func TestListShipmentCandidates(t *testing.T) {
-	f := newShipmentFixture(t, sandbox.EcforceConfig{}, func(s *config.Shop) {
+	f := newShipmentFixture(t, ecforceapi.Config{}, func(s *config.Shop) {
 		s.ShipmentNotification.WithSales, s.ShipmentNotification.StatusAfter = true, "shipped"
 	})
-	f.order(t, sandbox.OrderSeed{Number: "NEW", State: "complete", PaymentState: "authed"})
-	f.order(t, sandbox.OrderSeed{Number: "DONE", State: "shipped", PaymentState: "completed"})
-	f.order(t, sandbox.OrderSeed{Number: "FAILED", State: "complete", PaymentState: "sales_failed"})
-	f.order(t, sandbox.OrderSeed{Number: "NOSTATE", State: "complete", PaymentState: "completed"})
+	f.order(t, ecforceapi.OrderSeed{Number: "NEW", State: "complete", PaymentState: "authed"})
+	f.order(t, ecforceapi.OrderSeed{Number: "DONE", State: "shipped", PaymentState: "completed"})
+	f.order(t, ecforceapi.OrderSeed{Number: "FAILED", State: "complete", PaymentState: "sales_failed"})
+	f.order(t, ecforceapi.OrderSeed{Number: "NOSTATE", State: "complete", PaymentState: "completed"})
 	for _, n := range []string{"DONE", "FAILED", "NOSTATE"} {
 		f.withShipping(t, n, map[string]string{"DONE": "222", "FAILED": "333", "NOSTATE": "444"}[n], jstAt(1, 15), 0)
 	}
-	if err := f.ll.AddStore(sandbox.LogilessStore{ID: 2, Name: "楽天市場店"}); err != nil {
+	if err := f.ll.AddStore(logilessapi.Store{ID: 2, Name: "楽天市場店"}); err != nil {
 		t.Fatal(err)
 	}
 	salesOrderIDs := map[string]int64{}
@@ -167,7 +168,7 @@ func TestListShipmentCandidates(t *testing.T) {
 }
 
 func TestListShipmentCandidatesScheduledButSwitchedOff(t *testing.T) {
-	f := newShipmentFixture(t, sandbox.EcforceConfig{}, func(s *config.Shop) { s.ShipmentNotification.AutoRun = false })
+	f := newShipmentFixture(t, ecforceapi.Config{}, func(s *config.Shop) { s.ShipmentNotification.AutoRun = false })
 	f.shipped(t, "EC1", 1, "yamato", parcel{jstAt(1, 15), []string{"111"}})
 	f.resetCounts()
 	res, err := runActivity[ListShipmentCandidatesResult](t, activityEnv(f.a), f.a.ListShipmentCandidates,
@@ -199,8 +200,8 @@ func TestPrepareShipmentResolvesTheCarrier(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newShipmentFixture(t, sandbox.EcforceConfig{}, func(s *config.Shop) { s.ShipmentNotification.Carriers = tt.carriers })
-			f.order(t, sandbox.OrderSeed{Number: "EC1", State: "complete", PaymentState: "authed"})
+			f := newShipmentFixture(t, ecforceapi.Config{}, func(s *config.Shop) { s.ShipmentNotification.Carriers = tt.carriers })
+			f.order(t, ecforceapi.OrderSeed{Number: "EC1", State: "complete", PaymentState: "authed"})
 			id := f.shipped(t, "EC1", 1, tt.method, parcel{jstAt(1, 15), []string{"111"}})
 			f.resetCounts()
 			prep, err := runActivity[PrepareShipmentResult](t, activityEnv(f.a), f.a.PrepareShipment, PrepareShipmentInput{Shop: "demo", OrderNumber: "EC1", SalesOrderID: id})
@@ -224,9 +225,9 @@ func TestPrepareShipmentResolvesTheCarrier(t *testing.T) {
 }
 
 func TestPrepareShipmentByNumberAndCarrierListCaching(t *testing.T) {
-	f := newShipmentFixture(t, sandbox.EcforceConfig{}, nil)
-	f.order(t, sandbox.OrderSeed{Number: "EC1"})
-	f.order(t, sandbox.OrderSeed{Number: "EC2"})
+	f := newShipmentFixture(t, ecforceapi.Config{}, nil)
+	f.order(t, ecforceapi.OrderSeed{Number: "EC1"})
+	f.order(t, ecforceapi.OrderSeed{Number: "EC2"})
 	f.shipped(t, "EC1", 1, "yu_packet", parcel{jstAt(1, 15), []string{"111"}})
 	f.shipped(t, "EC2", 1, "yu_packet", parcel{jstAt(1, 16), []string{"222"}})
 	f.resetCounts()
@@ -246,15 +247,15 @@ func TestPrepareShipmentByNumberAndCarrierListCaching(t *testing.T) {
 }
 
 func TestPrepareShipmentOfAnOrderNotFullyShipped(t *testing.T) {
-	f := newShipmentFixture(t, sandbox.EcforceConfig{}, nil)
-	f.order(t, sandbox.OrderSeed{Number: "EC1"})
+	f := newShipmentFixture(t, ecforceapi.Config{}, nil)
+	f.order(t, ecforceapi.OrderSeed{Number: "EC1"})
 	if _, err := f.ll.SeedSalesOrder(map[string]any{"code": "EC1", "buyer_name1": "山田 太郎", "recipient_name1": "山田 太郎",
 		"recipient_address1": "東京都渋谷区", "payment_method": "credit_card_payment", "delivery_method": "yamato", "store": 1,
 		"lines": []map[string]any{{"article_code": "ART-A", "article_name": "A", "quantity": 1, "price": 1000}}}); err != nil {
 		t.Fatal(err)
 	}
 	// two parcels, one shipped: PartlyShipped
-	if _, err := f.ll.ShipSalesOrder("EC1", sandbox.ShipOptions{Split: 2, Deliveries: []sandbox.DeliveryShipment{{TrackingNumbers: []string{"111"}}}}); err != nil {
+	if _, err := f.ll.ShipSalesOrder("EC1", logilessapi.ShipOptions{Split: 2, Deliveries: []logilessapi.DeliveryShipment{{TrackingNumbers: []string{"111"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := activityEnv(f.a).ExecuteActivity(f.a.PrepareShipment, PrepareShipmentInput{Shop: "demo", OrderNumber: "EC1"})

@@ -8,7 +8,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 func TestCaptureSales(t *testing.T) {
@@ -38,7 +39,7 @@ func TestCaptureSales(t *testing.T) {
 		{name: "an earlier attempt's capture already completed", payment: "completed", requested: true, wantCaptured: true},
 		{name: "a 500 after the request was applied: waits, never requests again", payment: "authed", wantCaptured: true, wantRequests: 1,
 			setup: func(_ *testing.T, f *shipmentFixture, _ int64) {
-				f.ec.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: ecSalesPath, AfterApply: true, Status: 500})
+				f.ec.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: ecSalesPath, AfterApply: true, Status: 500})
 			}},
 		{name: "capture fails: non-retryable for the operator", payment: "authed", wantRequests: 1, wantErrType: ErrTypeCaptureFailed,
 			setup: func(_ *testing.T, f *shipmentFixture, id int64) { f.ec.FailNextCapture(id) }},
@@ -46,19 +47,19 @@ func TestCaptureSales(t *testing.T) {
 		{name: "an applied-looking request that never settles is not sent again", payment: "authed", wantRequests: 1, wantErrType: ErrTypeCaptureUnconfirmed,
 			settleWithin: 50 * time.Millisecond,
 			setup: func(_ *testing.T, f *shipmentFixture, _ int64) {
-				f.ec.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: ecSalesPath, Status: 502})
+				f.ec.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: ecSalesPath, Status: 502})
 			}},
 		{name: "rate limited before anything happened: retried", payment: "authed", wantRequests: 1, wantErrType: ErrTypeRateLimited, retryable: true,
 			setup: func(_ *testing.T, f *shipmentFixture, _ int64) {
-				f.ec.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: ecSalesPath, Status: 429, Headers: map[string]string{"Retry-After": "120"}})
+				f.ec.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: ecSalesPath, Status: 429, Headers: map[string]string{"Retry-After": "120"}})
 			}},
 		{name: "voided payment", payment: "voided", wantErrType: ErrTypePaymentNotCapturable},
 		{name: "credit check still running", payment: "credit_exam_processing", wantErrType: ErrTypeCreditExamPending, retryable: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newShipmentFixture(t, sandbox.EcforceConfig{}, nil)
-			id := f.order(t, sandbox.OrderSeed{Number: "EC1", State: "complete", PaymentState: tt.payment, PaymentMethodName: tt.method})
+			f := newShipmentFixture(t, ecforceapi.Config{}, nil)
+			id := f.order(t, ecforceapi.OrderSeed{Number: "EC1", State: "complete", PaymentState: tt.payment, PaymentMethodName: tt.method})
 			if tt.setup != nil {
 				tt.setup(t, f, id)
 			}
@@ -105,8 +106,8 @@ func TestCaptureSales(t *testing.T) {
 }
 
 func TestCaptureFailureTellsTheOperatorWhatToDo(t *testing.T) {
-	f := newShipmentFixture(t, sandbox.EcforceConfig{}, nil)
-	id := f.order(t, sandbox.OrderSeed{Number: "EC1", PaymentState: "authed", PaymentMethodName: "クレジットカード決済"})
+	f := newShipmentFixture(t, ecforceapi.Config{}, nil)
+	id := f.order(t, ecforceapi.OrderSeed{Number: "EC1", PaymentState: "authed", PaymentMethodName: "クレジットカード決済"})
 	f.ec.FailNextCapture(id)
 	_, err := activityEnv(f.a).ExecuteActivity(f.a.CaptureSales, CaptureSalesInput{Shop: "demo", OrderNumber: "EC1", OrderID: id})
 	for _, want := range []string{"sales_failed", "ecforce admin", "Reset", "starter notify-shipment --shop demo --order EC1", "notify-shipment/demo/EC1",

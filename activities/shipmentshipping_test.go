@@ -4,7 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/shipment"
 )
 
@@ -12,7 +13,7 @@ func TestUpdateShipping(t *testing.T) {
 	tests := []struct {
 		name        string
 		before      func(*testing.T, *shipmentFixture) // state of the order before the step
-		fault       *sandbox.Fault
+		fault       *httpfake.Fault
 		carrier     int64 // written carrier; 0 = 1
 		fromPrepare bool  // pass the order as read by PrepareShipment (first attempt)
 		wantWritten bool
@@ -36,12 +37,12 @@ func TestUpdateShipping(t *testing.T) {
 		},
 		{
 			name: "a 500 after the write was applied: confirmed by reading, not sent again", fromPrepare: true,
-			fault:       &sandbox.Fault{Method: "PUT", PathPrefix: ecShippingPath, AfterApply: true, Status: 500},
+			fault:       &httpfake.Fault{Method: "PUT", PathPrefix: ecShippingPath, AfterApply: true, Status: 500},
 			wantWritten: true, wantPUTs: 1, wantReads: 1,
 		},
 		{
 			name: "a 500 that was not applied: retried", fromPrepare: true,
-			fault:    &sandbox.Fault{Method: "PUT", PathPrefix: ecShippingPath, Status: 500},
+			fault:    &httpfake.Fault{Method: "PUT", PathPrefix: ecShippingPath, Status: 500},
 			wantPUTs: 1, wantReads: 1, wantErrType: ErrTypeTransient, retryable: true,
 		},
 		{
@@ -52,8 +53,8 @@ func TestUpdateShipping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newShipmentFixture(t, sandbox.EcforceConfig{}, nil)
-			id := f.order(t, sandbox.OrderSeed{Number: "EC1", State: "complete", ShippingCarrierID: 2})
+			f := newShipmentFixture(t, ecforceapi.Config{}, nil)
+			id := f.order(t, ecforceapi.OrderSeed{Number: "EC1", State: "complete", ShippingCarrierID: 2})
 			if tt.before != nil {
 				tt.before(t, f)
 			}

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 func TestSetShipmentStatus(t *testing.T) {
@@ -31,10 +32,10 @@ func TestSetShipmentStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newShipmentFixture(t, sandbox.EcforceConfig{}, nil)
-			id := f.order(t, sandbox.OrderSeed{Number: "EC1", State: tt.state})
+			f := newShipmentFixture(t, ecforceapi.Config{}, nil)
+			id := f.order(t, ecforceapi.OrderSeed{Number: "EC1", State: tt.state})
 			if tt.applied500 {
-				f.ec.InjectFault(sandbox.Fault{Method: "PUT", PathPrefix: "/api/v2/admin/orders/" + strconv.FormatInt(id, 10), AfterApply: true, Status: 500})
+				f.ec.InjectFault(httpfake.Fault{Method: "PUT", PathPrefix: "/api/v2/admin/orders/" + strconv.FormatInt(id, 10), AfterApply: true, Status: 500})
 			}
 			target := tt.target
 			if target == "" {

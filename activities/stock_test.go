@@ -30,7 +30,9 @@ import (
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/mapping"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/stocksync"
 )
 
@@ -140,8 +142,8 @@ func mustTable(t *testing.T, rows ...mapping.Row) *mapping.Table {
 // and LOGILESS served by the sandbox.
 type stockFixture struct {
 	t      *testing.T
-	ec     *sandbox.Ecforce
-	ll     *sandbox.Logiless
+	ec     *ecforceapi.Server
+	ll     *logilessapi.Server
 	ecTap  *tap
 	llTap  *tap
 	a      *StockSync
@@ -156,21 +158,21 @@ func newStockFixture(t *testing.T, tbl *mapping.Table, llClock func() time.Time)
 	t.Helper()
 	quiet := slog.New(slog.DiscardHandler)
 	f := &stockFixture{t: t, dir: t.TempDir(),
-		ec: sandbox.NewEcforce(sandbox.EcforceConfig{Logger: quiet}),
-		ll: sandbox.NewLogiless(sandbox.LogilessConfig{Clock: llClock, Logger: quiet})}
+		ec: ecforceapi.New(ecforceapi.Config{Logger: quiet}),
+		ll: logilessapi.New(logilessapi.Config{Clock: llClock, Logger: quiet})}
 	f.ecTap, f.llTap = &tap{next: f.ec}, &tap{next: f.ll}
 	ecSrv, llSrv := httptest.NewServer(f.ecTap), httptest.NewServer(f.llTap)
 	t.Cleanup(ecSrv.Close)
 	t.Cleanup(llSrv.Close)
 
-	ec, err := ecforce.New(ecforce.Config{Shop: "demo", BaseURL: ecSrv.URL + "/api/v2", APIToken: sandbox.DefaultEcforceAPIToken,
+	ec, err := ecforce.New(ecforce.Config{Shop: "demo", BaseURL: ecSrv.URL + "/api/v2", APIToken: ecforceapi.DefaultAPIToken,
 		Limiter: httpapi.NewLimiter(0, 1), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ll, err := logiless.New(logiless.Config{Shop: "demo", BaseURL: llSrv.URL + "/api", OAuthBaseURL: llSrv.URL,
-		MerchantID: int64(f.ll.MerchantID()), ClientID: sandbox.DefaultLogilessClientID, ClientSecret: sandbox.DefaultLogilessClientSecret,
-		RedirectURI: sandbox.DefaultLogilessRedirectURI, Tokens: logiless.NewFileTokenStore(filepath.Join(f.dir, "tokens.json")),
+		MerchantID: int64(f.ll.MerchantID()), ClientID: logilessapi.DefaultClientID, ClientSecret: logilessapi.DefaultClientSecret,
+		RedirectURI: logilessapi.DefaultRedirectURI, Tokens: logiless.NewFileTokenStore(filepath.Join(f.dir, "tokens.json")),
 		Limiter: httpapi.NewLimiter(0, 1), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +183,7 @@ func newStockFixture(t *testing.T, tbl *mapping.Table, llClock func() time.Time)
 	f.llTap.reset()
 	f.ll.ResetRequestCounts()
 	f.shop = &Shop{
-		Settings: config.Shop{Code: "demo", LocationCode: sandbox.DefaultStockLocation,
+		Settings: config.Shop{Code: "demo", LocationCode: ecforceapi.DefaultStockLocation,
 			StockSync: config.StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour}},
 		Ecforce: ec, Logiless: ll, Mapping: stockTable{tbl},
 	}
@@ -212,7 +214,7 @@ func newSinglesFixture(t *testing.T, n int, format string, free, stock int) (*st
 // single seeds a LOGILESS article with its free stock.
 func (f *stockFixture) single(code string, free int) {
 	f.t.Helper()
-	if _, err := f.ll.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+	if _, err := f.ll.SeedArticle(logilessapi.Article{Code: code, Name: code}); err != nil {
 		f.t.Fatal(err)
 	}
 	if err := f.ll.SetFreeStock(code, free); err != nil {
@@ -221,9 +223,9 @@ func (f *stockFixture) single(code string, free int) {
 }
 
 // set seeds a LOGILESS set article.
-func (f *stockFixture) set(code string, comps ...sandbox.ArticleComponent) {
+func (f *stockFixture) set(code string, comps ...logilessapi.ArticleComponent) {
 	f.t.Helper()
-	if _, err := f.ll.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code, ArticleType: sandbox.ArticleAssortment, Components: comps}); err != nil {
+	if _, err := f.ll.SeedArticle(logilessapi.Article{Code: code, Name: code, ArticleType: logilessapi.ArticleAssortment, Components: comps}); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -232,7 +234,7 @@ func (f *stockFixture) set(code string, comps ...sandbox.ArticleComponent) {
 func (f *stockFixture) items(stock map[string]int) {
 	f.t.Helper()
 	for sku, v := range stock {
-		if _, err := f.ec.SeedStockItem(sku, sandbox.DefaultStockLocation, v); err != nil {
+		if _, err := f.ec.SeedStockItem(sku, ecforceapi.DefaultStockLocation, v); err != nil {
 			f.t.Fatal(err)
 		}
 	}
@@ -240,7 +242,7 @@ func (f *stockFixture) items(stock map[string]int) {
 
 // stock is the ecforce stock of sku at the location (-1: no item).
 func (f *stockFixture) stock(sku string) int {
-	it, ok := f.ec.StockItem(sku, sandbox.DefaultStockLocation)
+	it, ok := f.ec.StockItem(sku, ecforceapi.DefaultStockLocation)
 	if !ok {
 		return -1
 	}
@@ -366,7 +368,7 @@ func TestReconcileStockFullPass(t *testing.T) {
 	f.single("B", 10)
 	f.single("C", 2)
 	f.single("M", 4)
-	f.set("SET", sandbox.ArticleComponent{Component: "A", Quantity: 3}, sandbox.ArticleComponent{Component: "C", Quantity: 1})
+	f.set("SET", logilessapi.ArticleComponent{Component: "A", Quantity: 3}, logilessapi.ArticleComponent{Component: "C", Quantity: 1})
 	f.items(map[string]int{"sku-a": 7, "sku-a-half": 5, "sku-b": 9, "sku-c-min": 2, "sku-set": 0, "sku-unknown": 3})
 	if _, err := f.ec.SeedStockItem("sku-missing", "warehouse2", 1); err != nil {
 		t.Fatal(err)
@@ -576,7 +578,7 @@ func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
 	f.ecTap.change = func(r *http.Request, body []byte) []byte {
 		if r.Method == http.MethodPut {
 			if puts++; puts == 2 {
-				f.ec.InjectFault(sandbox.Fault{Method: http.MethodPut, PathPrefix: "/api/v2/admin/stock_items", AfterApply: true, Status: http.StatusBadGateway})
+				f.ec.InjectFault(httpfake.Fault{Method: http.MethodPut, PathPrefix: "/api/v2/admin/stock_items", AfterApply: true, Status: http.StatusBadGateway})
 			}
 		}
 		return body
@@ -660,7 +662,7 @@ func TestReconcileStockIncremental(t *testing.T) {
 	f.single("C", 1)
 	f.single("D", 7)
 	f.single("R", 3)
-	f.set("SET", sandbox.ArticleComponent{Component: "A", Quantity: 2}, sandbox.ArticleComponent{Component: "C", Quantity: 1})
+	f.set("SET", logilessapi.ArticleComponent{Component: "A", Quantity: 2}, logilessapi.ArticleComponent{Component: "C", Quantity: 1})
 	mu.Lock()
 	now = since.Add(time.Minute)
 	mu.Unlock()
@@ -721,7 +723,7 @@ func TestReconcileStockSetCatalogCaching(t *testing.T) {
 	f := newStockFixture(t, mustTable(t, mapping.Row{SKU: "s", ArticleCode: "A"}, mapping.Row{SKU: "set", ArticleCode: "SET"},
 		mapping.Row{SKU: "set2", ArticleCode: "SET2"}), nil)
 	f.single("A", 4)
-	f.set("SET", sandbox.ArticleComponent{Component: "A", Quantity: 2})
+	f.set("SET", logilessapi.ArticleComponent{Component: "A", Quantity: 2})
 	f.items(map[string]int{"s": 0, "set": 0, "set2": 0})
 	f.a.PageSize = 1
 	listings := func() []tapped { return f.llTap.requests(http.MethodGet, "/articles") }
@@ -734,7 +736,7 @@ func TestReconcileStockSetCatalogCaching(t *testing.T) {
 	}
 	// A new set arrives (SET2 was unknown so far); the next incremental run
 	// refreshes.
-	f.set("SET2", sandbox.ArticleComponent{Component: "A", Quantity: 4})
+	f.set("SET2", logilessapi.ArticleComponent{Component: "A", Quantity: 4})
 	f.sync(ReconcileStockPageInput{Mode: StockModeIncremental, Since: t0, RetrySKUs: []string{"set2"}, RunKey: "r2"})
 	if l := listings(); len(l) != 2 || !l[1].query.Has("updated_at_from") {
 		t.Errorf("incremental run listed sets %v, want one refresh of updated sets", l)
