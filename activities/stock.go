@@ -148,7 +148,7 @@ func locationSet(shop *Shop) error {
 		return nil
 	}
 	return nonRetryable(ErrTypeStockLocationMissing, fmt.Errorf(
-		"stock sync of shop %s: location_code is empty; set the ecforce ロケーションコード in the shops file (runbook: docs/errors.md#stocklocationmissing)",
+		"stock sync of shop %s: location_code is empty; set the ecforce ロケーションコード in the shops file",
 		shop.Settings.Code))
 }
 
@@ -210,7 +210,7 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 		return res, err
 	}
 	if in.Mode != StockModeFull && in.Mode != StockModeIncremental {
-		return res, nonRetryable(ErrTypeInvalidStockMode, fmt.Errorf("%s: unknown mode %q, want full or incremental (runbook: docs/errors.md#invalidstocksyncmode)", what, in.Mode))
+		return res, nonRetryable(ErrTypeInvalidStockMode, fmt.Errorf("%s: unknown mode %q, want full or incremental", what, in.Mode))
 	}
 	table, err := shop.Mapping.Table(ctx)
 	if err != nil {
