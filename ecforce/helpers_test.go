@@ -181,6 +181,7 @@ func newTestClient(t *testing.T, baseURL string, mutate func(*Config)) (*Client,
 		APIToken: testToken,
 		Limiter:  httpapi.NewLimiter(0, 1),
 		Timeout:  2 * time.Second,
+		Backoff:  httpapi.Backoff{Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if mutate != nil {
@@ -190,8 +191,6 @@ func newTestClient(t *testing.T, baseURL string, mutate func(*Config)) (*Client,
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	c.backoffBase = time.Millisecond
-	c.backoffMax = 4 * time.Millisecond
 	return c, logs
 }
 

@@ -386,40 +386,26 @@ type tokenResponse struct {
 }
 
 // requestToken calls GET {oauth}/oauth2/token with q (which holds secrets:
-// the URL never reaches an error or a log). sent is the code or refresh
+// the query never reaches an error or a log). sent is the code or refresh
 // token being spent, redacted from anything the server echoes.
 func (c *Client) requestToken(ctx context.Context, q url.Values, sent string) (Token, error) {
-	const method = http.MethodGet
-	path := c.oauthPath + "/oauth2/token"
 	issued := c.now()
-	resp, err := c.send(ctx, method, c.oauthBaseURL+"/oauth2/token", q, nil, "")
+	res, err := c.oauth.Do(ctx, httpapi.Request{Method: http.MethodGet, Path: c.oauthPath + "/oauth2/token",
+		Query: q, SignIn: true, Secrets: []string{sent}})
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return Token{}, fmt.Errorf("%s %s %s: %w", apiName, method, path, ctxErr)
+		var se *httpapi.StatusError
+		if errors.As(err, &se) && se.Code == "invalid_client" {
+			return Token{}, fmt.Errorf("%w; check ClientID and ClientSecret", err)
 		}
-		te := c.transportError(method, path, err)
-		te.msg = redactAll(te.msg, sent)
-		return Token{}, te
-	}
-	if status := resp.StatusCode(); status < 200 || status > 299 {
-		se := c.statusError(method, path, status, resp.Body(), resp.Header())
-		se.Message = redactAll(se.Message, sent)
-		se.Code = redactAll(se.Code, sent)
-		for k, v := range se.FieldErrors {
-			se.FieldErrors[k] = redactAll(v, sent)
-		}
-		if se.Code == "invalid_client" {
-			return Token{}, fmt.Errorf("%w; check ClientID and ClientSecret", se)
-		}
-		return Token{}, se
+		return Token{}, err
 	}
 	var tr tokenResponse
-	if err := json.Unmarshal(resp.Body(), &tr); err != nil || tr.AccessToken == "" {
+	if err := json.Unmarshal(res.Body, &tr); err != nil || tr.AccessToken == "" {
 		why := "no access_token"
 		if err != nil {
 			why = "not a token JSON object"
 		}
-		return Token{}, fmt.Errorf("%s %s %s: %w: %s", apiName, method, path, httpapi.ErrMalformedResponse, why)
+		return Token{}, fmt.Errorf("%s GET %s/oauth2/token: %w: %s", apiName, c.oauthPath, httpapi.ErrMalformedResponse, why)
 	}
 	life := time.Duration(tr.ExpiresIn) * time.Second
 	if tr.ExpiresIn <= 0 {

@@ -3,13 +3,10 @@ package logiless
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
 )
@@ -135,78 +132,6 @@ func TestReadsRetryServerErrors(t *testing.T) {
 	}
 }
 
-func TestRateLimit(t *testing.T) {
-	t.Run("short 429 pauses the limiter, then succeeds", func(t *testing.T) {
-		reset := time.Now().Add(time.Hour).Truncate(time.Second)
-		// The client's clock says the reset is 300ms away.
-		clock := func() time.Time { return reset.Add(-300 * time.Millisecond) }
-		f, c, _ := authedClient(t, func(cfg *Config) { cfg.Now = clock })
-		f.handle("GET", "/sales_orders/1", sequence(
-			func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("X-RateLimit-Limit", "1")
-				w.Header().Set("X-RateLimit-Remaining", "0")
-				w.Header().Set("X-RateLimit-Reset", fmt.Sprint(reset.Unix()))
-				writeJSON(w, 429, `{"error":"too_many_requests","error_description":"slow down"}`)
-			},
-			jsonHandler(200, orderBody)))
-		start := time.Now()
-		if err := getOrder(context.Background(), c); err != nil {
-			t.Fatal(err)
-		}
-		if waited := time.Since(start); waited < 250*time.Millisecond {
-			t.Errorf("retried after %v, want the limiter paused ~300ms", waited)
-		}
-		if f.count("GET", "/sales_orders/1") != 2 {
-			t.Errorf("requests = %d, want 2", f.count("GET", "/sales_orders/1"))
-		}
-	})
-	t.Run("long 429 is returned with RetryAfter, writes too", func(t *testing.T) {
-		f, c, _ := authedClient(t)
-		f.handle("POST", "/sales_orders/new", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("X-RateLimit-Reset", fmt.Sprint(time.Now().Add(120*time.Second).Unix()))
-			writeJSON(w, 429, `{"error":"too_many_requests","error_description":"slow down"}`)
-		})
-		_, err := c.CreateSalesOrder(context.Background(), sampleInput())
-		var se *httpapi.StatusError
-		if !errors.As(err, &se) || se.StatusCode != 429 || se.RetryAfter < 100*time.Second || se.RetryAfter > 121*time.Second {
-			t.Fatalf("err = %v, want a 429 StatusError with RetryAfter ~120s", err)
-		}
-		if !httpapi.Retryable(err) || !strings.Contains(err.Error(), "retry after") {
-			t.Errorf("err = %v, want retryable and saying when", err)
-		}
-		if f.count("POST", "/sales_orders/new") != 1 {
-			t.Error("a long 429 must not be waited out in the client")
-		}
-	})
-	t.Run("429 without reset header defaults to 2s", func(t *testing.T) {
-		_, c, _ := authedClient(t)
-		se := c.statusError("GET", "/x", 429, nil, http.Header{})
-		if se.RetryAfter != default429Wait {
-			t.Errorf("RetryAfter = %v, want %v", se.RetryAfter, default429Wait)
-		}
-	})
-	t.Run("a 2xx with no budget left pauses the next request", func(t *testing.T) {
-		reset := time.Now().Add(time.Hour).Truncate(time.Second)
-		clock := func() time.Time { return reset.Add(-200 * time.Millisecond) }
-		f, c, _ := authedClient(t, func(cfg *Config) { cfg.Now = clock })
-		f.handle("GET", "/sales_orders/1", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset", fmt.Sprint(reset.Unix()))
-			writeJSON(w, 200, orderBody)
-		})
-		if err := getOrder(context.Background(), c); err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		if err := getOrder(context.Background(), c); err != nil {
-			t.Fatal(err)
-		}
-		if waited := time.Since(start); waited < 150*time.Millisecond {
-			t.Errorf("second request waited %v, want ~200ms", waited)
-		}
-	})
-}
-
 func TestMalformedSuccessBody(t *testing.T) {
 	f, c, _ := authedClient(t)
 	f.handle("GET", "/sales_orders/1", jsonHandler(200, `{"id":1,"code":"A-1","lines":{`))
@@ -227,80 +152,6 @@ func TestMalformedSuccessBody(t *testing.T) {
 	if strings.Contains(err.Error(), "山田") {
 		t.Error("a malformed body's personal data leaked into the error")
 	}
-}
-
-func TestTimeoutsAndCancellation(t *testing.T) {
-	slow := func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // lets the server notice the client leaving
-		select {
-		case <-r.Context().Done():
-		case <-time.After(2 * time.Second):
-		}
-		writeJSON(w, 200, orderBody)
-	}
-	t.Run("attempt timeout on a read is retried, then retryable", func(t *testing.T) {
-		f, c, _ := authedClient(t, func(cfg *Config) { cfg.Timeout = 150 * time.Millisecond; cfg.MaxRetries = 1 })
-		f.handle("GET", "/sales_orders/1", slow)
-		err := getOrder(context.Background(), c)
-		if err == nil || !httpapi.Retryable(err) || !strings.Contains(err.Error(), "timed out") {
-			t.Fatalf("err = %v, want a retryable timeout", err)
-		}
-		if f.count("GET", "/sales_orders/1") != 2 {
-			t.Errorf("requests = %d, want 2", f.count("GET", "/sales_orders/1"))
-		}
-	})
-	t.Run("timeout on create is not resent", func(t *testing.T) {
-		f, c, _ := authedClient(t, func(cfg *Config) { cfg.Timeout = 150 * time.Millisecond })
-		f.handle("POST", "/sales_orders/new", slow)
-		_, err := c.CreateSalesOrder(context.Background(), sampleInput())
-		if err == nil || !httpapi.Retryable(err) || !strings.Contains(err.Error(), "may or may not") {
-			t.Fatalf("err = %v", err)
-		}
-		if f.count("POST", "/sales_orders/new") != 1 {
-			t.Errorf("requests = %d, want 1", f.count("POST", "/sales_orders/new"))
-		}
-	})
-	t.Run("dropped connection on create is not resent", func(t *testing.T) {
-		f, c, _ := authedClient(t)
-		f.handle("POST", "/sales_orders/new", func(w http.ResponseWriter, r *http.Request) {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				_ = conn.Close()
-			}
-		})
-		_, err := c.CreateSalesOrder(context.Background(), sampleInput())
-		if err == nil || !httpapi.Retryable(err) || !strings.Contains(err.Error(), "may or may not") {
-			t.Fatalf("err = %v", err)
-		}
-		if f.count("POST", "/sales_orders/new") != 1 {
-			t.Errorf("requests = %d, want 1", f.count("POST", "/sales_orders/new"))
-		}
-	})
-	t.Run("caller cancellation is final", func(t *testing.T) {
-		f, c, _ := authedClient(t)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		f.handle("GET", "/sales_orders/1", func(w http.ResponseWriter, r *http.Request) {
-			cancel() // the caller gives up while LOGILESS is working
-			slow(w, r)
-		})
-		err := getOrder(ctx, c)
-		if !errors.Is(err, context.Canceled) || httpapi.Retryable(err) {
-			t.Fatalf("err = %v, want context.Canceled, not retryable", err)
-		}
-		if f.count("GET", "/sales_orders/1") != 1 {
-			t.Errorf("requests = %d, want 1", f.count("GET", "/sales_orders/1"))
-		}
-	})
-	t.Run("cancellation while paused by the limiter", func(t *testing.T) {
-		_, c, _ := authedClient(t)
-		c.limiter.PauseFor(time.Hour)
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-		defer cancel()
-		if err := getOrder(ctx, c); !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err = %v", err)
-		}
-	})
 }
 
 func TestNewValidatesConfig(t *testing.T) {

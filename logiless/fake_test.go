@@ -272,6 +272,7 @@ func newTestClient(t *testing.T, f *fakeLogiless, store TokenStore, opts ...clie
 		Tokens:       store,
 		Limiter:      httpapi.NewLimiter(0, 1),
 		Timeout:      5 * time.Second,
+		Backoff:      httpapi.Backoff{Base: time.Millisecond, Max: time.Millisecond},
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
@@ -281,7 +282,6 @@ func newTestClient(t *testing.T, f *fakeLogiless, store TokenStore, opts ...clie
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	c.backoff = func(int) time.Duration { return time.Millisecond }
 	return c
 }
 

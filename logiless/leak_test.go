@@ -54,7 +54,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 				return true
 			}
 			f.revokeAccess(tok.AccessToken)
-			c.http.SetTimeout(30 * time.Millisecond)
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
 		{"refresh: server echoes the query (JSON)", func(f *fakeLogiless, c *Client, tok Token) {
 			f.tokenHook = echoQuery(400)
@@ -113,7 +112,12 @@ func TestSecretsNeverLeak(t *testing.T) {
 			f := newFake(t)
 			tok := f.issue()
 			store := newMemStore(tok)
-			c := newTestClient(t, f, store, withLogs(&logs), func(cfg *Config) { cfg.MaxRetries = 1 })
+			c := newTestClient(t, f, store, withLogs(&logs), func(cfg *Config) {
+				cfg.MaxRetries = 1
+				if tt.name == "refresh: timeout" {
+					cfg.Timeout = 30 * time.Millisecond
+				}
+			})
 			tt.setup(f, c, tok)
 			err := tt.call(c)
 			if err == nil {
