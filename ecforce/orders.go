@@ -116,10 +116,13 @@ func (c *Client) GetOrder(ctx context.Context, id int64) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	return c.decodeSingleOrder(cl, body, id)
+	return c.decodeSingleOrder(cl, body, id, true)
 }
 
-func (c *Client) decodeSingleOrder(cl call, body []byte, id int64) (Order, error) {
+// decodeSingleOrder decodes a one-order document. With withRelations it
+// resolves the lines and addresses (which must then be included); without,
+// it reads the order's own attributes only.
+func (c *Client) decodeSingleOrder(cl call, body []byte, id int64, withRelations bool) (Order, error) {
 	doc, err := decodeDocument(body)
 	if err != nil {
 		return Order{}, c.malformed(cl, err)
@@ -127,7 +130,11 @@ func (c *Client) decodeSingleOrder(cl call, body []byte, id int64) (Order, error
 	if len(doc.data) == 0 {
 		return Order{}, c.errorf(cl, "%w: ecforce answered without an order", ErrNotFound)
 	}
-	o, err := decodeOrder(doc, &doc.data[0])
+	decode := decodeOrder
+	if !withRelations {
+		decode = func(_ *document, r *resource) (Order, error) { return decodeOrderAttributes(r) }
+	}
+	o, err := decode(doc, &doc.data[0])
 	if err != nil {
 		return Order{}, c.malformed(cl, err)
 	}
@@ -200,7 +207,8 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 	if err != nil {
 		return Order{}, err
 	}
-	o, err := c.decodeSingleOrder(cl, body, id)
+	// The answer references the lines and addresses without including them.
+	o, err := c.decodeSingleOrder(cl, body, id, false)
 	if err != nil {
 		return Order{}, err
 	}
