@@ -708,7 +708,7 @@ func TestGetOrderFromTheShop(t *testing.T) {
 	seeded, err := shop.SeedOrder(sandbox.OrderSeed{
 		Number: "EC00012345", PaymentState: "authed", DelivFee: 550, ShippingCarrierID: 1,
 		ScheduledToBeShippedAt: time.Date(2026, 5, 2, 0, 0, 0, 0, JST),
-		Items: []sandbox.OrderItemSeed{{SKU: "A", Name: "商品A", Price: 1000, Quantity: 2}, {SKU: "B", Price: 500, Quantity: 1}},
+		Items:                  []sandbox.OrderItemSeed{{SKU: "A", Name: "商品A", Price: 1000, Quantity: 2}, {SKU: "B", Price: 500, Quantity: 1}},
 		ShippingAddress: &sandbox.EcforceAddress{Name01: "山田", Name02: "太郎", Zip01: "150", Zip02: "0001", PrefectureName: "東京都",
 			Addr01: "渋谷区神宮前", Addr02: "1-2-3", Tel01: "03", Tel02: "1234", Tel03: "5678"},
 	})
