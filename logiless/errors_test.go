@@ -3,12 +3,12 @@ package logiless
 import (
 	"context"
 	"errors"
-	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/sandbox"
 )
 
 func TestParseErrorBody(t *testing.T) {
@@ -48,29 +48,39 @@ func TestParseErrorBody(t *testing.T) {
 func TestCreateSalesOrderErrors(t *testing.T) {
 	tests := []struct {
 		name          string
-		handler       http.HandlerFunc
+		setup         func(f *testLogiless, c *Client, in *SalesOrderInput)
 		wantStatus    int
 		wantDuplicate bool
 		wantRetryable bool
 		wantText      []string
-		wantRequests  int
 	}{
-		{"duplicate code", jsonHandler(400, `{"code":400,"message":"Validation Failed","errors":{"code":"The code has already been taken."}}`),
-			400, true, false, []string{"EC-1001", "code: The code has already been taken.", "fix"}, 1},
-		{"other field error", jsonHandler(400, `{"code":400,"message":"Validation Failed","errors":{"delivery_method":"invalid"}}`),
-			400, false, false, []string{"delivery_method: invalid"}, 1},
-		{"line code is not the order code", jsonHandler(400, `{"code":400,"message":"Validation Failed","errors":{"lines":[{"code":"bad"}]}}`),
-			400, false, false, []string{"lines.0.code: bad"}, 1},
-		{"locked", jsonHandler(423, `{"error":"locked","error_description":"document status"}`),
-			423, false, false, []string{"HTTP 423", "status does not allow"}, 1},
-		{"server error is not resent", jsonHandler(500, `{"error":"server_error","error_description":"oops"}`),
-			500, false, true, []string{"may or may not", "look the record up"}, 1},
+		{"duplicate code", func(f *testLogiless, c *Client, in *SalesOrderInput) {
+			if _, err := c.CreateSalesOrder(context.Background(), *in); err != nil {
+				t.Fatal(err)
+			}
+		}, 400, true, false, []string{"EC-1001", "code: この受注コードは既に使用されています", "fix"}},
+		{"other field error", func(f *testLogiless, c *Client, in *SalesOrderInput) { in.DeliveryMethod = "no_such_method" },
+			400, false, false, []string{"delivery_method: "}},
+		{"line code is not the order code", func(f *testLogiless, c *Client, in *SalesOrderInput) {
+			f.answer("POST", "/sales_orders/new", 1, 400, `{"code":400,"message":"Validation Failed","errors":{"lines":[{"code":"bad"}]}}`)
+		}, 400, false, false, []string{"lines.0.code: bad"}},
+		{"locked", func(f *testLogiless, c *Client, in *SalesOrderInput) {
+			f.answer("POST", "/sales_orders/new", 1, 423, `{"error":"locked","error_description":"document status"}`)
+		}, 423, false, false, []string{"HTTP 423", "status does not allow"}},
+		{"server error is not resent", func(f *testLogiless, c *Client, in *SalesOrderInput) {
+			f.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: merchantPrefix + "/sales_orders/new", AfterApply: true, Status: 500})
+		}, 500, false, true, []string{"may or may not", "look the record up"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, _ := authedClient(t)
-			f.handle("POST", "/sales_orders/new", tt.handler)
-			_, err := c.CreateSalesOrder(context.Background(), sampleInput())
+			if err := f.AddStore(sandbox.LogilessStore{ID: 7, Name: "ecforce"}); err != nil {
+				t.Fatal(err)
+			}
+			in := sampleInput()
+			tt.setup(f, c, &in)
+			before := f.count("POST", "/sales_orders/new")
+			_, err := c.CreateSalesOrder(context.Background(), in)
 			if !httpapi.IsStatus(err, tt.wantStatus) {
 				t.Fatalf("err = %v, want HTTP %d", err, tt.wantStatus)
 			}
@@ -80,27 +90,29 @@ func TestCreateSalesOrderErrors(t *testing.T) {
 			if httpapi.Retryable(err) != tt.wantRetryable {
 				t.Errorf("Retryable = %v", !tt.wantRetryable)
 			}
+			if httpapi.Rejected(err) != (tt.wantStatus == 400) {
+				t.Errorf("Rejected = %v", !(tt.wantStatus == 400))
+			}
 			for _, s := range tt.wantText {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q lacks %q", err, s)
 				}
 			}
-			if got := f.count("POST", "/sales_orders/new"); got != tt.wantRequests {
-				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+			if got := f.count("POST", "/sales_orders/new") - before; got != 1 {
+				t.Errorf("requests = %d, want 1", got)
 			}
 		})
 	}
 }
 
 func TestReadsRetryServerErrors(t *testing.T) {
-	fail := jsonHandler(500, `{"error":"server_error","error_description":"oops"}`)
 	tests := []struct {
 		name     string
 		method   string
 		resource string
 		call     func(*Client) error
 	}{
-		{"GET", "GET", "/sales_orders/1", func(c *Client) error { return getOrder(context.Background(), c) }},
+		{"GET", "GET", orderPath, func(c *Client) error { return getOrder(context.Background(), c) }},
 		{"search POST", "POST", "/sales_orders/search", func(c *Client) error {
 			_, err := c.SearchSalesOrdersByCode(context.Background(), []string{"A-1"})
 			return err
@@ -109,8 +121,7 @@ func TestReadsRetryServerErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name+" recovers", func(t *testing.T) {
 			f, c, _ := authedClient(t)
-			ok := jsonHandler(200, `{"data":[],"id":1,"code":"A-1"}`)
-			f.handle(tt.method, tt.resource, sequence(fail, fail, ok))
+			f.answer(tt.method, tt.resource, 2, 500, `{"error":"server_error","error_description":"oops"}`)
 			if err := tt.call(c); err != nil {
 				t.Fatal(err)
 			}
@@ -120,13 +131,13 @@ func TestReadsRetryServerErrors(t *testing.T) {
 		})
 		t.Run(tt.name+" gives up after MaxRetries", func(t *testing.T) {
 			f, c, _ := authedClient(t)
-			f.handle(tt.method, tt.resource, fail)
+			f.answer(tt.method, tt.resource, -1, 500, `{"error":"server_error","error_description":"oops"}`)
 			err := tt.call(c)
 			if !httpapi.IsStatus(err, 500) || !httpapi.Retryable(err) {
 				t.Fatalf("err = %v, want a retryable 500", err)
 			}
-			if got := f.count(tt.method, tt.resource); got != 1+defaultMaxRetries {
-				t.Errorf("requests = %d, want %d", got, 1+defaultMaxRetries)
+			if got := f.count(tt.method, tt.resource); got != 4 {
+				t.Errorf("requests = %d, want 4 (1 + the default 3 retries)", got)
 			}
 		})
 	}
@@ -134,9 +145,10 @@ func TestReadsRetryServerErrors(t *testing.T) {
 
 func TestMalformedSuccessBody(t *testing.T) {
 	f, c, _ := authedClient(t)
-	f.handle("GET", "/sales_orders/1", jsonHandler(200, `{"id":1,"code":"A-1","lines":{`))
-	f.handle("GET", "/sales_orders", jsonHandler(200, `<html>maintenance</html>`))
-	f.handle("POST", "/sales_orders/new", jsonHandler(201, `{"id":"abc","buyer_name1":"山田"}`))
+	f.InjectFault(sandbox.Fault{Method: "GET", PathPrefix: merchantPrefix + orderPath, Times: -1, Malformed: true})
+	// Taken after the fault above, so it serves only the list.
+	f.answer("GET", "/sales_orders", -1, 200, `<html>maintenance</html>`)
+	f.answer("POST", "/sales_orders/new", -1, 201, `{"id":"abc","buyer_name1":"山田"}`)
 	err := getOrder(context.Background(), c)
 	if !errors.Is(err, httpapi.ErrMalformedResponse) || !httpapi.Retryable(err) {
 		t.Errorf("GET: err = %v, want ErrMalformedResponse", err)
