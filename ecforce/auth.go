@@ -45,7 +45,7 @@ func (t staticToken) Authorize(_ context.Context, h http.Header) (string, error)
 }
 
 func (t staticToken) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool, error) {
-	return false, fmt.Errorf("%w: the API token was refused (HTTP 401); it may have been rotated in メンバー管理: update the shop's API token and restart the worker: %w", ErrCredentialsRejected, u.Err)
+	return false, fmt.Errorf("%w: API token refused (HTTP 401), perhaps rotated in メンバー管理; update the shop's API token and restart the worker: %w", ErrCredentialsRejected, u.Err)
 }
 
 func (t staticToken) Secrets() []string { return []string{string(t)} }
@@ -102,7 +102,7 @@ func (s *session) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool,
 		return true, nil
 	}
 	s.reject(u.Credential, s.now())
-	return false, fmt.Errorf("%w: a freshly signed-in token was refused too (HTTP 401): check that the API login ID's member has API access and update the shop's login ID/password: %w", ErrCredentialsRejected, u.Err)
+	return false, fmt.Errorf("%w: a fresh sign-in token was refused too (HTTP 401); check the login ID's API access and update the shop's login ID/password: %w", ErrCredentialsRejected, u.Err)
 }
 
 func (s *session) Secrets() []string {
@@ -189,11 +189,11 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 	s.mu.Unlock()
 
 	if now.Before(coolOff) {
-		return "", signInErr("%w: ecforce recently refused these credentials; no new sign-in before %s (about 5 sign-ins per hour are allowed): update the shop's login ID/password",
+		return "", signInErr("%w: credentials refused recently, no sign-in before %s (about 5 per hour allowed); update the shop's login ID/password",
 			ErrCredentialsRejected, coolOff.In(JST).Format("15:04:05 MST"))
 	}
 	if used >= signInBudget {
-		return "", signInErr("%w: %d sign-ins in the last hour (ecforce allows about 5 sign-ins per hour); next possible at %s: check whether another tool signs in as the same member, or configure a TokenStore",
+		return "", signInErr("%w: %d in the last hour (ecforce allows about 5 sign-ins per hour), next at %s; check for another tool signing in as this member, or set a TokenStore",
 			ErrSignInBudgetExhausted, used, nextAllowed.In(JST).Format("15:04:05 MST"))
 	}
 

@@ -101,7 +101,7 @@ func New(cfg Config) (*Client, error) {
 	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("ecforce shop %q: BaseURL %q is not an absolute http(s) URL; set the shop's API root, e.g. https://api.shop.example/api/v2", cfg.Shop, clip(redactURL(base), 80))
+		return nil, fmt.Errorf("ecforce shop %q: BaseURL %q is not an absolute http(s) URL; set the shop's API root (https://…/api/v2)", cfg.Shop, clip(redactURL(base), 80))
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("ecforce shop %q: BaseURL must not contain credentials; set APIToken or LoginID/Password instead", cfg.Shop)

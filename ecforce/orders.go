@@ -182,9 +182,9 @@ func (c *Client) FindOrderByNumber(ctx context.Context, number string) (order Or
 	case len(matches) == 1:
 		return matches[0], true, nil
 	case len(matches) > 1:
-		return Order{}, false, c.errorf(cl, "%d orders have this number; check the orders in the ecforce admin", len(matches))
+		return Order{}, false, c.errorf(cl, "%d orders have this number; check them in the ecforce admin", len(matches))
 	case len(orders) > 0:
-		return Order{}, false, c.errorf(cl, "ecforce ignored the q[number_eq] filter and returned other orders; the API may have changed, so the order cannot be looked up safely")
+		return Order{}, false, c.errorf(cl, "ecforce ignored the q[number_eq] filter (it returned other orders); the order cannot be looked up safely")
 	}
 	return Order{}, false, nil
 }
@@ -213,7 +213,7 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 		return Order{}, err
 	}
 	if o.State != state {
-		return o, c.errorf(cl, "ecforce answered with state %q instead of %q: the change was not applied. Check that the key exists in 設定 > 受注/定期受注 > 対応状況管理 (use the key, not the label) and that the API member may change it", o.State, state)
+		return o, c.errorf(cl, "ecforce kept state %q instead of %q; check the key in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label) and the API member's rights", o.State, state)
 	}
 	return o, nil
 }

@@ -135,7 +135,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	tok, err := c.requestToken(ctx, q, code)
 	if err != nil {
 		if isInvalidGrant(err) {
-			return Token{}, c.opError(op, fmt.Errorf("%w; the code was rejected (codes live about 30 seconds and work once): run `starter logiless-auth --shop %s` again", err, c.shop))
+			return Token{}, c.opError(op, fmt.Errorf("%w; the code was refused (codes work once, for about 30 s): run `starter logiless-auth --shop %s` again", err, c.shop))
 		}
 		return Token{}, c.opError(op, err)
 	}
@@ -299,7 +299,7 @@ func (c *Client) refresh(ctx context.Context, stale string, rejected bool) (Toke
 	}
 	if err := c.store.Save(ctx, nt); err != nil {
 		c.setToken(nt, true)
-		return Token{}, wrapOp(op, fmt.Errorf("save the rotated token: %w; it is kept in memory and saving is retried on the next call: fix the token store (disk space, permissions) before this process stops", err))
+		return Token{}, wrapOp(op, fmt.Errorf("save the rotated token: %w; kept in memory and saved again on the next call: fix the token store (disk space, permissions)", err))
 	}
 	c.setToken(nt, false)
 	c.log.InfoContext(ctx, "refreshed the LOGILESS access token", "expires_at", nt.ExpiresAt, "after_401", rejected)
@@ -325,7 +325,7 @@ func (c *Client) saveUnsaved(ctx context.Context) error {
 	}
 	defer unlock()
 	if err := c.store.Save(ctx, tok); err != nil {
-		return wrapOp(op, fmt.Errorf("%w; the rotated refresh token exists only in this process's memory: fix the token store (disk space, permissions)", err))
+		return wrapOp(op, fmt.Errorf("%w; the rotated refresh token is only in memory: fix the token store (disk space, permissions)", err))
 	}
 	c.setToken(tok, false)
 	return nil
@@ -367,7 +367,7 @@ func (c *Client) loadError(err error) error {
 }
 
 func (c *Client) reauthError(why string) error {
-	return fmt.Errorf("%w for shop %q: %s; run `starter logiless-auth --shop %s` to authorize the app again",
+	return fmt.Errorf("%w for shop %q: %s; run `starter logiless-auth --shop %s`",
 		ErrReauthorizationNeeded, c.shop, why, c.shop)
 }
 

@@ -63,7 +63,7 @@ func newFake(t *testing.T, mutate ...func(*sandbox.LogilessConfig)) *testLogiles
 	t.Helper()
 	cfg := sandbox.LogilessConfig{
 		MerchantID: testMerchant, ClientID: testClientID, ClientSecret: testClientSecret, RedirectURI: testRedirect,
-		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mutate {
 		m(&cfg)
