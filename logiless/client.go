@@ -25,7 +25,6 @@ const (
 	// {OAuthBaseURL}/oauth/v2/auth and {OAuthBaseURL}/oauth2/token.
 	DefaultOAuthBaseURL = "https://app2.logiless.com"
 
-	defaultMaxRetries    = 3
 	defaultRefreshBefore = 72 * time.Hour
 
 	// default429Wait is the pause after a 429 that names no reset time.
