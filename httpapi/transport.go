@@ -385,9 +385,3 @@ func (t *Transport) redact(s, credential string, extra []string) string {
 // Redact removes every secret the Transport's Authorizer names from s, for
 // a client's own log lines.
 func (t *Transport) Redact(s string, more ...string) string { return t.redact(s, "", more) }
-
-// API returns the API's name as given in Config.
-func (t *Transport) API() string { return t.api }
-
-// Limiter returns the shared limiter (nil when unpaced).
-func (t *Transport) Limiter() *Limiter { return t.limiter }

@@ -3,6 +3,7 @@ package logiless
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -123,6 +124,24 @@ func (f *testLogiless) tokenRequests(grant string) []recorded {
 		if r.Resource == "/oauth2/token" && r.Query.Get("grant_type") == grant {
 			out = append(out, r)
 		}
+	}
+	return out
+}
+
+// batchSizes returns, for each request to resource, the length of the list
+// field of its JSON body.
+func (f *testLogiless) batchSizes(resource, field string) []int {
+	f.t.Helper()
+	var out []int
+	for _, r := range f.requests() {
+		if r.Resource != resource {
+			continue
+		}
+		var body map[string][]string
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			f.t.Fatalf("request body %s: %v", r.Body, err)
+		}
+		out = append(out, len(body[field]))
 	}
 	return out
 }

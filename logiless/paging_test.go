@@ -2,7 +2,6 @@ package logiless
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -323,18 +322,7 @@ func TestInventoryAndMapsFromTheFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batches []int
-	for _, r := range f.requests() {
-		if r.Resource == "/logical_inventory_summaries/search" {
-			var req struct {
-				Codes []string `json:"article_codes"`
-			}
-			if err := json.Unmarshal(r.Body, &req); err != nil {
-				t.Fatal(err)
-			}
-			batches = append(batches, len(req.Codes))
-		}
-	}
+	batches := f.batchSizes("/logical_inventory_summaries/search", "article_codes")
 	if !reflect.DeepEqual(batches, []int{100, 50}) || len(inv) != 150 {
 		t.Errorf("batches = %v, rows = %d", batches, len(inv))
 	}

@@ -317,21 +317,7 @@ func TestSearchSalesOrdersByCodeBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batches := func() []int {
-		var out []int
-		for _, r := range f.requests() {
-			if r.Resource == "/sales_orders/search" {
-				var req struct {
-					Codes []string `json:"codes"`
-				}
-				if err := json.Unmarshal(r.Body, &req); err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, len(req.Codes))
-			}
-		}
-		return out
-	}
+	batches := func() []int { return f.batchSizes("/sales_orders/search", "codes") }
 	if b := batches(); !reflect.DeepEqual(b, []int{100, 100, 50}) {
 		t.Errorf("batches = %v, want [100 100 50]", b)
 	}
