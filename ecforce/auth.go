@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,11 +35,33 @@ type TokenStore interface {
 	SaveToken(ctx context.Context, token string) error
 }
 
-// session is the state of auth mode B (login ID + password).
+// staticToken is auth mode A: the member's API token, sent as is. A 401 is
+// final: only an operator can replace the token.
+type staticToken string
+
+func (t staticToken) Authorize(_ context.Context, h http.Header) (string, error) {
+	h.Set("Authorization", tokenHeader(string(t)))
+	return string(t), nil
+}
+
+func (t staticToken) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool, error) {
+	return false, fmt.Errorf("%w: API token refused (HTTP 401), perhaps rotated in メンバー管理; update the shop's API token and restart the worker: %w", ErrCredentialsRejected, u.Err)
+}
+
+func (t staticToken) Secrets() []string { return []string{string(t)} }
+
+func tokenHeader(token string) string { return `Token token="` + token + `"` }
+
+// session is auth mode B: a token obtained by signing in with the login ID
+// and password, cached in memory and in the optional TokenStore. A 401
+// makes it sign in again once; a second 401 stops sign-ins for a while.
 type session struct {
 	loginID  string
 	password string
 	store    TokenStore
+	tr       *httpapi.Transport // sends the sign-in; set once by New
+	log      *slog.Logger
+	now      func() time.Time
 
 	// sem makes sign-in single-flight: whoever holds it loads or signs in,
 	// the others wait (honouring their context) and reuse the result.
@@ -50,14 +74,39 @@ type session struct {
 	coolOff  time.Time   // no sign-in before this (after a rejection)
 }
 
-func newSession(loginID, password string, store TokenStore) *session {
-	return &session{loginID: loginID, password: password, store: store, sem: make(chan struct{}, 1)}
+func newSession(loginID, password string, store TokenStore, log *slog.Logger, now func() time.Time) *session {
+	return &session{loginID: loginID, password: password, store: store, log: log, now: now, sem: make(chan struct{}, 1)}
 }
 
 func (s *session) current() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.token
+}
+
+// Authorize sends the cached, stored or freshly signed-in token.
+func (s *session) Authorize(ctx context.Context, h http.Header) (string, error) {
+	tok, err := s.obtain(ctx)
+	if err != nil {
+		return "", err
+	}
+	h.Set("Authorization", tokenHeader(tok))
+	return tok, nil
+}
+
+// Unauthorized signs in again after the first 401 of a request; after the
+// second it gives up and stops signing in for rejectionCooldown.
+func (s *session) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool, error) {
+	if !u.Retried {
+		s.invalidate(u.Credential)
+		return true, nil
+	}
+	s.reject(u.Credential, s.now())
+	return false, fmt.Errorf("%w: a fresh sign-in token was refused too (HTTP 401); check the login ID's API access and update the shop's login ID/password: %w", ErrCredentialsRejected, u.Err)
+}
+
+func (s *session) Secrets() []string {
+	return []string{s.password, s.current()}
 }
 
 // invalidate forgets used if it is still the current token (a 401 with it).
@@ -85,13 +134,8 @@ func (s *session) reject(used string, now time.Time) {
 	s.coolOff = now.Add(rejectionCooldown)
 }
 
-// token returns the token to send: the static API token, or the cached,
-// stored or freshly signed-in session token.
-func (c *Client) token(ctx context.Context) (string, error) {
-	if c.session == nil {
-		return c.apiToken, nil
-	}
-	s := c.session
+// obtain returns the cached, stored or freshly signed-in token.
+func (s *session) obtain(ctx context.Context) (string, error) {
 	if tok := s.current(); tok != "" {
 		return tok, nil
 	}
@@ -108,7 +152,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 		stored, err := s.store.LoadToken(ctx)
 		switch {
 		case err != nil:
-			c.log.Warn("could not read the stored ecforce token; signing in instead", "error", c.redact(err.Error(), stored))
+			s.log.Warn("could not read the stored ecforce token; signing in instead", "error", s.tr.Redact(err.Error(), stored))
 		case stored != "":
 			s.mu.Lock()
 			usable := stored != s.rejected
@@ -121,13 +165,12 @@ func (c *Client) token(ctx context.Context) (string, error) {
 			}
 		}
 	}
-	return c.signIn(ctx)
+	return s.signIn(ctx)
 }
 
 // signIn exchanges the login ID and password for a token. The caller holds s.sem.
-func (c *Client) signIn(ctx context.Context) (string, error) {
-	s := c.session
-	now := c.now()
+func (s *session) signIn(ctx context.Context) (string, error) {
+	now := s.now()
 
 	s.mu.Lock()
 	coolOff := s.coolOff
@@ -146,63 +189,53 @@ func (c *Client) signIn(ctx context.Context) (string, error) {
 	s.mu.Unlock()
 
 	if now.Before(coolOff) {
-		return "", fmt.Errorf("sign in: %w: ecforce recently rejected these credentials (a sign-in or a freshly signed-in token), so the client will not sign in again before %s (protecting the limit of about 5 sign-ins per hour); update the shop's ecforce login ID/password settings",
+		return "", signInErr("%w: credentials refused recently, no sign-in before %s (about 5 per hour allowed); update the shop's login ID/password",
 			ErrCredentialsRejected, coolOff.In(JST).Format("15:04:05 MST"))
 	}
 	if used >= signInBudget {
-		return "", fmt.Errorf("sign in: %w: already signed in %d times in the last hour and ecforce allows about 5 sign-ins per hour; the next sign-in is possible at %s. Repeated sign-ins mean tokens keep being rejected: check whether another tool signs in with the same member (which revokes tokens) or configure a TokenStore",
+		return "", signInErr("%w: %d in the last hour (ecforce allows about 5 sign-ins per hour), next at %s; check for another tool signing in as this member, or set a TokenStore",
 			ErrSignInBudgetExhausted, used, nextAllowed.In(JST).Format("15:04:05 MST"))
 	}
 
-	cl := call{op: "sign in", method: http.MethodPost, path: signInPath}
 	payload, err := json.Marshal(map[string]any{"admin": map[string]string{"email": s.loginID, "password": s.password}})
 	if err != nil {
 		return "", signInErr("encoding the sign-in request: %w", err)
-	}
-	if err := c.limiter.Wait(ctx); err != nil {
-		return "", signInErr("waiting for the rate limiter: %w", err)
 	}
 	// Count the attempt before making it: even a failed sign-in counts
 	// against ecforce's limit. Sign-ins are serialised by s.sem.
 	s.mu.Lock()
 	s.signIns = append(s.signIns, now)
 	s.mu.Unlock()
-	c.log.Info("signing in to ecforce", "sign_ins_last_hour", used+1)
-	res, err := c.send(ctx, cl.method, cl.path, nil, "", payload)
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", signInErr("%w", ctx.Err())
-		}
-		return "", signInErr("the sign-in request failed: %w", &transportError{text: c.redact(err.Error(), ""), cause: err})
+	s.log.Info("signing in to ecforce", "sign_ins_last_hour", used+1)
+	res, err := s.tr.Do(ctx, httpapi.Request{Method: http.MethodPost, Path: signInPath, Body: payload, SignIn: true})
+	var se *httpapi.StatusError
+	switch {
+	case err == nil:
+	case !errors.As(err, &se):
+		return "", signInErr("%w", err)
+	case se.StatusCode == http.StatusUnauthorized:
+		s.mu.Lock()
+		s.coolOff = now.Add(rejectionCooldown)
+		s.mu.Unlock()
+		return "", signInErr("%w: ecforce refused the API login ID/password (HTTP 401): update the shop's login ID/password: %w", ErrCredentialsRejected, err)
+	case se.StatusCode == http.StatusTooManyRequests:
+		return "", signInErr("rate limited (HTTP 429), retry after %s: %w", se.RetryAfter, err)
+	default:
+		return "", signInErr("%w", err)
 	}
-	if res.status < 200 || res.status > 299 {
-		se := c.statusError(cl, res, "")
-		switch res.status {
-		case http.StatusUnauthorized:
-			s.mu.Lock()
-			s.coolOff = now.Add(rejectionCooldown)
-			s.mu.Unlock()
-			return "", signInErr("%w: ecforce rejected the API login ID/password (HTTP 401); update the shop's ecforce login ID/password settings: %w", ErrCredentialsRejected, se)
-		case http.StatusTooManyRequests:
-			se.RetryAfter = rateLimitDelay(res.header, c.now())
-			c.limiter.PauseFor(se.RetryAfter)
-			return "", signInErr("ecforce is rate limiting sign-ins (HTTP 429), retry after %s: %w", se.RetryAfter, se)
-		}
-		return "", signInErr("%w", se)
-	}
-	token, err := signInToken(res.body)
+	token, err := signInToken(res.Body)
 	if err != nil {
-		return "", signInErr("%w: %s", httpapi.ErrMalformedResponse, c.redact(err.Error(), ""))
+		return "", signInErr("%w: %s", httpapi.ErrMalformedResponse, s.tr.Redact(err.Error()))
 	}
 	s.mu.Lock()
 	s.token = token
 	s.mu.Unlock()
 	if s.store != nil {
 		if err := s.store.SaveToken(ctx, token); err != nil {
-			c.log.Warn("could not store the ecforce token; the next restart will have to sign in again", "error", c.redact(err.Error(), token))
+			s.log.Warn("could not store the ecforce token; the next restart will have to sign in again", "error", s.tr.Redact(err.Error(), token))
 		}
 	}
-	c.log.Info("signed in to ecforce")
+	s.log.Info("signed in to ecforce")
 	return token, nil
 }
 

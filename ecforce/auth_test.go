@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/sandbox"
 )
-
-func okOrder(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 200, singleOrder(7)) }
 
 func TestNewValidatesConfig(t *testing.T) {
 	tests := []struct {
@@ -48,7 +47,7 @@ func TestNewValidatesConfig(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("New error = %v, want it to mention %q", err, tt.wantErr)
 			}
-			assertNoSecrets(t, "New error", err.Error())
+			assertNoSecrets(t, nil, "New error", err.Error())
 		})
 	}
 }
@@ -56,32 +55,53 @@ func TestNewValidatesConfig(t *testing.T) {
 func TestConfigPrintsWithoutSecrets(t *testing.T) {
 	cfg := Config{Shop: "s", BaseURL: "https://x/api/v2", APIToken: testToken, LoginID: testLoginID, Password: testPassword}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
-		assertNoSecrets(t, "Config "+format, fmt.Sprintf(format, cfg))
+		assertNoSecrets(t, nil, "Config "+format, fmt.Sprintf(format, cfg))
 	}
 }
+
+// shopWithOrder returns a sandbox shop holding one order, and its id.
+func shopWithOrder(t *testing.T, clock *fakeClock) (*testShop, int64) {
+	t.Helper()
+	shop := newShop(t, clock)
+	return shop, shop.seedOrders(t, 1)[0]
+}
+
+func orderPath(id int64) string { return fmt.Sprintf("/admin/orders/%d.json", id) }
 
 func TestAuthHeaders(t *testing.T) {
 	tests := []struct {
 		name      string
 		mutate    func(*Config)
-		wantAuth  string
 		signIns   int
 		checkBody bool
 	}{
-		{"api token", nil, `Token token="` + testToken + `"`, 0, false},
-		{"login id and password", passwordMode, `Token token="` + signedToken + `"`, 1, true},
+		{"api token", nil, 0, false},
+		{"login id and password", passwordMode, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newFakeServer(t, okOrder)
-			c, _ := newTestClient(t, srv.url()+"/", tt.mutate) // trailing slash tolerated
-			if _, err := c.GetOrder(context.Background(), 7); err != nil {
+			shop, id := shopWithOrder(t, nil)
+			store := &memStore{}
+			c, _ := newTestClient(t, shop.url()+"/", func(cfg *Config) { // trailing slash tolerated
+				if tt.mutate != nil {
+					tt.mutate(cfg)
+					cfg.TokenStore = store
+				}
+			})
+			if _, err := c.GetOrder(context.Background(), id); err != nil {
 				t.Fatalf("GetOrder: %v", err)
 			}
-			if got := srv.signInCount(); got != tt.signIns {
+			if got := shop.signInCount(); got != tt.signIns {
 				t.Errorf("sign-ins = %d, want %d", got, tt.signIns)
 			}
-			for _, r := range srv.requests() {
+			wantAuth := `Token token="` + testToken + `"`
+			if tt.mutate != nil {
+				wantAuth = `Token token="` + store.get() + `"`
+				if store.get() == "" || store.get() == testToken {
+					t.Errorf("the signed-in token was not stored")
+				}
+			}
+			for _, r := range shop.requests() {
 				if r.Accept != "application/json" {
 					t.Errorf("%s %s Accept = %q", r.Method, r.Path, r.Accept)
 				}
@@ -101,11 +121,11 @@ func TestAuthHeaders(t *testing.T) {
 					}
 					continue
 				}
-				if r.Path != "/admin/orders/7.json" {
+				if r.Path != orderPath(id) {
 					t.Errorf("path = %q", r.Path)
 				}
-				if r.Auth != tt.wantAuth {
-					t.Errorf("Authorization = %q, want %q", r.Auth, tt.wantAuth)
+				if r.Auth != wantAuth {
+					t.Errorf("Authorization = %q, want %q", r.Auth, wantAuth)
 				}
 			}
 		})
@@ -113,22 +133,18 @@ func TestAuthHeaders(t *testing.T) {
 }
 
 func TestSignInOnceForConcurrentCalls(t *testing.T) {
-	srv := newFakeServer(t, okOrder)
-	srv.signIn = func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		time.Sleep(50 * time.Millisecond) // let every caller pile up behind the sign-in
-		writeJSON(w, 200, `{"authentication_token":"`+signedToken+`"}`)
-	}
+	shop, id := shopWithOrder(t, nil)
+	// Let every caller pile up behind the sign-in.
+	shop.InjectFault(sandbox.Fault{Method: http.MethodPost, PathPrefix: apiRoot + signInPath, Delay: 50 * time.Millisecond})
 	store := &memStore{}
-	c, _ := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
+	c, _ := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.GetOrder(context.Background(), 7)
+		wg.Go(func() {
+			_, err := c.GetOrder(context.Background(), id)
 			errs <- err
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)
@@ -137,72 +153,66 @@ func TestSignInOnceForConcurrentCalls(t *testing.T) {
 			t.Fatalf("GetOrder: %v", err)
 		}
 	}
-	if n := srv.signInCount(); n != 1 {
+	if n := shop.signInCount(); n != 1 {
 		t.Errorf("sign-ins = %d, want 1", n)
 	}
-	if store.get() != signedToken || store.saves != 1 {
-		t.Errorf("store token saved %d times (token matches: %v), want once", store.saves, store.get() == signedToken)
+	if tokens := shop.tokens(); store.saves != 1 || len(tokens) != 20 || tokens[0] != store.get() {
+		t.Errorf("store token saved %d times (used by the calls: %v), want once", store.saves, len(tokens) == 20 && tokens[0] == store.get())
 	}
 }
 
 func TestTokenFromStoreIsReusedWithoutSignIn(t *testing.T) {
-	srv := newFakeServer(t, okOrder)
-	store := &memStore{token: "stored-SECRET-token"}
-	c, _ := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
+	shop, id := shopWithOrder(t, nil)
+	// The shop's static token stands in for a token signed in earlier.
+	store := &memStore{token: testToken}
+	c, _ := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
 	for range 3 {
-		if _, err := c.GetOrder(context.Background(), 7); err != nil {
+		if _, err := c.GetOrder(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := srv.signInCount(); n != 0 {
+	if n := shop.signInCount(); n != 0 {
 		t.Errorf("sign-ins = %d, want 0", n)
 	}
 	if store.loads != 1 {
 		t.Errorf("store loaded %d times, want 1 (then cached in memory)", store.loads)
 	}
-	for _, r := range srv.requests() {
-		if r.Auth != `Token token="stored-SECRET-token"` {
+	for _, r := range shop.requests() {
+		if r.Auth != `Token token="`+testToken+`"` {
 			t.Errorf("Authorization = %q", r.Auth)
 		}
 	}
 }
 
 func TestUnauthorizedSignsInAgainOnce(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		if r.Header.Get("Authorization") != `Token token="`+signedToken+`"` {
-			writeJSON(w, 401, `{"errors":[{"code":"ASS1001","message":"認証に失敗しました。"}]}`)
-			return
-		}
-		writeJSON(w, 200, singleOrder(7))
-	})
-	store := &memStore{token: "stale-SECRET-token"}
-	c, logs := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
-	o, err := c.GetOrder(context.Background(), 7)
+	shop, id := shopWithOrder(t, nil)
+	store := &memStore{token: "stale-SECRET-token"} // the shop does not know it: 401
+	c, logs := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
+	o, err := c.GetOrder(context.Background(), id)
 	if err != nil {
 		t.Fatalf("GetOrder: %v", err)
 	}
-	if o.ID != 7 {
+	if o.ID != id {
 		t.Errorf("order id = %d", o.ID)
 	}
-	if n := srv.signInCount(); n != 1 {
+	if n := shop.signInCount(); n != 1 {
 		t.Errorf("sign-ins = %d, want 1", n)
 	}
-	if n := srv.count("/admin/orders/7.json"); n != 2 {
+	if n := shop.count(orderPath(id)); n != 2 {
 		t.Errorf("order requests = %d, want 2 (401, then retry)", n)
 	}
-	if store.get() != signedToken {
+	if got := store.get(); got == "stale-SECRET-token" || got == "" {
 		t.Error("the new token was not saved to the store")
 	}
-	assertNoSecrets(t, "logs", logs.String())
+	assertNoSecrets(t, shop, "logs", logs.String())
 }
 
 func TestUnauthorizedTwiceIsCredentialsRejectedWithoutLoop(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 401, `{"errors":[{"code":"ASS1001","message":"認証に失敗しました。"}]}`)
-	})
 	clock := newFakeClock()
-	c, logs := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.Now = clock.Now })
-	_, err := c.GetOrder(context.Background(), 7)
+	shop, id := shopWithOrder(t, clock)
+	shop.answer(http.MethodGet, "/admin/orders", -1, 401, "") // even a fresh token is refused
+	c, logs := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.Now = clock.Now })
+	_, err := c.GetOrder(context.Background(), id)
 	if !errors.Is(err, ErrCredentialsRejected) {
 		t.Fatalf("err = %v, want ErrCredentialsRejected", err)
 	}
@@ -214,30 +224,28 @@ func TestUnauthorizedTwiceIsCredentialsRejectedWithoutLoop(t *testing.T) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	if n := srv.signInCount(); n != 2 {
+	if n := shop.signInCount(); n != 2 {
 		t.Errorf("sign-ins = %d, want 2 (initial + one re-sign-in)", n)
 	}
 	// Further calls fail fast without signing in again.
 	for range 3 {
-		if _, err := c.GetOrder(context.Background(), 7); !errors.Is(err, ErrCredentialsRejected) {
+		if _, err := c.GetOrder(context.Background(), id); !errors.Is(err, ErrCredentialsRejected) {
 			t.Fatalf("later call err = %v, want ErrCredentialsRejected", err)
 		}
 	}
-	if n := srv.signInCount(); n != 2 {
+	if n := shop.signInCount(); n != 2 {
 		t.Errorf("sign-ins after more calls = %d, want still 2", n)
 	}
-	assertNoSecrets(t, "error", err.Error())
-	assertNoSecrets(t, "logs", logs.String())
+	assertNoSecrets(t, shop, "error", err.Error())
+	assertNoSecrets(t, shop, "logs", logs.String())
 }
 
 func TestSignInRejected(t *testing.T) {
-	srv := newFakeServer(t, okOrder)
-	srv.signIn = func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 401, `{"errors":[{"code":"ASS1001","message":"メールアドレスまたはパスワードが違います。"}]}`)
-	}
 	clock := newFakeClock()
-	c, _ := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.Now = clock.Now })
-	_, err := c.GetOrder(context.Background(), 7)
+	shop, id := shopWithOrder(t, clock)
+	shop.answer(http.MethodPost, signInPath, 1, 401, `{"errors":[{"code":"ASS1001","message":"メールアドレスまたはパスワードが違います。"}]}`)
+	c, _ := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.Now = clock.Now })
+	_, err := c.GetOrder(context.Background(), id)
 	if !errors.Is(err, ErrCredentialsRejected) || !strings.Contains(err.Error(), "login ID/password") {
 		t.Fatalf("err = %v, want ErrCredentialsRejected naming the login ID/password", err)
 	}
@@ -245,140 +253,132 @@ func TestSignInRejected(t *testing.T) {
 	if !errors.As(err, &se) || se.StatusCode != 401 || se.Path != signInPath {
 		t.Errorf("StatusError = %+v", se)
 	}
-	if _, err := c.GetOrder(context.Background(), 7); !errors.Is(err, ErrCredentialsRejected) {
+	if _, err := c.GetOrder(context.Background(), id); !errors.Is(err, ErrCredentialsRejected) {
 		t.Fatalf("second call err = %v", err)
 	}
-	if n := srv.signInCount(); n != 1 {
+	if n := shop.signInCount(); n != 1 {
 		t.Errorf("sign-ins = %d, want 1 (cool-off after a rejection)", n)
 	}
 	clock.Advance(rejectionCooldown + time.Second)
-	srv.mu.Lock()
-	srv.signIn = func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, `{"authentication_token":"`+signedToken+`"}`)
-	}
-	srv.mu.Unlock()
-	if _, err := c.GetOrder(context.Background(), 7); err != nil {
+	if _, err := c.GetOrder(context.Background(), id); err != nil {
 		t.Fatalf("after the cool-off: %v", err)
 	}
 }
 
 func TestTokenModeUnauthorized(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+	tests := []struct {
+		name  string
+		setup func(shop *testShop)
+	}{
+		{"token rotated in the shop", func(shop *testShop) { shop.RotateAPIToken() }},
 		// A hostile server echoing the credential must not leak it either.
-		writeJSON(w, 401, fmt.Sprintf(`{"errors":[{"code":"ASS1001","message":"bad token %s"}]}`, r.Header.Get("Authorization")[len(`Token token="`):len(`Token token="`)+len(testToken)]))
-	})
-	c, logs := newTestClient(t, srv.url(), nil)
-	_, err := c.GetOrder(context.Background(), 7)
-	if !errors.Is(err, ErrCredentialsRejected) {
-		t.Fatalf("err = %v, want ErrCredentialsRejected", err)
+		{"answer echoes the token", func(shop *testShop) {
+			shop.answer(http.MethodGet, "/admin/orders", -1, 401, `{"errors":[{"code":"ASS1001","message":"bad token `+testToken+`"}]}`)
+		}},
 	}
-	for _, want := range []string{"API token", "メンバー管理", `"test-shop"`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			shop, id := shopWithOrder(t, nil)
+			tt.setup(shop)
+			c, logs := newTestClient(t, shop.url(), nil)
+			_, err := c.GetOrder(context.Background(), id)
+			if !errors.Is(err, ErrCredentialsRejected) {
+				t.Fatalf("err = %v, want ErrCredentialsRejected", err)
+			}
+			for _, want := range []string{"API token", "メンバー管理", `"test-shop"`} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			if n := len(shop.requests()); n != 1 {
+				t.Errorf("requests = %d, want 1 (no retry in token mode)", n)
+			}
+			assertNoSecrets(t, shop, "error", err.Error())
+			assertNoSecrets(t, shop, "logs", logs.String())
+		})
 	}
-	if n := len(srv.requests()); n != 1 {
-		t.Errorf("requests = %d, want 1 (no retry in token mode)", n)
-	}
-	assertNoSecrets(t, "error", err.Error())
-	assertNoSecrets(t, "logs", logs.String())
 }
 
 func TestSignInBudget(t *testing.T) {
-	// Every token is good for one request only, so each call needs a sign-in.
-	var mu sync.Mutex
-	issued, used := 0, map[string]bool{}
-	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		mu.Lock()
-		defer mu.Unlock()
-		auth := r.Header.Get("Authorization")
-		if used[auth] || !strings.Contains(auth, "one-time-") {
-			writeJSON(w, 401, `{"errors":[{"code":"ASS1001","message":"認証に失敗しました。"}]}`)
-			return
-		}
-		used[auth] = true
-		writeJSON(w, 200, singleOrder(7))
-	})
-	srv.signIn = func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		mu.Lock()
-		issued++
-		n := issued
-		mu.Unlock()
-		writeJSON(w, 200, fmt.Sprintf(`{"authentication_token":"one-time-%d"}`, n))
-	}
+	// Every token is refused after one request, so each call needs a sign-in.
 	clock := newFakeClock()
-	c, _ := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.Now = clock.Now })
+	shop, id := shopWithOrder(t, clock)
+	c, _ := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.Now = clock.Now })
+	refuseNext := func() { shop.answer(http.MethodGet, "/admin/orders", 1, 401, "") }
 	for i := range signInBudget {
-		if _, err := c.GetOrder(context.Background(), 7); err != nil {
+		if i > 0 {
+			refuseNext()
+		}
+		if _, err := c.GetOrder(context.Background(), id); err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
 		}
 		clock.Advance(time.Minute)
 	}
-	_, err := c.GetOrder(context.Background(), 7)
+	refuseNext()
+	_, err := c.GetOrder(context.Background(), id)
 	if !errors.Is(err, ErrSignInBudgetExhausted) || !strings.Contains(err.Error(), "5 sign-ins per hour") {
 		t.Fatalf("err = %v, want ErrSignInBudgetExhausted explaining the 5/hour limit", err)
 	}
-	if n := srv.signInCount(); n != signInBudget {
+	if n := shop.signInCount(); n != signInBudget {
 		t.Errorf("sign-ins = %d, want %d", n, signInBudget)
 	}
 	clock.Advance(time.Hour)
-	if _, err := c.GetOrder(context.Background(), 7); err != nil {
+	if _, err := c.GetOrder(context.Background(), id); err != nil {
 		t.Fatalf("after an hour: %v", err)
 	}
 }
 
 func TestSecretsNeverLeak(t *testing.T) {
-	echoSecrets := func(w http.ResponseWriter, r *http.Request, body []byte) {
-		// Worst case: the server puts the credential and the request body into its error.
-		msg := strings.ReplaceAll(r.Header.Get("Authorization")+" "+string(body), `"`, `'`)
-		writeJSON(w, 500, `{"errors":[{"code":"AOR9999","message":"`+msg+`"}]}`)
-	}
+	// Worst case: the shop puts the credentials the client sent into its
+	// error answers.
+	echoToken := `Token token='` + testToken + `'`
+	echoLogin := testLoginID + ` ` + testPassword
 	scenarios := []struct {
 		name   string
 		mutate func(*Config)
-		handle func(w http.ResponseWriter, r *http.Request, body []byte)
-		signIn func(w http.ResponseWriter, r *http.Request, body []byte)
+		setup  func(shop *testShop)
 	}{
-		{"token mode 500 echo", nil, echoSecrets, nil},
-		{"password mode 500 echo", passwordMode, echoSecrets, nil},
-		{"sign-in 422 echo", passwordMode, okOrder, func(w http.ResponseWriter, _ *http.Request, body []byte) {
-			writeJSON(w, 422, `{"errors":[{"code":"ASS3001","message":"`+strings.ReplaceAll(string(body), `"`, `'`)+`"}]}`)
+		{"token mode 500 echo", nil, func(shop *testShop) {
+			shop.answer("", "/admin/", -1, 500, `{"errors":[{"code":"AOR9999","message":"`+echoToken+`"}]}`)
 		}},
-		{"sign-in html", passwordMode, okOrder, func(w http.ResponseWriter, _ *http.Request, body []byte) {
-			w.WriteHeader(403)
-			_, _ = w.Write([]byte("<html>" + string(body) + "</html>"))
+		{"password mode 500 echo", passwordMode, func(shop *testShop) {
+			shop.answer("", "/admin/", -1, 500, `{"errors":[{"code":"AOR9999","message":"`+echoLogin+`"}]}`)
 		}},
-		{"sign-in malformed", passwordMode, okOrder, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, 200, `{"authentication_token":"`+signedToken)
+		{"sign-in 422 echo", passwordMode, func(shop *testShop) {
+			shop.answer(http.MethodPost, signInPath, -1, 422, `{"errors":[{"code":"ASS3001","message":"{'admin':{'email':'`+testLoginID+`','password':'`+testPassword+`'}}"}]}`)
 		}},
-		{"password mode 401 loop", passwordMode, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-			writeJSON(w, 401, `{"errors":[{"message":"`+strings.ReplaceAll(r.Header.Get("Authorization"), `"`, `'`)+`"}]}`)
-		}, nil},
+		{"sign-in html", passwordMode, func(shop *testShop) {
+			shop.answer(http.MethodPost, signInPath, -1, 403, "<html>"+testPassword+"</html>")
+		}},
+		{"sign-in malformed", passwordMode, func(shop *testShop) {
+			shop.answer(http.MethodPost, signInPath, -1, 200, `{"authentication_token":"signed-SECRET-55aa01`)
+		}},
+		{"password mode 401 loop", passwordMode, func(shop *testShop) {
+			shop.answer("", "/admin/", -1, 401, `{"errors":[{"message":"`+echoLogin+`"}]}`)
+		}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			srv := newFakeServer(t, sc.handle)
-			if sc.signIn != nil {
-				srv.signIn = sc.signIn
-			}
-			c, logs := newTestClient(t, srv.url(), func(cfg *Config) {
+			shop, id := shopWithOrder(t, nil)
+			sc.setup(shop)
+			c, logs := newTestClient(t, shop.url(), func(cfg *Config) {
 				cfg.MaxRetries = 1
 				if sc.mutate != nil {
 					sc.mutate(cfg)
 				}
 			})
-			_, err := c.GetOrder(context.Background(), 7)
+			_, err := c.GetOrder(context.Background(), id)
 			if err == nil {
 				t.Fatal("want an error")
 			}
-			_, err2 := c.UpdateShipping(context.Background(), []ShippingUpdate{{OrderID: 7, ShippingSlip: "1"}}, false)
+			_, err2 := c.UpdateShipping(context.Background(), []ShippingUpdate{{OrderID: id, ShippingSlip: "1"}}, false)
 			for _, e := range []error{err, err2} {
 				if e != nil {
-					assertNoSecrets(t, "error", e.Error())
-					assertNoSecrets(t, "error %+v", fmt.Sprintf("%+v", e))
+					assertNoSecrets(t, shop, "error", e.Error())
+					assertNoSecrets(t, shop, "error %+v", fmt.Sprintf("%+v", e))
 				}
 			}
-			assertNoSecrets(t, "logs", logs.String())
+			assertNoSecrets(t, shop, "logs", logs.String())
 		})
 	}
 }
@@ -391,7 +391,7 @@ func TestFileTokenStore(t *testing.T) {
 	if tok, err := store.LoadToken(ctx); err != nil || tok != "" {
 		t.Fatalf("missing file: LoadToken = %q, %v; want empty, nil", tok, err)
 	}
-	for _, tok := range []string{"first-token", signedToken} {
+	for _, tok := range []string{"first-token", "signed-SECRET-55aa01"} {
 		if err := store.SaveToken(ctx, tok); err != nil {
 			t.Fatalf("SaveToken: %v", err)
 		}
@@ -429,18 +429,18 @@ func (brokenStore) LoadToken(context.Context) (string, error) {
 func (brokenStore) SaveToken(context.Context, string) error { return errors.New("disk on fire") }
 
 func TestBrokenTokenStoreDoesNotBlockCalls(t *testing.T) {
-	srv := newFakeServer(t, okOrder)
-	c, logs := newTestClient(t, srv.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = brokenStore{} })
+	shop, id := shopWithOrder(t, nil)
+	c, logs := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = brokenStore{} })
 	for range 2 {
-		if _, err := c.GetOrder(context.Background(), 7); err != nil {
+		if _, err := c.GetOrder(context.Background(), id); err != nil {
 			t.Fatalf("GetOrder: %v", err)
 		}
 	}
-	if n := srv.signInCount(); n != 1 {
+	if n := shop.signInCount(); n != 1 {
 		t.Errorf("sign-ins = %d, want 1 (token kept in memory)", n)
 	}
 	if !strings.Contains(logs.String(), "could not store the ecforce token") {
 		t.Errorf("the failed save was not logged: %s", logs)
 	}
-	assertNoSecrets(t, "logs", logs.String())
+	assertNoSecrets(t, shop, "logs", logs.String())
 }

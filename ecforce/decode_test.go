@@ -244,7 +244,7 @@ func FuzzDecodeDocument(f *testing.F) {
 			_, _ = decodeShippingCarrier(&doc.data[i])
 		}
 		_, _ = decodeBulkResult(body)
-		_, _, _ = errorBody(body)
+		_, _, _ = parseErrorBody(body)
 		_, _ = signInToken(body)
 	})
 }

@@ -10,12 +10,14 @@
 // optional TokenStore, a 401 triggers at most one new sign-in per request,
 // and the client keeps a local sign-in budget so that it can never loop.
 //
-// Every request waits on a shared httpapi.Limiter. A 429 pauses that limiter
-// for everyone and is retried (a rejected request was not processed); 5xx
-// answers and transport failures are retried only for GETs, because a PUT or
-// POST may have been applied before the connection failed: the caller must
-// re-read and decide. Non-2xx answers are returned as *httpapi.StatusError,
-// wrapped with what was being done to which shop.
+// The package owns the two auth strategies (plugged into the transport as
+// httpapi.Authorizers) and the resources; every request goes through one
+// httpapi.Transport, which waits on the shared httpapi.Limiter, sits out
+// short 429s (a refused request was not processed) and retries 5xx answers
+// and transport failures only for GETs, because a PUT or POST may have been
+// applied before the connection failed: the caller must re-read and decide.
+// Non-2xx answers are *httpapi.StatusError, wrapped with what was being done
+// to which shop; httpapi.Rejected tells a refused request (400/422).
 //
 // Responses are JSON:API-style documents. The package has its own small,
 // lenient decoder: ids may be strings or numbers, amounts may be numeric

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/ecforce-logiless/connector/httpapi"
@@ -35,16 +33,21 @@ var (
 )
 
 // IsValidation reports whether err is ecforce refusing the request's content
-// (HTTP 400 or 422). Resending the same request will fail the same way.
-func IsValidation(err error) bool {
-	return httpapi.IsStatus(err, http.StatusBadRequest) || httpapi.IsStatus(err, http.StatusUnprocessableEntity)
-}
+// (HTTP 400 or 422).
+//
+// Deprecated: use httpapi.Rejected, the one predicate for both APIs.
+func IsValidation(err error) bool { return httpapi.Rejected(err) }
 
 // errorBody decodes what ecforce says in a non-2xx body. Seen shapes:
 // {"errors":[{"code":"AOR2001","message":"…"}]}, and, defensively,
 // {"errors":["…"]}, {"errors":{"field":["…"]}}, {"error":"…"}, {"message":"…"}.
 // Anything else (plain "Retry later", Cloudflare HTML) becomes an excerpt.
-func errorBody(body []byte) (code, message string, fields map[string]string) {
+func errorBody(_ int, body []byte) httpapi.ErrorBody {
+	code, message, fields := parseErrorBody(body)
+	return httpapi.ErrorBody{Code: code, Message: message, Fields: fields}
+}
+
+func parseErrorBody(body []byte) (code, message string, fields map[string]string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return "", "", nil
@@ -108,17 +111,4 @@ func errorBody(body []byte) (code, message string, fields map[string]string) {
 		message = httpapi.Excerpt(trimmed)
 	}
 	return code, message, fields
-}
-
-// redact removes every secret from s.
-func redact(s string, secrets ...string) string {
-	// Replace longer secrets first so that one containing another is fully masked.
-	sorted := append([]string(nil), secrets...)
-	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
-	for _, secret := range sorted {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[REDACTED]")
-		}
-	}
-	return s
 }

@@ -15,14 +15,19 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/sandbox"
 )
+
+// The client's tests run against the sandbox's fake ecforce, behind a
+// recorder that keeps what the client sent. Answers the fake never gives
+// on its own (odd but valid JSON shapes, broken bodies, 5xx, hung
+// requests) are injected as sandbox faults.
 
 // Distinctive secrets: tests assert they never appear in errors or logs.
 const (
 	testToken    = "tok-SECRET-7f3a9c2e"
 	testPassword = "pw-SECRET-91b2d4"
 	testLoginID  = "api@shop.example"
-	signedToken  = "signed-SECRET-55aa01"
 )
 
 // syncBuffer is a goroutine-safe log sink.
@@ -43,7 +48,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// fakeClock is an injectable Now.
+// fakeClock is an injectable Now, shared by the client and the sandbox.
 type fakeClock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -94,62 +99,62 @@ func (m *memStore) get() string {
 	return m.token
 }
 
-// recorded is one request the fake server saw.
+// recorded is one request the shop received.
 type recorded struct {
 	Method, Path, RawQuery, Auth, Accept, ContentType string
 	Body                                              []byte
 }
 
-// fakeServer is an httptest server that records requests and delegates to
-// handle; it answers sign-ins itself unless signIn is replaced.
-type fakeServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	reqs     []recorded
-	signIns  int
-	handle   func(w http.ResponseWriter, r *http.Request, body []byte)
-	signIn   func(w http.ResponseWriter, r *http.Request, body []byte)
-	basePath string
+// testShop is a sandbox ecforce shop on an httptest server. Its API token
+// is testToken; its sign-in accepts testLoginID and testPassword.
+type testShop struct {
+	*sandbox.Ecforce
+	srv *httptest.Server
+
+	mu   sync.Mutex
+	reqs []recorded
 }
 
-func newFakeServer(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, body []byte)) *fakeServer {
+const apiRoot = "/api/v2"
+
+func newShop(t *testing.T, clock *fakeClock) *testShop {
 	t.Helper()
-	f := &fakeServer{handle: handle, basePath: "/api/v2"}
-	f.signIn = func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, fmt.Sprintf(`{"id":1,"email":%q,"authentication_token":%q}`, testLoginID, signedToken))
+	cfg := sandbox.EcforceConfig{
+		APIToken: testToken, AdminEmail: testLoginID, AdminPassword: testPassword,
+		SettleDelay: time.Millisecond,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if clock != nil {
+		cfg.Clock = clock.Now
+	}
+	s := &testShop{Ecforce: sandbox.NewEcforce(cfg)}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		path := strings.TrimPrefix(r.URL.Path, f.basePath)
-		f.mu.Lock()
-		f.reqs = append(f.reqs, recorded{Method: r.Method, Path: path, RawQuery: r.URL.RawQuery,
-			Auth: r.Header.Get("Authorization"), Accept: r.Header.Get("Accept"), ContentType: r.Header.Get("Content-Type"), Body: body})
-		isSignIn := path == "/admins/sign_in.json"
-		if isSignIn {
-			f.signIns++
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if !strings.HasPrefix(r.URL.Path, "/_sandbox") {
+			s.mu.Lock()
+			s.reqs = append(s.reqs, recorded{Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, apiRoot), RawQuery: r.URL.RawQuery,
+				Auth: r.Header.Get("Authorization"), Accept: r.Header.Get("Accept"), ContentType: r.Header.Get("Content-Type"), Body: body})
+			s.mu.Unlock()
 		}
-		signIn, handle := f.signIn, f.handle
-		f.mu.Unlock()
-		if isSignIn {
-			signIn(w, r, body)
-			return
-		}
-		handle(w, r, body)
+		s.Ecforce.ServeHTTP(w, r)
 	}))
-	t.Cleanup(f.Close)
-	return f
+	t.Cleanup(s.srv.Close)
+	return s
 }
 
-func (f *fakeServer) requests() []recorded {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]recorded(nil), f.reqs...)
+func (s *testShop) url() string { return s.srv.URL + apiRoot }
+
+func (s *testShop) requests() []recorded {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]recorded(nil), s.reqs...)
 }
 
-// count returns how many requests hit path (sign-ins excluded unless asked).
-func (f *fakeServer) count(path string) int {
+// count returns how many requests hit path (relative to the API root).
+func (s *testShop) count(path string) int {
 	n := 0
-	for _, r := range f.requests() {
+	for _, r := range s.requests() {
 		if r.Path == path {
 			n++
 		}
@@ -157,18 +162,40 @@ func (f *fakeServer) count(path string) int {
 	return n
 }
 
-func (f *fakeServer) signInCount() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.signIns
+// signInCount is how many sign-ins were attempted, successful or not.
+func (s *testShop) signInCount() int { return s.count(signInPath) }
+
+// tokens returns every credential the client sent, for leak checks.
+func (s *testShop) tokens() []string {
+	var out []string
+	for _, r := range s.requests() {
+		if tok, ok := strings.CutPrefix(r.Auth, `Token token="`); ok {
+			out = append(out, strings.TrimSuffix(tok, `"`))
+		}
+	}
+	return out
 }
 
-func (f *fakeServer) url() string { return f.URL + f.basePath }
+// answer makes the next times requests to method path (relative to the
+// API root) get status and body instead of the real answer (times < 0:
+// until cleared).
+func (s *testShop) answer(method, path string, times, status int, body string) {
+	s.InjectFault(sandbox.Fault{Method: method, PathPrefix: apiRoot + path, Times: times, Status: status, Body: body})
+}
 
-func writeJSON(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
+// seedOrders creates n complete orders with one line each and returns
+// their ids in order.
+func (s *testShop) seedOrders(t *testing.T, n int) []int64 {
+	t.Helper()
+	ids := make([]int64, 0, n)
+	for i := range n {
+		o, err := s.SeedOrder(sandbox.OrderSeed{Items: []sandbox.OrderItemSeed{{SKU: fmt.Sprintf("SKU-%d", i), Price: 1000, Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.ID)
+	}
+	return ids
 }
 
 // newTestClient builds a fast client: unlimited limiter, 1ms backoff.
@@ -181,6 +208,7 @@ func newTestClient(t *testing.T, baseURL string, mutate func(*Config)) (*Client,
 		APIToken: testToken,
 		Limiter:  httpapi.NewLimiter(0, 1),
 		Timeout:  2 * time.Second,
+		Backoff:  httpapi.Backoff{Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if mutate != nil {
@@ -190,8 +218,6 @@ func newTestClient(t *testing.T, baseURL string, mutate func(*Config)) (*Client,
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	c.backoffBase = time.Millisecond
-	c.backoffMax = 4 * time.Millisecond
 	return c, logs
 }
 
@@ -231,14 +257,14 @@ func ordersPage(ids []int, meta string) string {
 	return doc + `}`
 }
 
-func singleOrder(id int) string {
-	return `{"data":` + orderJSON(id) + `,"included":[` + strings.Join(orderIncludedJSON(id), ",") + `]}`
-}
-
-// assertNoSecrets fails when any secret appears in s.
-func assertNoSecrets(t *testing.T, where, s string) {
+// assertNoSecrets fails when any secret, or any token the shop saw, appears in s.
+func assertNoSecrets(t *testing.T, shop *testShop, where, s string) {
 	t.Helper()
-	for _, secret := range []string{testToken, testPassword, signedToken, "SECRET"} {
+	secrets := []string{testToken, testPassword, "SECRET"}
+	if shop != nil {
+		secrets = append(secrets, shop.tokens()...)
+	}
+	for _, secret := range secrets {
 		if strings.Contains(s, secret) {
 			t.Errorf("%s contains the secret %q:\n%s", where, secret, s)
 		}
@@ -250,4 +276,8 @@ func mustJSON(t *testing.T, b []byte, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("request body %s: %v", b, err)
 	}
+}
+
+func singleOrder(id int) string {
+	return `{"data":` + orderJSON(id) + `,"included":[` + strings.Join(orderIncludedJSON(id), ",") + `]}`
 }

@@ -69,5 +69,5 @@ func (c *Client) paginate(ctx context.Context, l listing, handle func(doc *docum
 
 // malformed wraps a decoding failure of a 2xx body.
 func (c *Client) malformed(cl call, err error) error {
-	return c.errorf(cl, "%w from %s %s: %v (ecforce or a proxy sent an unexpected body; the call can be retried)", httpapi.ErrMalformedResponse, cl.method, cl.path, err)
+	return c.errorf(cl, "%w from %s %s: %v; retry later", httpapi.ErrMalformedResponse, cl.method, cl.path, err)
 }

@@ -116,10 +116,13 @@ func (c *Client) GetOrder(ctx context.Context, id int64) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	return c.decodeSingleOrder(cl, body, id)
+	return c.decodeSingleOrder(cl, body, id, true)
 }
 
-func (c *Client) decodeSingleOrder(cl call, body []byte, id int64) (Order, error) {
+// decodeSingleOrder decodes a one-order document. With withRelations it
+// resolves the lines and addresses (which must then be included); without,
+// it reads the order's own attributes only.
+func (c *Client) decodeSingleOrder(cl call, body []byte, id int64, withRelations bool) (Order, error) {
 	doc, err := decodeDocument(body)
 	if err != nil {
 		return Order{}, c.malformed(cl, err)
@@ -127,7 +130,11 @@ func (c *Client) decodeSingleOrder(cl call, body []byte, id int64) (Order, error
 	if len(doc.data) == 0 {
 		return Order{}, c.errorf(cl, "%w: ecforce answered without an order", ErrNotFound)
 	}
-	o, err := decodeOrder(doc, &doc.data[0])
+	decode := decodeOrder
+	if !withRelations {
+		decode = func(_ *document, r *resource) (Order, error) { return decodeOrderAttributes(r) }
+	}
+	o, err := decode(doc, &doc.data[0])
 	if err != nil {
 		return Order{}, c.malformed(cl, err)
 	}
@@ -175,9 +182,9 @@ func (c *Client) FindOrderByNumber(ctx context.Context, number string) (order Or
 	case len(matches) == 1:
 		return matches[0], true, nil
 	case len(matches) > 1:
-		return Order{}, false, c.errorf(cl, "%d orders have this number; check the orders in the ecforce admin", len(matches))
+		return Order{}, false, c.errorf(cl, "%d orders have this number; check them in the ecforce admin", len(matches))
 	case len(orders) > 0:
-		return Order{}, false, c.errorf(cl, "ecforce ignored the q[number_eq] filter and returned other orders; the API may have changed, so the order cannot be looked up safely")
+		return Order{}, false, c.errorf(cl, "ecforce ignored the q[number_eq] filter (it returned other orders); the order cannot be looked up safely")
 	}
 	return Order{}, false, nil
 }
@@ -200,12 +207,13 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 	if err != nil {
 		return Order{}, err
 	}
-	o, err := c.decodeSingleOrder(cl, body, id)
+	// The answer references the lines and addresses without including them.
+	o, err := c.decodeSingleOrder(cl, body, id, false)
 	if err != nil {
 		return Order{}, err
 	}
 	if o.State != state {
-		return o, c.errorf(cl, "ecforce answered with state %q instead of %q: the change was not applied. Check that the key exists in 設定 > 受注/定期受注 > 対応状況管理 (use the key, not the label) and that the API member may change it", o.State, state)
+		return o, c.errorf(cl, "ecforce kept state %q instead of %q; check the key in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label) and the API member's rights", o.State, state)
 	}
 	return o, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/sandbox"
 )
 
 func TestListOrdersPagination(t *testing.T) {
@@ -63,20 +64,13 @@ func TestListOrdersPagination(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-				if r.URL.Path != "/api/v2/admin/orders.json" {
-					writeJSON(w, 404, `{"errors":[{"code":"A0000","message":"not found"}]}`)
-					return
-				}
-				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-				if page < 1 || page > len(tt.pages) {
-					writeJSON(w, 200, ordersPage(nil, `{}`))
-					return
-				}
-				p := tt.pages[page-1]
-				writeJSON(w, 200, ordersPage(p.ids, p.meta))
-			})
-			c, _ := newTestClient(t, srv.url(), nil)
+			shop := newShop(t, nil)
+			// The pages are answered in order; pages past them come from
+			// the (empty) shop.
+			for _, p := range tt.pages {
+				shop.answer(http.MethodGet, "/admin/orders", 1, 200, ordersPage(p.ids, p.meta))
+			}
+			c, _ := newTestClient(t, shop.url(), nil)
 			var got []int64
 			calls := 0
 			err := c.ListOrders(context.Background(), OrderQuery{Per: tt.per, MaxPages: tt.maxPages}, func(orders []Order) error {
@@ -93,7 +87,7 @@ func TestListOrdersPagination(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("ListOrders: %v", err)
 			}
-			if n := srv.count("/admin/orders.json"); n != tt.wantPages {
+			if n := shop.count("/admin/orders.json"); n != tt.wantPages {
 				t.Errorf("requests = %d, want %d", n, tt.wantPages)
 			}
 			if len(got) != tt.wantOrders {
@@ -111,26 +105,70 @@ func TestListOrdersPagination(t *testing.T) {
 	}
 }
 
+func TestListOrdersFromTheShop(t *testing.T) {
+	tests := []struct {
+		name       string
+		orders     int
+		per        int
+		maxPages   int
+		wantPages  int
+		wantCapErr bool
+	}{
+		{"several pages", 5, 2, 0, 3, false},
+		{"exact multiple", 4, 2, 0, 2, false},
+		{"no orders", 0, 0, 0, 1, false},
+		{"page cap reached", 7, 2, 2, 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			shop := newShop(t, nil)
+			ids := shop.seedOrders(t, tt.orders)
+			c, _ := newTestClient(t, shop.url(), nil)
+			var got []int64
+			err := c.ListOrders(context.Background(), OrderQuery{Per: tt.per, MaxPages: tt.maxPages}, func(orders []Order) error {
+				for _, o := range orders {
+					if len(o.Items) != 1 || o.ShippingAddress == nil {
+						t.Errorf("order %d came without its line or address", o.ID)
+					}
+					got = append(got, o.ID)
+				}
+				return nil
+			})
+			if tt.wantCapErr {
+				if !errors.Is(err, ErrPageCapReached) {
+					t.Fatalf("err = %v, want ErrPageCapReached", err)
+				}
+				ids = ids[:tt.maxPages*tt.per]
+			} else if err != nil {
+				t.Fatalf("ListOrders: %v", err)
+			}
+			if n := shop.count("/admin/orders.json"); n != tt.wantPages {
+				t.Errorf("requests = %d, want %d", n, tt.wantPages)
+			}
+			if !reflect.DeepEqual(got, ids) && !(len(got) == 0 && len(ids) == 0) {
+				t.Errorf("orders = %v, want %v", got, ids)
+			}
+		})
+	}
+}
+
 func TestListOrdersCallbackErrorStops(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, ordersPage([]int{1, 2}, `{"total_pages":9}`))
-	})
-	c, _ := newTestClient(t, srv.url(), nil)
+	shop := newShop(t, nil)
+	shop.seedOrders(t, 6)
+	c, _ := newTestClient(t, shop.url(), nil)
 	stop := errors.New("stop here")
 	err := c.ListOrders(context.Background(), OrderQuery{Per: 2}, func([]Order) error { return stop })
 	if !errors.Is(err, stop) {
 		t.Fatalf("err = %v, want the callback's error", err)
 	}
-	if n := len(srv.requests()); n != 1 {
+	if n := len(shop.requests()); n != 1 {
 		t.Errorf("requests = %d, want 1", n)
 	}
 }
 
 func TestListOrdersQueryEncoding(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, ordersPage(nil, ""))
-	})
-	c, _ := newTestClient(t, srv.url(), nil)
+	shop := newShop(t, nil)
+	c, _ := newTestClient(t, shop.url(), nil)
 	q := OrderQuery{
 		States:                []string{"complete", "wmswait"},
 		CreatedFrom:           time.Date(2024, 4, 30, 15, 0, 0, 0, time.UTC), // = 2024-05-01 00:00 JST
@@ -142,7 +180,7 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 	if err := c.ListOrders(context.Background(), q, func([]Order) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	reqs := srv.requests()
+	reqs := shop.requests()
 	if len(reqs) != 1 {
 		t.Fatalf("requests = %d", len(reqs))
 	}
@@ -209,13 +247,14 @@ func TestGetOrderDecodesEverything(t *testing.T) {
   ],
   "links": {"self": "x"}
 }`
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 200, body) })
-	c, _ := newTestClient(t, srv.url(), nil)
+	shop := newShop(t, nil)
+	shop.answer(http.MethodGet, "/admin/orders/96704", 1, 200, body)
+	c, _ := newTestClient(t, shop.url(), nil)
 	o, err := c.GetOrder(context.Background(), 96704)
 	if err != nil {
 		t.Fatalf("GetOrder: %v", err)
 	}
-	if q := srv.requests()[0].RawQuery; q != "include=order_items%2Cshipping_address%2Cbilling_address" {
+	if q := shop.requests()[0].RawQuery; q != "include=order_items%2Cshipping_address%2Cbilling_address" {
 		t.Errorf("query = %q", q)
 	}
 	want := Order{
@@ -283,8 +322,9 @@ func TestGetOrderRelationshipVariants(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := `{"data":{"id":"7","type":"order","attributes":{"number":"N7"},"relationships":` + tt.rels + `},"included":[` + tt.included + `]}`
-			srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 200, body) })
-			c, _ := newTestClient(t, srv.url(), nil)
+			shop := newShop(t, nil)
+			shop.answer(http.MethodGet, "/admin/orders/7", 1, 200, body)
+			c, _ := newTestClient(t, shop.url(), nil)
 			o, err := c.GetOrder(context.Background(), 7)
 			if tt.wantErr {
 				if !errors.Is(err, httpapi.ErrMalformedResponse) {
@@ -332,12 +372,10 @@ func TestMalformedAndErrorBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-				w.Header().Set("Content-Type", tt.contentType)
-				w.WriteHeader(tt.status)
-				_, _ = w.Write([]byte(tt.body))
-			})
-			c, _ := newTestClient(t, srv.url(), nil)
+			shop := newShop(t, nil)
+			shop.InjectFault(sandbox.Fault{Method: http.MethodGet, PathPrefix: apiRoot + "/admin/orders/7", Times: -1,
+				Status: tt.status, Body: tt.body, Headers: map[string]string{"Content-Type": tt.contentType}})
+			c, _ := newTestClient(t, shop.url(), nil)
 			_, err := c.GetOrder(context.Background(), 7)
 			if err == nil {
 				t.Fatal("want an error")
@@ -357,8 +395,8 @@ func TestMalformedAndErrorBodies(t *testing.T) {
 					t.Errorf("StatusError = %+v", se)
 				}
 			}
-			if tt.status == 400 && !IsValidation(err) {
-				t.Error("400 must be a validation error")
+			if tt.status == 400 && !httpapi.Rejected(err) {
+				t.Error("400 must be a rejection")
 			}
 		})
 	}
@@ -367,26 +405,39 @@ func TestMalformedAndErrorBodies(t *testing.T) {
 func TestFindOrderByNumber(t *testing.T) {
 	tests := []struct {
 		name      string
-		body      string
+		seed      string // an order with this number exists
+		answer    string // the shop's answer, when not its own
 		wantFound bool
 		wantErr   bool
 	}{
-		{"found", ordersPage([]int{42}, ""), true, false},
-		{"not found", ordersPage(nil, `{"total_count":0}`), false, false},
-		{"filter ignored", ordersPage([]int{1, 2}, ""), false, true},
+		{"found", "N0000042", "", true, false},
+		{"not found", "N0000043", "", false, false},
+		{"filter ignored", "", ordersPage([]int{1, 2}, ""), false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, 200, tt.body) })
-			c, _ := newTestClient(t, srv.url(), nil)
+			shop := newShop(t, nil)
+			var want sandbox.EcforceOrder
+			if tt.seed != "" {
+				var err error
+				want, err = shop.SeedOrder(sandbox.OrderSeed{Number: tt.seed, Items: []sandbox.OrderItemSeed{{SKU: "A", Price: 100}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				shop.seedOrders(t, 2) // other orders must not match
+			}
+			if tt.answer != "" {
+				shop.answer(http.MethodGet, "/admin/orders", 1, 200, tt.answer)
+			}
+			c, _ := newTestClient(t, shop.url(), nil)
 			o, found, err := c.FindOrderByNumber(context.Background(), "N0000042")
 			if (err != nil) != tt.wantErr || found != tt.wantFound {
 				t.Fatalf("FindOrderByNumber = %v, %v, %v", o, found, err)
 			}
-			if found && (o.ID != 42 || len(o.Items) != 1) {
+			if found && (o.ID != want.ID || o.Number != "N0000042" || len(o.Items) != 1) {
 				t.Errorf("order = %+v", o)
 			}
-			q, _ := url.ParseQuery(srv.requests()[0].RawQuery)
+			q, _ := url.ParseQuery(shop.requests()[0].RawQuery)
 			if q.Get("q[number_eq]") != "N0000042" || q.Get("include") != orderIncludes {
 				t.Errorf("query = %v", q)
 			}
@@ -397,54 +448,55 @@ func TestFindOrderByNumber(t *testing.T) {
 func TestUpdateOrderState(t *testing.T) {
 	tests := []struct {
 		name     string
-		status   int
-		answer   string
+		state    string
+		answer   string // the shop's 200 answer, when not its own
 		wantErr  string
-		validErr bool
+		rejected bool
 	}{
-		{"applied", 200, "shipped", "", false},
-		{"silently dropped", 200, "complete", "instead of", false},
-		{"bad key", 422, "", "AOR3002", true},
+		{"applied", "shipped", "", "", false},
+		{"silently dropped", "shipped", `{"data":{"id":"%d","type":"order","attributes":{"state":"complete"}}}`, "instead of", false},
+		{"bad key", "no_such_state", "", "AOR3002", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-				if tt.status != 200 {
-					writeJSON(w, tt.status, `{"errors":[{"code":"AOR3002","message":"stateパラメータが正しくありません。"}]}`)
-					return
-				}
-				writeJSON(w, 200, `{"data":{"id":"7","type":"order","attributes":{"state":"`+tt.answer+`"}}}`)
-			})
-			c, _ := newTestClient(t, srv.url(), nil)
-			o, err := c.UpdateOrderState(context.Background(), 7, "shipped")
-			r := srv.requests()[0]
-			if r.Method != http.MethodPut || r.Path != "/admin/orders/7.json" || r.ContentType != "application/json" {
+			shop := newShop(t, nil)
+			id := shop.seedOrders(t, 1)[0]
+			if tt.answer != "" {
+				shop.answer(http.MethodPut, "/admin/orders", 1, 200, fmt.Sprintf(tt.answer, id))
+			}
+			c, _ := newTestClient(t, shop.url(), nil)
+			o, err := c.UpdateOrderState(context.Background(), id, tt.state)
+			r := shop.requests()[0]
+			if r.Method != http.MethodPut || r.Path != orderPath(id) || r.ContentType != "application/json" {
 				t.Errorf("request %s %s %s", r.Method, r.Path, r.ContentType)
 			}
-			if string(r.Body) != `{"order":{"state":"shipped"}}` {
+			if string(r.Body) != `{"order":{"state":"`+tt.state+`"}}` {
 				t.Errorf("body = %s", r.Body)
 			}
 			if tt.wantErr == "" {
-				if err != nil || o.State != "shipped" {
+				if err != nil || o.State != tt.state {
 					t.Fatalf("UpdateOrderState = %v, %v", o, err)
+				}
+				if so, _ := shop.Order(id); so.State != tt.state {
+					t.Errorf("the shop holds state %q", so.State)
 				}
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
-			if IsValidation(err) != tt.validErr {
-				t.Errorf("IsValidation = %v", IsValidation(err))
+			if httpapi.Rejected(err) != tt.rejected {
+				t.Errorf("Rejected = %v", httpapi.Rejected(err))
 			}
 		})
 	}
 }
 
 func TestUpdateShipping(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, `{"success":[88112,"88111-120"],"failure":["88111-125"],"errors":[{"id":"88111-125","code":"AOR0000","message":"エラーが発生しました。","errors":[{"code":"AOR2001","message":"orderが見つかりません。"}]}]}`)
-	})
-	c, _ := newTestClient(t, srv.url(), nil)
+	shop := newShop(t, nil)
+	// Mixed id shapes in one answer, as ecforce documents them.
+	shop.answer(http.MethodPut, "/admin/orders/shipping", 1, 200, `{"success":[88112,"88111-120"],"failure":["88111-125"],"errors":[{"id":"88111-125","code":"AOR0000","message":"エラーが発生しました。","errors":[{"code":"AOR2001","message":"orderが見つかりません。"}]}]}`)
+	c, _ := newTestClient(t, shop.url(), nil)
 	res, err := c.UpdateShipping(context.Background(), []ShippingUpdate{
 		{OrderID: 88112, ShippingSlip: " 1234-5678-9012 ", ShippingCarrierID: 1, ShippedAt: time.Date(2017, 12, 13, 4, 22, 29, 0, time.UTC)},
 		{OrderID: 88111, ShippingAddressID: 120, ShippingSlip: "abc"},
@@ -452,7 +504,7 @@ func TestUpdateShipping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := srv.requests()[0]
+	r := shop.requests()[0]
 	if r.Method != http.MethodPut || r.Path != "/admin/orders/shipping.json" {
 		t.Errorf("request %s %s", r.Method, r.Path)
 	}
@@ -486,32 +538,65 @@ func TestUpdateShipping(t *testing.T) {
 	if res, err := c.UpdateShipping(context.Background(), nil, false); err != nil || len(res.Success) != 0 {
 		t.Errorf("no updates = %v, %v", res, err)
 	}
-	if n := len(srv.requests()); n != 1 {
+	if n := len(shop.requests()); n != 1 {
 		t.Errorf("requests = %d, want 1 (invalid batches are not sent)", n)
 	}
 }
 
+func TestUpdateShippingInTheShop(t *testing.T) {
+	shop := newShop(t, nil)
+	id := shop.seedOrders(t, 1)[0]
+	c, _ := newTestClient(t, shop.url(), nil)
+	shipped := time.Date(2026, 5, 1, 13, 22, 29, 0, JST)
+	res, err := c.UpdateShipping(context.Background(), []ShippingUpdate{
+		{OrderID: id, ShippingSlip: "1234-5678-9012", ShippingCarrierID: 2, ShippedAt: shipped},
+		{OrderID: 999999, ShippingSlip: "x"},
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Succeeded(strconv.FormatInt(id, 10)) || res.Succeeded("999999") {
+		t.Errorf("result = %+v", res)
+	}
+	if e, ok := res.ErrorFor("999999"); !ok || !strings.Contains(e.Error(), "AOR2001") {
+		t.Errorf("ErrorFor(999999) = %v, %v", e, ok)
+	}
+	o, _ := shop.Order(id)
+	if o.ShippingSlip != "1234-5678-9012" || o.ShippingCarrierID != 2 || !o.ShippedAt.Equal(shipped) {
+		t.Errorf("the shop holds slip %q carrier %d shipped %v", o.ShippingSlip, o.ShippingCarrierID, o.ShippedAt)
+	}
+}
+
 func TestRequestSales(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, `{"id":12,"job_id":"1234"}`)
-	})
-	c, _ := newTestClient(t, srv.url(), nil)
-	job, err := c.RequestSales(context.Background(), []int64{1, 2})
-	if err != nil || job != "1234" {
+	shop := newShop(t, nil)
+	ids := shop.seedOrders(t, 2)
+	c, _ := newTestClient(t, shop.url(), nil)
+	job, err := c.RequestSales(context.Background(), ids)
+	if err != nil || job == "" {
 		t.Fatalf("RequestSales = %q, %v", job, err)
 	}
-	r := srv.requests()[0]
-	if r.Method != http.MethodPost || r.Path != "/admin/orders/payment_status/bulk_update.json" || string(r.Body) != `{"method":"sales","order_ids":[1,2]}` {
+	r := shop.requests()[0]
+	if r.Method != http.MethodPost || r.Path != "/admin/orders/payment_status/bulk_update.json" ||
+		string(r.Body) != fmt.Sprintf(`{"method":"sales","order_ids":[%d,%d]}`, ids[0], ids[1]) {
 		t.Errorf("request %s %s %s", r.Method, r.Path, r.Body)
+	}
+	for _, id := range ids {
+		if n := shop.CaptureCount(id); n != 1 {
+			t.Errorf("order %d: %d capture requests, want 1", id, n)
+		}
+	}
+	// A numeric job id decodes too.
+	shop.answer(http.MethodPost, "/admin/orders/payment_status", 1, 200, `{"id":12,"job_id":1234}`)
+	if job, err := c.RequestSales(context.Background(), ids[:1]); err != nil || job != "1234" {
+		t.Errorf("RequestSales = %q, %v", job, err)
 	}
 }
 
 func TestListShippingCarriers(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, `{"data":[{"id":"1","type":"shipping_carrier","attributes":{"name":"ヤマト運輸","state":"active","default":true}},
+	shop := newShop(t, nil)
+	shop.answer(http.MethodGet, "/admin/shipping_carriers", 1, 200, `{"data":[{"id":"1","type":"shipping_carrier","attributes":{"name":"ヤマト運輸","state":"active","default":true}},
 {"id":2,"type":"shipping_carriers","attributes":{"name":"佐川急便","state":"inactive","default":"0"}}],"meta":{"total_pages":1}}`)
-	})
-	c, _ := newTestClient(t, srv.url(), nil)
+	c, _ := newTestClient(t, shop.url(), nil)
 	got, err := c.ListShippingCarriers(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -520,23 +605,26 @@ func TestListShippingCarriers(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("carriers = %+v", got)
 	}
-	if p := srv.requests()[0].Path; p != "/admin/shipping_carriers.json" {
+	if p := shop.requests()[0].Path; p != "/admin/shipping_carriers.json" {
 		t.Errorf("path = %s", p)
+	}
+	// The shop's own list: its three carriers.
+	got, err = c.ListShippingCarriers(context.Background())
+	if err != nil || len(got) != 3 || got[0].ID != 1 || got[0].Name != "ヤマト運輸" || !got[0].Default {
+		t.Errorf("carriers = %+v, %v", got, err)
 	}
 }
 
 func TestStockItems(t *testing.T) {
-	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		if r.Method == http.MethodPut {
-			writeJSON(w, 200, `{"success":[{"variant_sku":"S-001","stock_location_code":"default","stock":"100"}],
+	shop := newShop(t, nil)
+	// Lenient shapes the shop itself does not send: string and null stock,
+	// 0/1 flags, singular and plural types.
+	shop.answer(http.MethodGet, "/admin/stock_items", 1, 200, `{"data":[{"id":"5","type":"stock_item","attributes":{"variant_sku":"S-001","stock_location_code":"default","stock":"7","stock_unlimited":false}},
+{"id":6,"type":"stock_items","attributes":{"variant_sku":"S-002","stock_location_code":"default","stock":null,"stock_unlimited":1}}]}`)
+	shop.answer(http.MethodPut, "/admin/stock_items", 1, 200, `{"success":[{"variant_sku":"S-001","stock_location_code":"default","stock":"100"}],
 "failure":[{"variant_sku":"SKU_02","stock_location_code":"default","stock":15}],
 "errors":[{"id":"SKU_02","code":"ASI0000","message":"エラーが発生しました。","errors":[{"code":"ASI2002","message":"stock_locationに在庫が見つかりません。"},{"code":"ASI3002","message":"stockパラメータが正しくありません。"}]}]}`)
-			return
-		}
-		writeJSON(w, 200, `{"data":[{"id":"5","type":"stock_item","attributes":{"variant_sku":"S-001","stock_location_code":"default","stock":"7","stock_unlimited":false}},
-{"id":6,"type":"stock_items","attributes":{"variant_sku":"S-002","stock_location_code":"default","stock":null,"stock_unlimited":1}}]}`)
-	})
-	c, _ := newTestClient(t, srv.url(), nil)
+	c, _ := newTestClient(t, shop.url(), nil)
 	var items []StockItem
 	err := c.ListStockItems(context.Background(), StockItemQuery{LocationCode: "default", SKUs: []string{"S-001", "S-002"}}, func(page []StockItem) error {
 		items = append(items, page...)
@@ -549,7 +637,7 @@ func TestStockItems(t *testing.T) {
 	if !reflect.DeepEqual(items, wantItems) {
 		t.Errorf("items = %+v", items)
 	}
-	q, _ := url.ParseQuery(srv.requests()[0].RawQuery)
+	q, _ := url.ParseQuery(shop.requests()[0].RawQuery)
 	if !reflect.DeepEqual(q["q[variant_sku_in][]"], []string{"S-001", "S-002"}) || q.Get("q[stock_location_code_eq]") != "default" || q.Get("per") != "100" {
 		t.Errorf("query = %v", q)
 	}
@@ -558,7 +646,7 @@ func TestStockItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	put := srv.requests()[1]
+	put := shop.requests()[1]
 	if put.Path != "/admin/stock_items.json" || string(put.Body) != `{"stock_items":[{"variant_sku":"S-001","stock_location_code":"default","stock":100},{"variant_sku":"SKU_02","stock_location_code":"default","stock":15}]}` {
 		t.Errorf("PUT %s %s", put.Path, put.Body)
 	}
@@ -574,5 +662,123 @@ func TestStockItems(t *testing.T) {
 	}
 	if err := c.ListStockItems(context.Background(), StockItemQuery{SKUs: make([]string, 101)}, func([]StockItem) error { return nil }); err == nil {
 		t.Error("101 SKUs: want an error")
+	}
+}
+
+func TestStockItemsInTheShop(t *testing.T) {
+	shop := newShop(t, nil)
+	for sku, n := range map[string]int{"S-001": 7, "S-002": 0} {
+		if _, err := shop.SeedStockItem(sku, sandbox.DefaultStockLocation, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, _ := newTestClient(t, shop.url(), nil)
+	var items []StockItem
+	err := c.ListStockItems(context.Background(), StockItemQuery{LocationCode: "default", SKUs: []string{"S-001", "S-002"}}, func(page []StockItem) error {
+		items = append(items, page...)
+		return nil
+	})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("items = %+v, %v", items, err)
+	}
+	stock := map[string]int64{}
+	for _, it := range items {
+		stock[it.SKU] = it.Stock
+	}
+	if stock["S-001"] != 7 || stock["S-002"] != 0 {
+		t.Errorf("stock = %v", stock)
+	}
+	res, err := c.UpdateStockItems(context.Background(), []StockUpdate{{SKU: "S-001", LocationCode: "default", Stock: 100}, {SKU: "NOPE", LocationCode: "default", Stock: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.Success, []string{"S-001"}) || !reflect.DeepEqual(res.Failure, []string{"NOPE"}) {
+		t.Errorf("result = %+v", res)
+	}
+	if e, ok := res.ErrorFor("NOPE"); !ok || !strings.Contains(e.Error(), "ASI2002") {
+		t.Errorf("ErrorFor(NOPE) = %v, %v", e, ok)
+	}
+	if si, _ := shop.StockItem("S-001", "default"); si.Stock != 100 {
+		t.Errorf("the shop holds stock %d", si.Stock)
+	}
+}
+
+func TestGetOrderFromTheShop(t *testing.T) {
+	shop := newShop(t, nil)
+	seeded, err := shop.SeedOrder(sandbox.OrderSeed{
+		Number: "EC00012345", PaymentState: "authed", DelivFee: 550, ShippingCarrierID: 1,
+		ScheduledToBeShippedAt: time.Date(2026, 5, 2, 0, 0, 0, 0, JST),
+		Items:                  []sandbox.OrderItemSeed{{SKU: "A", Name: "商品A", Price: 1000, Quantity: 2}, {SKU: "B", Price: 500, Quantity: 1}},
+		ShippingAddress: &sandbox.EcforceAddress{Name01: "山田", Name02: "太郎", Zip01: "150", Zip02: "0001", PrefectureName: "東京都",
+			Addr01: "渋谷区神宮前", Addr02: "1-2-3", Tel01: "03", Tel02: "1234", Tel03: "5678"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newTestClient(t, shop.url(), nil)
+	o, err := c.GetOrder(context.Background(), seeded.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ID != seeded.ID || o.Number != "EC00012345" || o.State != "complete" || o.PaymentState != "authed" ||
+		o.DelivFee != 550 || o.Total != seeded.Total || o.ShippingCarrierID != 1 ||
+		!o.ScheduledToBeShippedAt.Equal(time.Date(2026, 5, 2, 0, 0, 0, 0, JST)) {
+		t.Errorf("order = id %d number %q state %q payment %q fee %d total %d (want %d) carrier %d scheduled %v",
+			o.ID, o.Number, o.State, o.PaymentState, o.DelivFee, o.Total, seeded.Total, o.ShippingCarrierID, o.ScheduledToBeShippedAt)
+	}
+	if len(o.Items) != 2 || o.Items[0].SKU != "A" || o.Items[0].Quantity != 2 || o.Items[0].ProductName != "商品A" || o.Items[1].SKU != "B" {
+		t.Errorf("items = %+v", o.Items)
+	}
+	a := o.ShippingAddress
+	if a == nil || a.FullName() != "山田 太郎" || a.Zip() != "150-0001" || a.Tel() != "03-1234-5678" || o.BillingAddress == nil {
+		t.Errorf("addresses: shipping %v billing %v", a, o.BillingAddress)
+	}
+	if _, err := c.GetOrder(context.Background(), seeded.ID+1000); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown order: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestWhichRequestsAreRetried(t *testing.T) {
+	shop := newShop(t, nil)
+	id := shop.seedOrders(t, 1)[0]
+	c, _ := newTestClient(t, shop.url(), nil)
+	shop.answer(http.MethodGet, "/admin/orders", 2, 500, "")
+	if _, err := c.GetOrder(context.Background(), id); err != nil {
+		t.Fatalf("a read after two 500s: %v", err)
+	}
+	if n := shop.count(orderPath(id)); n != 3 {
+		t.Errorf("reads = %d, want 3", n)
+	}
+	writes := []struct {
+		name string
+		path string
+		call func() error
+	}{
+		{"shipping", "/admin/orders/shipping.json", func() error {
+			_, err := c.UpdateShipping(context.Background(), []ShippingUpdate{{OrderID: id, ShippingSlip: "1"}}, false)
+			return err
+		}},
+		{"state", orderPath(id), func() error { _, err := c.UpdateOrderState(context.Background(), id, "shipped"); return err }},
+		{"sales", "/admin/orders/payment_status/bulk_update.json", func() error {
+			_, err := c.RequestSales(context.Background(), []int64{id})
+			return err
+		}},
+		{"stock", "/admin/stock_items.json", func() error {
+			_, err := c.UpdateStockItems(context.Background(), []StockUpdate{{SKU: "S", LocationCode: "default", Stock: 1}})
+			return err
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			shop.InjectFault(sandbox.Fault{Method: "", PathPrefix: apiRoot + strings.TrimSuffix(w.path, ".json"), AfterApply: true, Status: 502})
+			before := len(shop.requests())
+			err := w.call()
+			if err == nil || !strings.Contains(err.Error(), "may or may not have been applied") || !httpapi.MayHaveApplied(err) {
+				t.Fatalf("err = %v, want a possibly applied write", err)
+			}
+			if n := len(shop.requests()) - before; n != 1 {
+				t.Errorf("requests = %d, want 1 (a write is never resent)", n)
+			}
+		})
 	}
 }

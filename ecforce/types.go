@@ -244,6 +244,35 @@ func resourceID(r *resource, attrID jsonlenient.Int) int64 {
 // resources. A referenced resource missing from included is an error: an
 // order with lines silently missing must never be imported.
 func decodeOrder(doc *document, r *resource) (Order, error) {
+	o, err := decodeOrderAttributes(r)
+	if err != nil {
+		return Order{}, err
+	}
+	if refs, ok := r.rel("order_items"); ok {
+		for _, ref := range refs {
+			inc, found := doc.find(ref, "order_item")
+			if !found {
+				return Order{}, fmt.Errorf("order %d references order_item %s, which is not in included", o.ID, clip(string(ref.ID), 20))
+			}
+			item, err := decodeOrderItem(inc)
+			if err != nil {
+				return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
+			}
+			o.Items = append(o.Items, item)
+		}
+	}
+	if o.ShippingAddress, err = decodeAddressRel(doc, r, "shipping_address"); err != nil {
+		return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
+	}
+	if o.BillingAddress, err = decodeAddressRel(doc, r, "billing_address"); err != nil {
+		return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
+	}
+	return o, nil
+}
+
+// decodeOrderAttributes builds an Order from its own attributes, without
+// lines or addresses.
+func decodeOrderAttributes(r *resource) (Order, error) {
 	var a orderAttributes
 	if err := r.decodeAttributes(&a); err != nil {
 		return Order{}, fmt.Errorf("order %s attributes: %w", clip(string(r.ID), 20), err)
@@ -279,26 +308,6 @@ func decodeOrder(doc *document, r *resource) (Order, error) {
 	}
 	if o.ID <= 0 {
 		return Order{}, fmt.Errorf("order resource %q has no numeric id", clip(string(r.ID), 20))
-	}
-	if refs, ok := r.rel("order_items"); ok {
-		for _, ref := range refs {
-			inc, found := doc.find(ref, "order_item")
-			if !found {
-				return Order{}, fmt.Errorf("order %d references order_item %s, which is not in included", o.ID, clip(string(ref.ID), 20))
-			}
-			item, err := decodeOrderItem(inc)
-			if err != nil {
-				return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
-			}
-			o.Items = append(o.Items, item)
-		}
-	}
-	var err error
-	if o.ShippingAddress, err = decodeAddressRel(doc, r, "shipping_address"); err != nil {
-		return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
-	}
-	if o.BillingAddress, err = decodeAddressRel(doc, r, "billing_address"); err != nil {
-		return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
 	}
 	return o, nil
 }

@@ -135,7 +135,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	tok, err := c.requestToken(ctx, q, code)
 	if err != nil {
 		if isInvalidGrant(err) {
-			return Token{}, c.opError(op, fmt.Errorf("%w; the code was rejected (codes live about 30 seconds and work once): run `starter logiless-auth --shop %s` again", err, c.shop))
+			return Token{}, c.opError(op, fmt.Errorf("%w; the code was refused (codes work once, for about 30 s): run `starter logiless-auth --shop %s` again", err, c.shop))
 		}
 		return Token{}, c.opError(op, err)
 	}
@@ -299,7 +299,7 @@ func (c *Client) refresh(ctx context.Context, stale string, rejected bool) (Toke
 	}
 	if err := c.store.Save(ctx, nt); err != nil {
 		c.setToken(nt, true)
-		return Token{}, wrapOp(op, fmt.Errorf("save the rotated token: %w; it is kept in memory and saving is retried on the next call: fix the token store (disk space, permissions) before this process stops", err))
+		return Token{}, wrapOp(op, fmt.Errorf("save the rotated token: %w; kept in memory and saved again on the next call: fix the token store (disk space, permissions)", err))
 	}
 	c.setToken(nt, false)
 	c.log.InfoContext(ctx, "refreshed the LOGILESS access token", "expires_at", nt.ExpiresAt, "after_401", rejected)
@@ -325,7 +325,7 @@ func (c *Client) saveUnsaved(ctx context.Context) error {
 	}
 	defer unlock()
 	if err := c.store.Save(ctx, tok); err != nil {
-		return wrapOp(op, fmt.Errorf("%w; the rotated refresh token exists only in this process's memory: fix the token store (disk space, permissions)", err))
+		return wrapOp(op, fmt.Errorf("%w; the rotated refresh token is only in memory: fix the token store (disk space, permissions)", err))
 	}
 	c.setToken(tok, false)
 	return nil
@@ -367,7 +367,7 @@ func (c *Client) loadError(err error) error {
 }
 
 func (c *Client) reauthError(why string) error {
-	return fmt.Errorf("%w for shop %q: %s; run `starter logiless-auth --shop %s` to authorize the app again",
+	return fmt.Errorf("%w for shop %q: %s; run `starter logiless-auth --shop %s`",
 		ErrReauthorizationNeeded, c.shop, why, c.shop)
 }
 
@@ -386,40 +386,26 @@ type tokenResponse struct {
 }
 
 // requestToken calls GET {oauth}/oauth2/token with q (which holds secrets:
-// the URL never reaches an error or a log). sent is the code or refresh
+// the query never reaches an error or a log). sent is the code or refresh
 // token being spent, redacted from anything the server echoes.
 func (c *Client) requestToken(ctx context.Context, q url.Values, sent string) (Token, error) {
-	const method = http.MethodGet
-	path := c.oauthPath + "/oauth2/token"
 	issued := c.now()
-	resp, err := c.send(ctx, method, c.oauthBaseURL+"/oauth2/token", q, nil, "")
+	res, err := c.oauth.Do(ctx, httpapi.Request{Method: http.MethodGet, Path: c.oauthPath + "/oauth2/token",
+		Query: q, SignIn: true, Secrets: []string{sent}})
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return Token{}, fmt.Errorf("%s %s %s: %w", apiName, method, path, ctxErr)
+		var se *httpapi.StatusError
+		if errors.As(err, &se) && se.Code == "invalid_client" {
+			return Token{}, fmt.Errorf("%w; check ClientID and ClientSecret", err)
 		}
-		te := c.transportError(method, path, err)
-		te.msg = redactAll(te.msg, sent)
-		return Token{}, te
-	}
-	if status := resp.StatusCode(); status < 200 || status > 299 {
-		se := c.statusError(method, path, status, resp.Body(), resp.Header())
-		se.Message = redactAll(se.Message, sent)
-		se.Code = redactAll(se.Code, sent)
-		for k, v := range se.FieldErrors {
-			se.FieldErrors[k] = redactAll(v, sent)
-		}
-		if se.Code == "invalid_client" {
-			return Token{}, fmt.Errorf("%w; check ClientID and ClientSecret", se)
-		}
-		return Token{}, se
+		return Token{}, err
 	}
 	var tr tokenResponse
-	if err := json.Unmarshal(resp.Body(), &tr); err != nil || tr.AccessToken == "" {
+	if err := json.Unmarshal(res.Body, &tr); err != nil || tr.AccessToken == "" {
 		why := "no access_token"
 		if err != nil {
 			why = "not a token JSON object"
 		}
-		return Token{}, fmt.Errorf("%s %s %s: %w: %s", apiName, method, path, httpapi.ErrMalformedResponse, why)
+		return Token{}, fmt.Errorf("%s GET %s/oauth2/token: %w: %s", apiName, c.oauthPath, httpapi.ErrMalformedResponse, why)
 	}
 	life := time.Duration(tr.ExpiresIn) * time.Second
 	if tr.ExpiresIn <= 0 {

@@ -11,14 +11,8 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
+	"github.com/ecforce-logiless/connector/sandbox"
 )
-
-const orderBody = `{"id":1,"code":"A-1","document_status":"Processing"}`
-
-func getOrder(ctx context.Context, c *Client) error {
-	_, err := c.GetSalesOrder(ctx, 1)
-	return err
-}
 
 func TestAuthorizeURL(t *testing.T) {
 	f := newFake(t)
@@ -47,22 +41,26 @@ func TestExchangeCode(t *testing.T) {
 		code    string
 		wantErr string
 	}{
-		{"good code is saved and used", goodCode, ""},
+		{"good code is saved and used", "good", ""},
 		{"rejected code", "stale-code", "starter logiless-auth --shop shop-a"},
 		{"empty code", "", "empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+			f.seedOrder("A-1")
 			store := newMemStore(Token{})
 			c := newTestClient(t, f, store)
+			code := tt.code
+			if code == "good" {
+				code = f.IssueAuthorizationCode()
+			}
 
 			if err := getOrder(context.Background(), c); !errors.Is(err, ErrNotAuthorized) ||
 				!strings.Contains(err.Error(), "starter logiless-auth --shop shop-a") {
 				t.Fatalf("before authorization: err = %v, want ErrNotAuthorized with the starter hint", err)
 			}
-			tok, err := c.ExchangeCode(context.Background(), tt.code)
+			tok, err := c.ExchangeCode(context.Background(), code)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
@@ -100,7 +98,7 @@ func TestProactiveRefresh(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+			f.seedOrder("A-1")
 			tok := f.issue()
 			tok.ExpiresAt = time.Now().Add(tt.expiresIn)
 			store := newMemStore(tok)
@@ -121,9 +119,9 @@ func TestProactiveRefresh(t *testing.T) {
 }
 
 func TestShortLivedTokensDoNotRefreshEveryCall(t *testing.T) {
-	f := newFake(t)
-	f.expiresIn = 3600 // one hour, far below RefreshBefore (72h)
-	f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+	// One hour, far below RefreshBefore (72h).
+	f := newFake(t, func(cfg *sandbox.LogilessConfig) { cfg.AccessTokenTTL = time.Hour })
+	f.seedOrder("A-1")
 	store := newMemStore(f.issue())
 	c := newTestClient(t, f, store)
 	for range 5 {
@@ -138,43 +136,41 @@ func TestShortLivedTokensDoNotRefreshEveryCall(t *testing.T) {
 
 func TestUnauthorizedRefreshesOnce(t *testing.T) {
 	t.Run("401 then success", func(t *testing.T) {
-		f, c, store := authedClient(t)
-		f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
-		f.revokeAccess(store.current().AccessToken)
+		f, c, _ := authedClient(t)
+		f.ExpireAccessTokens()
 		if err := getOrder(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		if f.refreshes() != 1 || f.count("GET", "/sales_orders/1") != 2 {
-			t.Errorf("refreshes = %d, requests = %d; want 1 and 2", f.refreshes(), f.count("GET", "/sales_orders/1"))
+		if f.refreshes() != 1 || f.count("GET", orderPath) != 2 {
+			t.Errorf("refreshes = %d, requests = %d; want 1 and 2", f.refreshes(), f.count("GET", orderPath))
 		}
 	})
 	t.Run("401 after the refresh too", func(t *testing.T) {
 		f, c, _ := authedClient(t)
-		f.handle("GET", "/sales_orders/1", jsonHandler(401, `{"error":"invalid_token","error_description":"nope"}`))
+		f.answer("GET", orderPath, -1, 401, `{"error":"invalid_token","error_description":"nope"}`)
 		err := getOrder(context.Background(), c)
 		if !errors.Is(err, ErrReauthorizationNeeded) || !httpapi.IsStatus(err, 401) || httpapi.Retryable(err) {
 			t.Fatalf("err = %v; want a non-retryable 401 wrapping ErrReauthorizationNeeded", err)
 		}
-		if f.refreshes() != 1 || f.count("GET", "/sales_orders/1") != 2 {
-			t.Errorf("refreshes = %d, requests = %d; want exactly 1 and 2 (never loop)", f.refreshes(), f.count("GET", "/sales_orders/1"))
+		if f.refreshes() != 1 || f.count("GET", orderPath) != 2 {
+			t.Errorf("refreshes = %d, requests = %d; want exactly 1 and 2 (never loop)", f.refreshes(), f.count("GET", orderPath))
 		}
 	})
 }
 
 func TestRotatedTokenIsSavedBeforeUse(t *testing.T) {
-	f := newFake(t)
-	f.expiresIn = 7200
+	f := newFake(t, func(cfg *sandbox.LogilessConfig) { cfg.AccessTokenTTL = 2 * time.Hour })
+	f.seedOrder("A-1")
 	store := newMemStore(Token{})
 	var mu sync.Mutex
 	var unsavedUse bool
-	f.handle("GET", "/sales_orders/1", func(w http.ResponseWriter, r *http.Request) {
+	f.onAPI = func(r *http.Request) {
 		mu.Lock()
 		if r.Header.Get("Authorization") != "Bearer "+store.current().AccessToken {
 			unsavedUse = true
 		}
 		mu.Unlock()
-		writeJSON(w, 200, orderBody)
-	})
+	}
 	first := f.issue()
 	first.ExpiresAt = time.Now().Add(-time.Minute) // expired: no fallback to it
 	store.tok, store.has = first, true
@@ -186,7 +182,7 @@ func TestRotatedTokenIsSavedBeforeUse(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "token store") {
 		t.Fatalf("err = %v, want the save failure explained", err)
 	}
-	if f.count("GET", "/sales_orders/1") != 0 {
+	if f.count("GET", orderPath) != 0 {
 		t.Fatal("a token that could not be saved was used")
 	}
 	// The store recovers: the kept token is saved, not refreshed again.
@@ -209,8 +205,8 @@ func TestRotatedTokenIsSavedBeforeUse(t *testing.T) {
 	if err := getOrder(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	if f.presented[first.RefreshToken] != 1 {
-		t.Errorf("the first refresh token was presented %d times, want 1", f.presented[first.RefreshToken])
+	if n := f.presented(first.RefreshToken); n != 1 {
+		t.Errorf("the first refresh token was presented %d times, want 1", n)
 	}
 	if f.refreshes() != 2 {
 		t.Errorf("refreshes = %d, want 2", f.refreshes())
@@ -243,13 +239,11 @@ func (s *racyStore) Load(ctx context.Context) (Token, error) {
 func TestInvalidGrant(t *testing.T) {
 	t.Run("adopts a token another process rotated", func(t *testing.T) {
 		f := newFake(t)
-		f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+		f.seedOrder("A-1")
 		old := f.issue()
 		old.ExpiresAt = time.Now().Add(time.Hour)
 		// The other process spends the old refresh token.
-		f.mu.Lock()
-		delete(f.refresh, old.RefreshToken)
-		f.mu.Unlock()
+		f.ExpireRefreshTokens()
 		rotated := f.issue()
 		store := &racyStore{memStore: *newMemStore(rotated), stale: old, n: 2}
 		c := newTestClient(t, f, store)
@@ -265,7 +259,7 @@ func TestInvalidGrant(t *testing.T) {
 	})
 	t.Run("otherwise reauthorization is needed", func(t *testing.T) {
 		f := newFake(t)
-		f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+		f.seedOrder("A-1")
 		dead := Token{AccessToken: "AT-dead-access-secret", RefreshToken: "RT-dead-refresh-secret", ExpiresAt: time.Now().Add(-time.Minute)}
 		store := newMemStore(dead)
 		c := newTestClient(t, f, store)
@@ -278,18 +272,16 @@ func TestInvalidGrant(t *testing.T) {
 				t.Errorf("err = %v, want the shop and the command", err)
 			}
 		}
-		if f.count("GET", "/sales_orders/1") != 0 {
+		if f.count("GET", orderPath) != 0 {
 			t.Error("an expired token must not be sent")
 		}
 	})
 	t.Run("a still valid access token keeps working", func(t *testing.T) {
 		f := newFake(t)
-		f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+		f.seedOrder("A-1")
 		tok := f.issue()
 		tok.ExpiresAt = time.Now().Add(time.Hour)
-		f.mu.Lock()
-		delete(f.refresh, tok.RefreshToken)
-		f.mu.Unlock()
+		f.ExpireRefreshTokens()
 		var logs syncBuffer
 		c := newTestClient(t, f, newMemStore(tok), withLogs(&logs))
 		for range 3 {
@@ -309,16 +301,16 @@ func TestInvalidGrant(t *testing.T) {
 func TestConcurrentCallsRefreshOnce(t *testing.T) {
 	tests := []struct {
 		name  string
-		setup func(f *fakeLogiless, tok *Token)
+		setup func(f *testLogiless, tok *Token)
 	}{
-		{"proactive", func(f *fakeLogiless, tok *Token) { tok.ExpiresAt = time.Now().Add(time.Hour) }},
-		{"after 401", func(f *fakeLogiless, tok *Token) { f.revokeAccess(tok.AccessToken) }},
+		{"proactive", func(f *testLogiless, tok *Token) { tok.ExpiresAt = time.Now().Add(time.Hour) }},
+		{"after 401", func(f *testLogiless, tok *Token) { f.ExpireAccessTokens() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
-			f.beforeRefresh = func() { time.Sleep(20 * time.Millisecond) } // widen the race
+			f.seedOrder("A-1")
+			f.tokenFault(sandbox.Fault{Times: -1, Delay: 20 * time.Millisecond}) // widen the race
 			tok := f.issue()
 			tt.setup(f, &tok)
 			c := newTestClient(t, f, newMemStore(tok))
@@ -343,8 +335,8 @@ func TestConcurrentCallsRefreshOnce(t *testing.T) {
 
 func TestTwoProcessesShareTheTokenFile(t *testing.T) {
 	f := newFake(t)
-	f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
-	f.beforeRefresh = func() { time.Sleep(20 * time.Millisecond) }
+	f.seedOrder("A-1")
+	f.tokenFault(sandbox.Fault{Times: -1, Delay: 20 * time.Millisecond})
 	path := t.TempDir() + "/tokens/shop-a.json"
 	tok := f.issue()
 	tok.ExpiresAt = time.Now().Add(time.Hour) // both must refresh proactively
@@ -371,14 +363,12 @@ func TestTwoProcessesShareTheTokenFile(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for rt, n := range f.presented {
-		if n > 1 {
-			t.Errorf("refresh token %s… was spent %d times", rt[:4], n)
+	for _, r := range f.tokenRequests("refresh_token") {
+		if rt := r.Query.Get("refresh_token"); f.presented(rt) > 1 {
+			t.Errorf("refresh token %s… was spent %d times", rt[:4], f.presented(rt))
 		}
 	}
-	if f.refreshCalls != 1 {
-		t.Errorf("refreshes = %d, want 1 (the second process adopts the first one's token)", f.refreshCalls)
+	if n := f.refreshes(); n != 1 {
+		t.Errorf("refreshes = %d, want 1 (the second process adopts the first one's token)", n)
 	}
 }

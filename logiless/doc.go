@@ -17,13 +17,16 @@
 //
 // # Requests
 //
-// Every request waits on the shared [httpapi.Limiter] (LOGILESS targets about
-// one request per second per merchant). A 429 pauses the limiter for every
-// caller and is retried when the wait is short; 5xx answers and transport
-// failures are retried only for reads (GETs and the search POSTs). Writes
-// such as [Client.CreateSalesOrder] are never resent: the caller looks the
-// order up by code and decides. Non-2xx answers become *httpapi.StatusError
-// values wrapped with what was being done and what to do about it.
+// The package owns the OAuth strategy (an httpapi.Authorizer: bearer token,
+// refreshed once after a 401) and the resources; every request goes through
+// an [httpapi.Transport]. API requests wait on the shared [httpapi.Limiter]
+// (LOGILESS targets about one request per second per merchant); a 429
+// pauses it for every caller and is retried when the wait is short; 5xx
+// answers and transport failures are retried only for reads (GETs and the
+// search POSTs). Writes such as [Client.CreateSalesOrder] are never resent:
+// the caller looks the order up by code and decides. Token requests are
+// unpaced and sent once. Non-2xx answers become *httpapi.StatusError values
+// wrapped with what was being done and what to do about it.
 //
 // Request bodies are JSON with every non-ASCII character escaped as \uNNNN,
 // as the LOGILESS documentation asks. Responses are decoded leniently (ids,

@@ -9,6 +9,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/ecforce-logiless/connector/httpapi"
 )
 
 // lockFile takes an exclusive flock(2) on path, polling so that ctx can
@@ -29,7 +31,7 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 			_ = f.Close()
 			return nil, fmt.Errorf("lock the token lock file %s: %w", path, err)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := httpapi.Sleep(ctx, wait); err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("waiting for the token lock %s (held by another process refreshing the token): %w", path, err)
 		}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ecforce-logiless/connector/atomicfile"
 )
 
 // FileTokenStore keeps a shop's token pair in a JSON file (mode 0600 in a
@@ -60,8 +62,8 @@ func (s *FileTokenStore) Load(ctx context.Context) (Token, error) {
 	return Token{AccessToken: ft.AccessToken, RefreshToken: ft.RefreshToken, ExpiresAt: ft.ExpiresAt}, nil
 }
 
-// Save writes the token atomically: a temporary file in the same
-// directory, fsync, rename over the old file, fsync of the directory.
+// Save replaces the token file atomically (atomicfile.Write), so a crash
+// never leaves half a rotated token pair.
 func (s *FileTokenStore) Save(ctx context.Context, t Token) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -73,41 +75,8 @@ func (s *FileTokenStore) Save(ctx context.Context, t Token) error {
 	if err != nil {
 		return fmt.Errorf("encode the LOGILESS token: %w", err)
 	}
-	dir := filepath.Dir(s.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create the token directory %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(s.path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create a temporary token file in %s: %w", dir, err)
-	}
-	tmpName := tmp.Name()
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("restrict the temporary token file: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("write the temporary token file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync the temporary token file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close the temporary token file: %w", err)
-	}
-	if err := os.Rename(tmpName, s.path); err != nil {
-		return fmt.Errorf("replace the token file %s: %w", s.path, err)
-	}
-	committed = true
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync() // make the rename durable; not all filesystems support it
-		_ = d.Close()
+	if err := atomicfile.Write(s.path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save the LOGILESS token: %w", err)
 	}
 	return nil
 }

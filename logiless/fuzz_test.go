@@ -6,7 +6,7 @@ import (
 
 func FuzzDecodeSalesOrder(f *testing.F) {
 	for _, seed := range []string{
-		orderBody,
+		`{"id":1,"code":"A-1","document_status":"Processing"}`,
 		`{"sales_order":{"id":"1","code":"A","status":"Shipped","store":{"id":"2"},"lines":[{"id":"3","quantity":"1,000","article":{"code":"X"}}]}}`,
 		`{"data":{"id":1,"store":4,"outbound_deliveries":[{"delivery_tracking_numbers":"1,2","finished_at":"2026-01-01 00:00:00","lines":[{"origin":7}]}]}}`,
 		`{"id":null,"updated_at":"0000-00-00 00:00:00","waiting_for_confirmation":true}`,

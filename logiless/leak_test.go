@@ -9,15 +9,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/sandbox"
 )
 
-// secretMarks are substrings of every secret the fake hands out or the
-// client holds; none may appear in an error or a log line.
-var secretMarks = []string{"access-secret", "refresh-secret", testClientSecret, url.QueryEscape(testClientSecret), "AUTHCODE-77x"}
-
-func assertNoSecrets(t *testing.T, where, text string) {
+// assertNoSecrets fails when text holds the client secret or any token or
+// code that crossed the wire (or the printed token's marks).
+func assertNoSecrets(t *testing.T, f *testLogiless, where, text string) {
 	t.Helper()
-	for _, s := range secretMarks {
+	marks := []string{"access-secret", "refresh-secret", testClientSecret, url.QueryEscape(testClientSecret)}
+	if f != nil {
+		marks = append(marks, f.secrets()...)
+	}
+	for _, s := range marks {
 		if strings.Contains(text, s) {
 			t.Errorf("%s leaks %q:\n%s", where, s, text)
 		}
@@ -25,85 +29,71 @@ func assertNoSecrets(t *testing.T, where, text string) {
 }
 
 func TestSecretsNeverLeak(t *testing.T) {
-	echoQuery := func(status int) func(w http.ResponseWriter, r *http.Request) bool {
-		return func(w http.ResponseWriter, r *http.Request) bool {
-			desc, _ := json.Marshal("bad request " + r.URL.String() + " " + r.URL.RawQuery)
-			writeJSON(w, status, `{"error":"invalid_request","error_description":`+string(desc)+`}`)
-			return true
-		}
+	// echoQuery answers the token endpoint by quoting what the client sent:
+	// the refresh token (or code) and the client secret.
+	echoQuery := func(f *testLogiless, status int, spent string) {
+		q := url.Values{"client_id": {testClientID}, "client_secret": {testClientSecret}, "refresh_token": {spent}, "code": {spent}}
+		desc, _ := json.Marshal("bad request /oauth2/token?" + q.Encode() + " " + spent + " " + testClientSecret)
+		f.tokenFault(sandbox.Fault{Times: -1, Status: status, Body: `{"error":"invalid_request","error_description":` + string(desc) + `}`})
 	}
+	var code string
 	tests := []struct {
 		name  string
-		setup func(f *fakeLogiless, c *Client, tok Token)
+		setup func(f *testLogiless, c *Client, tok Token)
 		call  func(c *Client) error
 	}{
-		{"refresh: dropped connection", func(f *fakeLogiless, c *Client, tok Token) {
-			f.tokenHook = func(w http.ResponseWriter, r *http.Request) bool {
-				conn, _, _ := w.(http.Hijacker).Hijack()
-				_ = conn.Close()
-				return true
-			}
-			f.revokeAccess(tok.AccessToken)
+		{"refresh: dropped connection", func(f *testLogiless, c *Client, tok Token) {
+			f.tokenFault(sandbox.Fault{Times: -1, Drop: true})
+			f.ExpireAccessTokens()
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
-		{"refresh: timeout", func(f *fakeLogiless, c *Client, tok Token) {
-			f.tokenHook = func(w http.ResponseWriter, r *http.Request) bool {
-				select {
-				case <-r.Context().Done():
-				case <-time.After(time.Second):
+		{"refresh: timeout", func(f *testLogiless, c *Client, tok Token) {
+			f.tokenFault(sandbox.Fault{Times: -1, Delay: time.Second})
+			f.ExpireAccessTokens()
+		}, func(c *Client) error { return getOrder(context.Background(), c) }},
+		{"refresh: server echoes the query (JSON)", func(f *testLogiless, c *Client, tok Token) {
+			echoQuery(f, 400, tok.RefreshToken)
+			f.ExpireAccessTokens()
+		}, func(c *Client) error { return getOrder(context.Background(), c) }},
+		{"refresh: server echoes the query (HTML)", func(f *testLogiless, c *Client, tok Token) {
+			f.tokenFault(sandbox.Fault{Times: -1, Status: 500, Body: "<pre>refresh_token=" + tok.RefreshToken + "&client_secret=" + url.QueryEscape(testClientSecret) + "</pre>"})
+			f.ExpireAccessTokens()
+		}, func(c *Client) error { return getOrder(context.Background(), c) }},
+		{"refresh: invalid_grant", func(f *testLogiless, c *Client, tok Token) {
+			f.ExpireRefreshTokens()
+			f.ExpireAccessTokens()
+		}, func(c *Client) error { return getOrder(context.Background(), c) }},
+		{"refresh: success then API echoes the bearer token", func(f *testLogiless, c *Client, tok Token) {
+			f.ExpireAccessTokens()
+			f.echo = func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") == "Bearer "+tok.AccessToken {
+					f.Logiless.ServeHTTP(w, r) // the expired token: 401
+					return
 				}
-				return true
-			}
-			f.revokeAccess(tok.AccessToken)
-			c.http.SetTimeout(30 * time.Millisecond)
-		}, func(c *Client) error { return getOrder(context.Background(), c) }},
-		{"refresh: server echoes the query (JSON)", func(f *fakeLogiless, c *Client, tok Token) {
-			f.tokenHook = echoQuery(400)
-			f.revokeAccess(tok.AccessToken)
-		}, func(c *Client) error { return getOrder(context.Background(), c) }},
-		{"refresh: server echoes the query (HTML)", func(f *fakeLogiless, c *Client, tok Token) {
-			f.tokenHook = func(w http.ResponseWriter, r *http.Request) bool {
-				w.WriteHeader(500)
-				fmt.Fprintf(w, "<pre>%s</pre>", r.URL.RawQuery)
-				return true
-			}
-			f.revokeAccess(tok.AccessToken)
-		}, func(c *Client) error { return getOrder(context.Background(), c) }},
-		{"refresh: invalid_grant", func(f *fakeLogiless, c *Client, tok Token) {
-			f.mu.Lock()
-			delete(f.refresh, tok.RefreshToken)
-			f.mu.Unlock()
-			f.revokeAccess(tok.AccessToken)
-		}, func(c *Client) error { return getOrder(context.Background(), c) }},
-		{"refresh: success then API echoes the bearer token", func(f *fakeLogiless, c *Client, tok Token) {
-			f.revokeAccess(tok.AccessToken)
-			f.handle("GET", "/sales_orders/1", func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(500)
 				fmt.Fprintf(w, "upstream said: %s", r.Header.Get("Authorization"))
-			})
+			}
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
-		{"API 400 echoes the token in a field", func(f *fakeLogiless, c *Client, tok Token) {
-			f.handle("POST", "/sales_orders/new", func(w http.ResponseWriter, r *http.Request) {
+		{"API 400 echoes the token in a field", func(f *testLogiless, c *Client, tok Token) {
+			f.echo = func(w http.ResponseWriter, r *http.Request) {
 				msg, _ := json.Marshal(r.Header.Get("Authorization"))
 				writeJSON(w, 400, `{"code":400,"message":"Validation Failed","errors":{"code":`+string(msg)+`}}`)
-			})
+			}
 		}, func(c *Client) error {
 			_, err := c.CreateSalesOrder(context.Background(), sampleInput())
 			return err
 		}},
-		{"exchange: server echoes the query", func(f *fakeLogiless, c *Client, tok Token) {
-			f.tokenHook = echoQuery(400)
+		{"exchange: server echoes the query", func(f *testLogiless, c *Client, tok Token) {
+			code = f.IssueAuthorizationCode()
+			echoQuery(f, 400, code)
 		}, func(c *Client) error {
-			_, err := c.ExchangeCode(context.Background(), goodCode)
+			_, err := c.ExchangeCode(context.Background(), code)
 			return err
 		}},
-		{"exchange: dropped connection", func(f *fakeLogiless, c *Client, tok Token) {
-			f.tokenHook = func(w http.ResponseWriter, r *http.Request) bool {
-				conn, _, _ := w.(http.Hijacker).Hijack()
-				_ = conn.Close()
-				return true
-			}
+		{"exchange: dropped connection", func(f *testLogiless, c *Client, tok Token) {
+			code = f.IssueAuthorizationCode()
+			f.tokenFault(sandbox.Fault{Times: -1, Drop: true})
 		}, func(c *Client) error {
-			_, err := c.ExchangeCode(context.Background(), goodCode)
+			_, err := c.ExchangeCode(context.Background(), code)
 			return err
 		}},
 	}
@@ -111,18 +101,24 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs syncBuffer
 			f := newFake(t)
+			f.seedOrder("A-1")
 			tok := f.issue()
 			store := newMemStore(tok)
-			c := newTestClient(t, f, store, withLogs(&logs), func(cfg *Config) { cfg.MaxRetries = 1 })
+			c := newTestClient(t, f, store, withLogs(&logs), func(cfg *Config) {
+				cfg.MaxRetries = 1
+				if tt.name == "refresh: timeout" {
+					cfg.Timeout = 30 * time.Millisecond
+				}
+			})
 			tt.setup(f, c, tok)
 			err := tt.call(c)
 			if err == nil {
 				t.Fatal("the scenario should fail")
 			}
 			t.Logf("error: %v", err)
-			assertNoSecrets(t, "error", err.Error())
-			assertNoSecrets(t, "error %+v", fmt.Sprintf("%+v", err))
-			assertNoSecrets(t, "logs", logs.String())
+			assertNoSecrets(t, f, "error", err.Error())
+			assertNoSecrets(t, f, "error %+v", fmt.Sprintf("%+v", err))
+			assertNoSecrets(t, f, "logs", logs.String())
 		})
 	}
 }
@@ -145,7 +141,7 @@ func TestTokenIsNeverPrinted(t *testing.T) {
 	withLogs(&logs)(c)
 	c.Logger.Info("token", "tok", tok)
 	out.WriteString(logs.String())
-	assertNoSecrets(t, "formatted token", out.String())
+	assertNoSecrets(t, nil, "formatted token", out.String())
 	if !strings.Contains(out.String(), "REDACTED") {
 		t.Error("the redaction should be visible")
 	}
@@ -154,18 +150,18 @@ func TestTokenIsNeverPrinted(t *testing.T) {
 func TestSuccessfulFlowsLogNoSecrets(t *testing.T) {
 	var logs syncBuffer
 	f := newFake(t)
-	f.handle("GET", "/sales_orders/1", jsonHandler(200, orderBody))
+	f.seedOrder("A-1")
 	store := newMemStore(Token{})
 	c := newTestClient(t, f, store, withLogs(&logs))
-	if _, err := c.ExchangeCode(context.Background(), goodCode); err != nil {
+	if _, err := c.ExchangeCode(context.Background(), f.IssueAuthorizationCode()); err != nil {
 		t.Fatal(err)
 	}
-	f.revokeAccess(store.current().AccessToken)
+	f.ExpireAccessTokens()
 	if err := getOrder(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	if f.refreshes() != 1 || !strings.Contains(logs.String(), "refreshed the LOGILESS access token") {
 		t.Fatalf("expected one logged refresh; logs:\n%s", logs.String())
 	}
-	assertNoSecrets(t, "logs", logs.String())
+	assertNoSecrets(t, f, "logs", logs.String())
 }

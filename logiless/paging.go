@@ -28,7 +28,7 @@ func listPages[T any](ctx context.Context, c *Client, op, path string, filters u
 	}
 	for page := 1; ; page++ {
 		if page > maxPages {
-			return c.opError(op, fmt.Errorf("%w: read %d pages of %d and LOGILESS has more: narrow the query (for example a shorter time window) or raise MaxPages",
+			return c.opError(op, fmt.Errorf("%w: %d pages of %d read and LOGILESS has more; narrow the query (a shorter time window) or raise MaxPages",
 				ErrPageCapReached, maxPages, limit))
 		}
 		q := url.Values{}

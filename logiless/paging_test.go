@@ -2,30 +2,25 @@ package logiless
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/sandbox"
 )
 
-// pagedOrders serves total orders, pageSize per page at most (LOGILESS's
-// own cap), with or without total_count.
-func pagedOrders(total, serverCap int, withTotal bool, queries *[]url.Values, mu *sync.Mutex) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		mu.Lock()
-		*queries = append(*queries, q)
-		mu.Unlock()
-		limit, _ := strconv.Atoi(q.Get("limit"))
-		page, _ := strconv.Atoi(q.Get("page"))
-		limit = min(limit, serverCap)
+// pagedOrders renders the pages LOGILESS would serve for total orders
+// when asked for limit per page and capping it at serverCap, with or
+// without total_count, up to page maxPage.
+func pagedOrders(total, limit, serverCap int, withTotal bool, maxPage int) []string {
+	limit = min(limit, serverCap)
+	var pages []string
+	for page := 1; page <= maxPage; page++ {
 		var data []string
 		for i := (page-1)*limit + 1; i <= min(page*limit, total); i++ {
 			data = append(data, fmt.Sprintf(`{"id":"%d","code":"O-%d","status":"Shipped"}`, i, i))
@@ -34,8 +29,9 @@ func pagedOrders(total, serverCap int, withTotal bool, queries *[]url.Values, mu
 		if withTotal {
 			env += fmt.Sprintf(`,"total_count":"%d"`, total)
 		}
-		writeJSON(w, 200, env+"}")
+		pages = append(pages, env+"}")
 	}
+	return pages
 }
 
 func TestListSalesOrdersPaging(t *testing.T) {
@@ -60,10 +56,13 @@ func TestListSalesOrdersPaging(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, c, _ := authedClient(t)
-			var mu sync.Mutex
-			var queries []url.Values
-			f.handle("GET", "/sales_orders", pagedOrders(tt.total, tt.serverCap, tt.withTotal, &queries, &mu))
+			f := newFake(t)
+			c := newTestClient(t, f, newMemStore(f.issue()))
+			// The pages are answered in order, one more than the client
+			// should read; pages past them come from the (empty) fake.
+			for _, body := range pagedOrders(tt.total, 100, tt.serverCap, tt.withTotal, tt.wantCalls+1) {
+				f.answer("GET", "/sales_orders", 1, 200, body)
+			}
 			var pages []int
 			seen := map[int64]bool{}
 			err := c.ListSalesOrders(context.Background(), tt.query, func(p []SalesOrder) error {
@@ -85,23 +84,50 @@ func TestListSalesOrdersPaging(t *testing.T) {
 			if !reflect.DeepEqual(pages, tt.wantPages) {
 				t.Errorf("pages = %v, want %v", pages, tt.wantPages)
 			}
-			if len(queries) != tt.wantCalls {
-				t.Errorf("calls = %d, want %d", len(queries), tt.wantCalls)
+			calls := f.count("GET", "/sales_orders")
+			if calls != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", calls, tt.wantCalls)
+			}
+			for i, r := range f.requests() {
+				if r.Resource == "/sales_orders" && (r.Query.Get("limit") != "100" || r.Query.Get("page") != strconv.Itoa(i+1)) {
+					t.Errorf("request %d asked for page %s limit %s", i+1, r.Query.Get("page"), r.Query.Get("limit"))
+				}
 			}
 		})
 	}
 }
 
+func TestListSalesOrdersFromTheFake(t *testing.T) {
+	f := newFake(t)
+	var want []int64
+	for i := range 45 {
+		want = append(want, f.seedOrder(fmt.Sprintf("O-%d", i)).ID)
+	}
+	c := newTestClient(t, f, newMemStore(f.issue()))
+	var got []int64
+	var pages []int
+	err := c.ListSalesOrders(context.Background(), SalesOrderQuery{Limit: 20}, func(p []SalesOrder) error {
+		pages = append(pages, len(p))
+		for _, so := range p {
+			got = append(got, so.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(pages, []int{20, 20, 5}) || !reflect.DeepEqual(got, want) {
+		t.Errorf("pages = %v, orders = %v; want [20 20 5] and %v", pages, got, want)
+	}
+	err = c.ListSalesOrders(context.Background(), SalesOrderQuery{Limit: 20, MaxPages: 2}, func([]SalesOrder) error { return nil })
+	if !errors.Is(err, ErrPageCapReached) {
+		t.Errorf("err = %v, want ErrPageCapReached", err)
+	}
+}
+
 func TestListSalesOrdersQuery(t *testing.T) {
 	f, c, _ := authedClient(t)
-	var mu sync.Mutex
-	var queries []url.Values
-	f.handle("GET", "/sales_orders", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		queries = append(queries, r.URL.Query())
-		mu.Unlock()
-		writeJSON(w, 200, `{"data":[{"id":1,"code":"A-1"},{"id":2,"code":"A-10"}],"current_page":1,"limit":100,"total_count":2}`)
-	})
+	f.answer("GET", "/sales_orders", 1, 200, `{"data":[{"id":1,"code":"A-1"},{"id":2,"code":"A-10"}],"current_page":1,"limit":100,"total_count":2}`)
 	from := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
 	var got []string
 	err := c.ListSalesOrders(context.Background(), SalesOrderQuery{
@@ -124,32 +150,43 @@ func TestListSalesOrdersQuery(t *testing.T) {
 		"updated_at_from": {"2026-12-01 00:00:00"}, "finished_at_to": {"2026-12-01 01:00:00"},
 		"code": {"A-1"}, "limit": {"100"}, "page": {"1"},
 	}
-	if !reflect.DeepEqual(queries[0], want) {
-		t.Errorf("query = %v\nwant %v", queries[0], want)
+	if q := f.requests()[0].Query; !reflect.DeepEqual(q, want) {
+		t.Errorf("query = %v\nwant %v", q, want)
+	}
+}
+
+func TestListSalesOrdersByCodeKeepsExactMatches(t *testing.T) {
+	f, c, _ := authedClient(t) // holds A-1
+	f.seedOrder("A-10")        // the fake's code filter matches partially
+	var got []string
+	err := c.ListSalesOrders(context.Background(), SalesOrderQuery{Code: "A-1"}, func(p []SalesOrder) error {
+		for _, so := range p {
+			got = append(got, so.Code)
+		}
+		return nil
+	})
+	if err != nil || !reflect.DeepEqual(got, []string{"A-1"}) {
+		t.Errorf("codes = %v, %v; want only the exact match", got, err)
 	}
 }
 
 func TestListCallbackErrorStops(t *testing.T) {
 	f, c, _ := authedClient(t)
-	var mu sync.Mutex
-	var queries []url.Values
-	f.handle("GET", "/sales_orders", pagedOrders(300, 100, true, &queries, &mu))
+	for _, body := range pagedOrders(300, 100, 100, true, 3) {
+		f.answer("GET", "/sales_orders", 1, 200, body)
+	}
 	stop := errors.New("stop here")
 	err := c.ListSalesOrders(context.Background(), SalesOrderQuery{}, func([]SalesOrder) error { return stop })
-	if err != stop || len(queries) != 1 {
-		t.Errorf("err = %v after %d calls, want the callback's error after 1", err, len(queries))
+	if calls := f.count("GET", "/sales_orders"); err != stop || calls != 1 {
+		t.Errorf("err = %v after %d calls, want the callback's error after 1", err, calls)
 	}
 }
 
 func TestListOutboundDeliveries(t *testing.T) {
 	f, c, _ := authedClient(t)
-	var q url.Values
-	f.handle("GET", "/outbound_deliveries", func(w http.ResponseWriter, r *http.Request) {
-		q = r.URL.Query()
-		writeJSON(w, 200, `{"data":[{"id":"3","code":"OD-3","document_status":"Shipped","delivery_method":"sagawa",
+	f.answer("GET", "/outbound_deliveries", 1, 200, `{"data":[{"id":"3","code":"OD-3","document_status":"Shipped","delivery_method":"sagawa",
 			"delivery_tracking_numbers":"111, 222","finished_at":"2026-11-30 10:00:00","sales_order":{"id":9,"code":"A-9"},
 			"lines":[{"origin":{"id":9,"code":"A-9"}}]}],"current_page":1,"limit":100,"total_count":1}`)
-	})
 	var got []OutboundDelivery
 	err := c.ListOutboundDeliveries(context.Background(), OutboundDeliveryQuery{DocumentStatuses: []string{"Shipped"}, Store: 2,
 		FinishedFrom: time.Date(2026, 11, 30, 0, 0, 0, 0, jst)}, func(p []OutboundDelivery) error {
@@ -159,6 +196,7 @@ func TestListOutboundDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	q := f.requests()[0].Query
 	if q.Get("document_status") != "Shipped" || q.Get("store") != "2" || q.Get("finished_at_from") != "2026-11-30 00:00:00" {
 		t.Errorf("query = %v", q)
 	}
@@ -168,35 +206,49 @@ func TestListOutboundDeliveries(t *testing.T) {
 	}
 }
 
+func TestOutboundDeliveriesOfAShippedOrder(t *testing.T) {
+	f := newFake(t)
+	if _, err := f.SeedArticle(sandbox.LogilessArticle{Code: "SKU-1", Name: "化粧水"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetFreeStock("SKU-1", 5); err != nil {
+		t.Fatal(err)
+	}
+	f.seedOrder("A-1") // allocated: the stock is there
+	c := newTestClient(t, f, newMemStore(f.issue()))
+	if _, err := f.ShipSalesOrder("A-1", sandbox.ShipOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []OutboundDelivery
+	err := c.ListOutboundDeliveries(context.Background(), OutboundDeliveryQuery{DocumentStatuses: []string{"Shipped"}}, func(p []OutboundDelivery) error {
+		got = append(got, p...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].SalesOrder.Code != "A-1" || got[0].SalesOrder.ID != orderID || len(got[0].TrackingNumbers) == 0 ||
+		got[0].DocumentStatus != "Shipped" || got[0].FinishedAt.IsZero() {
+		t.Errorf("deliveries = %+v", got)
+	}
+	so, err := c.GetSalesOrder(context.Background(), orderID)
+	if err != nil || so.DocumentStatus != "Shipped" || len(so.OutboundDeliveries) != 1 || so.DeliveryTrackingNumber != got[0].TrackingNumbers[0] {
+		t.Errorf("sales order = %+v, %v", so, err)
+	}
+}
+
 func TestArticlesInventoryAndMaps(t *testing.T) {
 	f, c, _ := authedClient(t)
-	f.handle("GET", "/articles", jsonHandler(200, `{"data":[
+	// Lenient shapes the fake does not send: string numbers, components
+	// as codes or objects, warehouse as an object or a number, nulls.
+	f.answer("GET", "/articles", 1, 200, `{"data":[
 		{"id":"1","code":"SET-1","name":"セット","article_type":"Assortment","components":[{"component":"A","quantity":"3"},{"component":{"code":"B"},"quantity":1}]},
-		{"id":2,"code":"A","name":"A","article_type":"Single"}],"current_page":1,"limit":100,"total_count":2}`))
-	var batches []int
-	var mu sync.Mutex
-	f.handle("POST", "/logical_inventory_summaries/search", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Codes []string `json:"article_codes"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		batches = append(batches, len(req.Codes))
-		mu.Unlock()
-		var data []string
-		for _, code := range req.Codes {
-			data = append(data, fmt.Sprintf(`{"article":{"id":1,"code":%q},"free":"5","available":7,"allocated":"2","warehouse":{"id":"3","name":"W"},"updated_at":"2026-11-30 12:00:00"}`, code))
-		}
-		writeJSON(w, 200, `{"data":[`+strings.Join(data, ",")+`]}`)
-	})
-	var invQuery url.Values
-	f.handle("GET", "/logical_inventory_summaries", func(w http.ResponseWriter, r *http.Request) {
-		invQuery = r.URL.Query()
-		writeJSON(w, 200, `{"data":[{"article_code":"A","free":-1,"warehouse":3}],"current_page":1,"limit":100,"total_count":1}`)
-	})
-	f.handle("GET", "/article_maps", jsonHandler(200, `{"data":[
+		{"id":2,"code":"A","name":"A","article_type":"Single"}],"current_page":1,"limit":100,"total_count":2}`)
+	f.answer("POST", "/logical_inventory_summaries/search", 1, 200, `{"data":[{"article":{"id":1,"code":"SKU-X"},"free":"5","available":7,"allocated":"2","warehouse":{"id":"3","name":"W"},"updated_at":"2026-11-30 12:00:00"}]}`)
+	f.answer("GET", "/logical_inventory_summaries", 1, 200, `{"data":[{"article_code":"A","free":-1,"warehouse":3}],"current_page":1,"limit":100,"total_count":1}`)
+	f.answer("GET", "/article_maps", 1, 200, `{"data":[
 		{"mapped_code":"EC-A","article":{"code":"A"},"standby_stock_quantity":"2","stock_allocation_rate":"50","max_stock_quantity":"100","min_stock_quantity":null},
-		{"mapped_code":"EC-B","article_code":"B","standby_stock_quantity":null,"max_stock_quantity":""}],"current_page":1,"limit":100,"total_count":2}`))
+		{"mapped_code":"EC-B","article_code":"B","standby_stock_quantity":null,"max_stock_quantity":""}],"current_page":1,"limit":100,"total_count":2}`)
 
 	var arts []Article
 	if err := c.ListArticles(context.Background(), ArticleQuery{ArticleType: ArticleTypeAssortment}, func(p []Article) error {
@@ -210,18 +262,14 @@ func TestArticlesInventoryAndMaps(t *testing.T) {
 		t.Errorf("articles = %+v", arts)
 	}
 
-	codes := make([]string, 0, 150)
-	for i := range 150 {
-		codes = append(codes, fmt.Sprintf("SKU-%d", i))
-	}
-	inv, err := c.SearchLogicalInventory(context.Background(), codes)
+	inv, err := c.SearchLogicalInventory(context.Background(), []string{"SKU-X"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(batches, []int{100, 50}) || len(inv) != 150 {
-		t.Errorf("batches = %v, rows = %d", batches, len(inv))
+	if len(inv) != 1 {
+		t.Fatalf("rows = %d", len(inv))
 	}
-	if s := inv[0]; s.ArticleCode != "SKU-0" || s.Free != 5 || s.Available != 7 || s.Allocated != 2 || s.WarehouseID != 3 || s.UpdatedAt.Hour() != 12 {
+	if s := inv[0]; s.ArticleCode != "SKU-X" || s.Free != 5 || s.Available != 7 || s.Allocated != 2 || s.WarehouseID != 3 || s.UpdatedAt.Hour() != 12 {
 		t.Errorf("summary = %+v", s)
 	}
 
@@ -229,6 +277,12 @@ func TestArticlesInventoryAndMaps(t *testing.T) {
 	if err := c.ListLogicalInventory(context.Background(), InventoryQuery{Warehouse: 3, UpdatedFrom: time.Date(2026, 11, 30, 0, 0, 0, 0, jst)},
 		func(p []InventorySummary) error { listed = append(listed, p...); return nil }); err != nil {
 		t.Fatal(err)
+	}
+	var invQuery url.Values
+	for _, r := range f.requests() {
+		if r.Resource == "/logical_inventory_summaries" {
+			invQuery = r.Query
+		}
 	}
 	if len(listed) != 1 || listed[0].Free != -1 || listed[0].WarehouseID != 3 || invQuery.Get("updated_at_from") != "2026-11-30 00:00:00" || invQuery.Get("warehouse") != "3" {
 		t.Errorf("listed = %+v, query = %v", listed, invQuery)
@@ -244,6 +298,46 @@ func TestArticlesInventoryAndMaps(t *testing.T) {
 		{MappedCode: "EC-B", ArticleCode: "B", AllocationRate: 100},
 	}
 	if !reflect.DeepEqual(maps, want) {
+		t.Errorf("maps = %+v", maps)
+	}
+}
+
+func TestInventoryAndMapsFromTheFake(t *testing.T) {
+	f, c, _ := authedClient(t)
+	codes := make([]string, 0, 150)
+	for i := range 150 {
+		code := fmt.Sprintf("SKU-%d", i)
+		if _, err := f.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetFreeStock(code, i); err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, code)
+	}
+	if _, err := f.SeedArticleMap(sandbox.ArticleMap{MappedCode: "EC-7", ArticleCode: "SKU-7", StandbyStockQuantity: 2}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := c.SearchLogicalInventory(context.Background(), codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := f.batchSizes("/logical_inventory_summaries/search", "article_codes")
+	if !reflect.DeepEqual(batches, []int{100, 50}) || len(inv) != 150 {
+		t.Errorf("batches = %v, rows = %d", batches, len(inv))
+	}
+	free := map[string]int64{}
+	for _, s := range inv {
+		free[s.ArticleCode] = s.Free
+	}
+	if free["SKU-0"] != 0 || free["SKU-149"] != 149 {
+		t.Errorf("free SKU-0 = %d, SKU-149 = %d", free["SKU-0"], free["SKU-149"])
+	}
+	var maps []ArticleMap
+	if err := c.ListArticleMaps(context.Background(), 0, func(p []ArticleMap) error { maps = append(maps, p...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(maps) != 1 || maps[0].MappedCode != "EC-7" || maps[0].ArticleCode != "SKU-7" || maps[0].Standby != 2 || maps[0].AllocationRate != 100 {
 		t.Errorf("maps = %+v", maps)
 	}
 }

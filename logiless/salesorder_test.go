@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/sandbox"
 )
 
 func sampleInput() SalesOrderInput {
@@ -165,19 +165,26 @@ func TestPersonalDataIsNotPrinted(t *testing.T) {
 
 func TestCreateSalesOrderSendsEscapedJSON(t *testing.T) {
 	f, c, store := authedClient(t)
-	var raw []byte
-	var header http.Header
-	f.handle("POST", "/sales_orders/new", func(w http.ResponseWriter, r *http.Request) {
-		raw, _ = io.ReadAll(r.Body)
-		header = r.Header.Clone()
-		writeJSON(w, http.StatusCreated, `{"id":"901","code":"EC-1001","document_status":"WaitingForAllocation","store":{"id":"7","name":"ecforce"},"total":"2,910","lines":[{"id":"1","article_code":"SKU-1","quantity":"2","price":"1980"}]}`)
-	})
+	if err := f.AddStore(sandbox.LogilessStore{ID: 7, Name: "ecforce"}); err != nil {
+		t.Fatal(err)
+	}
 	so, err := c.CreateSalesOrder(context.Background(), sampleInput())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if so.ID != 901 || so.StoreID != 7 || so.Total != 2910 || so.DocumentStatus != "WaitingForAllocation" || len(so.Lines) != 1 || so.Lines[0].Quantity != 2 {
-		t.Errorf("decoded %+v", so)
+	held, ok := f.SalesOrder("EC-1001")
+	if !ok || so.ID != held.ID || so.Code != "EC-1001" || so.StoreID != 7 || so.DocumentStatus != held.DocumentStatus || len(so.Lines) != 2 || so.Lines[0].Quantity != 2 {
+		t.Errorf("decoded %+v, the fake holds %+v", so, held)
+	}
+	if held.Buyer.Name1 != "山田" || held.Buyer.Address2 != "𠮷野ビル" {
+		t.Errorf("the fake holds buyer %q %q", held.Buyer.Name1, held.Buyer.Address2)
+	}
+	var raw []byte
+	var header http.Header
+	for _, r := range f.requests() {
+		if r.Method == "POST" && r.Resource == "/sales_orders/new" {
+			raw, header = r.Body, r.Header
+		}
 	}
 	for i, b := range raw {
 		if b >= 0x80 {
@@ -198,6 +205,19 @@ func TestCreateSalesOrderSendsEscapedJSON(t *testing.T) {
 	}
 	if header.Get("Authorization") != "Bearer "+store.current().AccessToken {
 		t.Error("missing bearer token")
+	}
+
+	// An answer in the shapes the fake does not use: strings everywhere,
+	// the store as an object, a 201.
+	f.answer("POST", "/sales_orders/new", 1, http.StatusCreated, `{"id":"901","code":"EC-1002","document_status":"WaitingForAllocation","store":{"id":"7","name":"ecforce"},"total":"2,910","lines":[{"id":"1","article_code":"SKU-1","quantity":"2","price":"1980"}]}`)
+	in := sampleInput()
+	in.Code = "EC-1002"
+	so, err = c.CreateSalesOrder(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if so.ID != 901 || so.StoreID != 7 || so.Total != 2910 || so.DocumentStatus != "WaitingForAllocation" || len(so.Lines) != 1 || so.Lines[0].Quantity != 2 {
+		t.Errorf("decoded %+v", so)
 	}
 }
 
@@ -285,29 +305,10 @@ func TestDecodeSalesOrderLeniently(t *testing.T) {
 }
 
 func TestSearchSalesOrdersByCodeBatches(t *testing.T) {
-	f, c, _ := authedClient(t)
-	var mu sync.Mutex
-	var batches []int
-	f.handle("POST", "/sales_orders/search", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Codes []string `json:"codes"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			t.Error(err)
-		}
-		mu.Lock()
-		batches = append(batches, len(req.Codes))
-		mu.Unlock()
-		var data []string
-		for _, code := range req.Codes {
-			if code == "C-1" || code == "C-200" {
-				data = append(data, fmt.Sprintf(`{"id":%q,"code":%q,"document_status":"Processing"}`, code[2:], code))
-				// A partial match the client must drop.
-				data = append(data, fmt.Sprintf(`{"id":1,"code":"%s-9","document_status":"Processing"}`, code))
-			}
-		}
-		writeJSON(w, 200, `{"data":[`+strings.Join(data, ",")+`]}`)
-	})
+	f, c, _ := authedClient(t) // holds A-1
+	for _, code := range []string{"C-1", "C-200", "C-1-9"} {
+		f.seedOrder(code)
+	}
 	codes := []string{"C-1", "C-1", ""} // duplicates and blanks are dropped
 	for i := 1; i <= 250; i++ {
 		codes = append(codes, fmt.Sprintf("C-%d", i))
@@ -316,22 +317,29 @@ func TestSearchSalesOrdersByCodeBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(batches, []int{100, 100, 50}) {
-		t.Errorf("batches = %v, want [100 100 50]", batches)
+	batches := func() []int { return f.batchSizes("/sales_orders/search", "codes") }
+	if b := batches(); !reflect.DeepEqual(b, []int{100, 100, 50}) {
+		t.Errorf("batches = %v, want [100 100 50]", b)
 	}
-	if len(got) != 2 || got[0].Code != "C-1" || got[1].Code != "C-200" || got[1].ID != 200 {
+	if len(got) != 2 || got[0].Code != "C-1" || got[1].Code != "C-200" {
 		t.Errorf("got %+v, want exactly C-1 and C-200", got)
 	}
 	if empty, err := c.SearchSalesOrdersByCode(context.Background(), nil); err != nil || len(empty) != 0 {
 		t.Errorf("no codes: %v, %v", empty, err)
 	}
-	if len(batches) != 3 {
+	if len(batches()) != 3 {
 		t.Error("searching no codes must not call LOGILESS")
+	}
+	// An answer holding a partial match too: the client drops it.
+	f.answer("POST", "/sales_orders/search", 1, 200, `{"data":[{"id":"200","code":"C-200","document_status":"Processing"},{"id":1,"code":"C-200-9","document_status":"Processing"}]}`)
+	got, err = c.SearchSalesOrdersByCode(context.Background(), []string{"C-200"})
+	if err != nil || len(got) != 1 || got[0].Code != "C-200" || got[0].ID != 200 {
+		t.Errorf("got %+v, %v; want exactly C-200", got, err)
 	}
 }
 
 func TestGetSalesOrderNotFound(t *testing.T) {
-	_, c, _ := authedClient(t) // no handler: the fake answers 404
+	_, c, _ := authedClient(t) // no order 99
 	_, err := c.GetSalesOrder(context.Background(), 99)
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "sales order id 99") {
 		t.Fatalf("err = %v, want ErrNotFound naming the id", err)
