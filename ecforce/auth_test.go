@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -135,7 +135,7 @@ func TestAuthHeaders(t *testing.T) {
 func TestSignInOnceForConcurrentCalls(t *testing.T) {
 	shop, id := shopWithOrder(t, nil)
 	// Let every caller pile up behind the sign-in.
-	shop.InjectFault(sandbox.Fault{Method: http.MethodPost, PathPrefix: apiRoot + signInPath, Delay: 50 * time.Millisecond})
+	shop.InjectFault(httpfake.Fault{Method: http.MethodPost, PathPrefix: apiRoot + signInPath, Delay: 50 * time.Millisecond})
 	store := &memStore{}
 	c, _ := newTestClient(t, shop.url(), func(cfg *Config) { passwordMode(cfg); cfg.TokenStore = store })
 	var wg sync.WaitGroup

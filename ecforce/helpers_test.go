@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 // The client's tests run against the sandbox's fake ecforce, behind a
@@ -108,7 +109,7 @@ type recorded struct {
 // testShop is a sandbox ecforce shop on an httptest server. Its API token
 // is testToken; its sign-in accepts testLoginID and testPassword.
 type testShop struct {
-	*sandbox.Ecforce
+	*ecforceapi.Server
 	srv *httptest.Server
 
 	mu   sync.Mutex
@@ -119,7 +120,7 @@ const apiRoot = "/api/v2"
 
 func newShop(t *testing.T, clock *fakeClock) *testShop {
 	t.Helper()
-	cfg := sandbox.EcforceConfig{
+	cfg := ecforceapi.Config{
 		APIToken: testToken, AdminEmail: testLoginID, AdminPassword: testPassword,
 		SettleDelay: time.Millisecond,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -127,7 +128,7 @@ func newShop(t *testing.T, clock *fakeClock) *testShop {
 	if clock != nil {
 		cfg.Clock = clock.Now
 	}
-	s := &testShop{Ecforce: sandbox.NewEcforce(cfg)}
+	s := &testShop{Server: ecforceapi.New(cfg)}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -137,7 +138,7 @@ func newShop(t *testing.T, clock *fakeClock) *testShop {
 				Auth: r.Header.Get("Authorization"), Accept: r.Header.Get("Accept"), ContentType: r.Header.Get("Content-Type"), Body: body})
 			s.mu.Unlock()
 		}
-		s.Ecforce.ServeHTTP(w, r)
+		s.Server.ServeHTTP(w, r)
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -180,7 +181,7 @@ func (s *testShop) tokens() []string {
 // API root) get status and body instead of the real answer (times < 0:
 // until cleared).
 func (s *testShop) answer(method, path string, times, status int, body string) {
-	s.InjectFault(sandbox.Fault{Method: method, PathPrefix: apiRoot + path, Times: times, Status: status, Body: body})
+	s.InjectFault(httpfake.Fault{Method: method, PathPrefix: apiRoot + path, Times: times, Status: status, Body: body})
 }
 
 // seedOrders creates n complete orders with one line each and returns
@@ -189,7 +190,7 @@ func (s *testShop) seedOrders(t *testing.T, n int) []int64 {
 	t.Helper()
 	ids := make([]int64, 0, n)
 	for i := range n {
-		o, err := s.SeedOrder(sandbox.OrderSeed{Items: []sandbox.OrderItemSeed{{SKU: fmt.Sprintf("SKU-%d", i), Price: 1000, Quantity: 1}}})
+		o, err := s.SeedOrder(ecforceapi.OrderSeed{Items: []ecforceapi.OrderItemSeed{{SKU: fmt.Sprintf("SKU-%d", i), Price: 1000, Quantity: 1}}})
 		if err != nil {
 			t.Fatal(err)
 		}

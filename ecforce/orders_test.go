@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 func TestListOrdersPagination(t *testing.T) {
@@ -373,7 +374,7 @@ func TestMalformedAndErrorBodies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			shop := newShop(t, nil)
-			shop.InjectFault(sandbox.Fault{Method: http.MethodGet, PathPrefix: apiRoot + "/admin/orders/7", Times: -1,
+			shop.InjectFault(httpfake.Fault{Method: http.MethodGet, PathPrefix: apiRoot + "/admin/orders/7", Times: -1,
 				Status: tt.status, Body: tt.body, Headers: map[string]string{"Content-Type": tt.contentType}})
 			c, _ := newTestClient(t, shop.url(), nil)
 			_, err := c.GetOrder(context.Background(), 7)
@@ -417,10 +418,10 @@ func TestFindOrderByNumber(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			shop := newShop(t, nil)
-			var want sandbox.EcforceOrder
+			var want ecforceapi.Order
 			if tt.seed != "" {
 				var err error
-				want, err = shop.SeedOrder(sandbox.OrderSeed{Number: tt.seed, Items: []sandbox.OrderItemSeed{{SKU: "A", Price: 100}}})
+				want, err = shop.SeedOrder(ecforceapi.OrderSeed{Number: tt.seed, Items: []ecforceapi.OrderItemSeed{{SKU: "A", Price: 100}}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -668,7 +669,7 @@ func TestStockItems(t *testing.T) {
 func TestStockItemsInTheShop(t *testing.T) {
 	shop := newShop(t, nil)
 	for sku, n := range map[string]int{"S-001": 7, "S-002": 0} {
-		if _, err := shop.SeedStockItem(sku, sandbox.DefaultStockLocation, n); err != nil {
+		if _, err := shop.SeedStockItem(sku, ecforceapi.DefaultStockLocation, n); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -705,11 +706,11 @@ func TestStockItemsInTheShop(t *testing.T) {
 
 func TestGetOrderFromTheShop(t *testing.T) {
 	shop := newShop(t, nil)
-	seeded, err := shop.SeedOrder(sandbox.OrderSeed{
+	seeded, err := shop.SeedOrder(ecforceapi.OrderSeed{
 		Number: "EC00012345", PaymentState: "authed", DelivFee: 550, ShippingCarrierID: 1,
 		ScheduledToBeShippedAt: time.Date(2026, 5, 2, 0, 0, 0, 0, JST),
-		Items:                  []sandbox.OrderItemSeed{{SKU: "A", Name: "商品A", Price: 1000, Quantity: 2}, {SKU: "B", Price: 500, Quantity: 1}},
-		ShippingAddress: &sandbox.EcforceAddress{Name01: "山田", Name02: "太郎", Zip01: "150", Zip02: "0001", PrefectureName: "東京都",
+		Items:                  []ecforceapi.OrderItemSeed{{SKU: "A", Name: "商品A", Price: 1000, Quantity: 2}, {SKU: "B", Price: 500, Quantity: 1}},
+		ShippingAddress: &ecforceapi.Address{Name01: "山田", Name02: "太郎", Zip01: "150", Zip02: "0001", PrefectureName: "東京都",
 			Addr01: "渋谷区神宮前", Addr02: "1-2-3", Tel01: "03", Tel02: "1234", Tel03: "5678"},
 	})
 	if err != nil {
@@ -770,7 +771,7 @@ func TestWhichRequestsAreRetried(t *testing.T) {
 	}
 	for _, w := range writes {
 		t.Run(w.name, func(t *testing.T) {
-			shop.InjectFault(sandbox.Fault{Method: "", PathPrefix: apiRoot + strings.TrimSuffix(w.path, ".json"), AfterApply: true, Status: 502})
+			shop.InjectFault(httpfake.Fault{Method: "", PathPrefix: apiRoot + strings.TrimSuffix(w.path, ".json"), AfterApply: true, Status: 502})
 			before := len(shop.requests())
 			err := w.call()
 			if err == nil || !strings.Contains(err.Error(), "may or may not have been applied") || !httpapi.MayHaveApplied(err) {

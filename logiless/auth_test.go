@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 func TestAuthorizeURL(t *testing.T) {
@@ -120,7 +121,7 @@ func TestProactiveRefresh(t *testing.T) {
 
 func TestShortLivedTokensDoNotRefreshEveryCall(t *testing.T) {
 	// One hour, far below RefreshBefore (72h).
-	f := newFake(t, func(cfg *sandbox.LogilessConfig) { cfg.AccessTokenTTL = time.Hour })
+	f := newFake(t, func(cfg *logilessapi.Config) { cfg.AccessTokenTTL = time.Hour })
 	f.seedOrder("A-1")
 	store := newMemStore(f.issue())
 	c := newTestClient(t, f, store)
@@ -159,7 +160,7 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 }
 
 func TestRotatedTokenIsSavedBeforeUse(t *testing.T) {
-	f := newFake(t, func(cfg *sandbox.LogilessConfig) { cfg.AccessTokenTTL = 2 * time.Hour })
+	f := newFake(t, func(cfg *logilessapi.Config) { cfg.AccessTokenTTL = 2 * time.Hour })
 	f.seedOrder("A-1")
 	store := newMemStore(Token{})
 	var mu sync.Mutex
@@ -310,7 +311,7 @@ func TestConcurrentCallsRefreshOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
 			f.seedOrder("A-1")
-			f.tokenFault(sandbox.Fault{Times: -1, Delay: 20 * time.Millisecond}) // widen the race
+			f.tokenFault(httpfake.Fault{Times: -1, Delay: 20 * time.Millisecond}) // widen the race
 			tok := f.issue()
 			tt.setup(f, &tok)
 			c := newTestClient(t, f, newMemStore(tok))
@@ -336,7 +337,7 @@ func TestConcurrentCallsRefreshOnce(t *testing.T) {
 func TestTwoProcessesShareTheTokenFile(t *testing.T) {
 	f := newFake(t)
 	f.seedOrder("A-1")
-	f.tokenFault(sandbox.Fault{Times: -1, Delay: 20 * time.Millisecond})
+	f.tokenFault(httpfake.Fault{Times: -1, Delay: 20 * time.Millisecond})
 	path := t.TempDir() + "/tokens/shop-a.json"
 	tok := f.issue()
 	tok.ExpiresAt = time.Now().Add(time.Hour) // both must refresh proactively

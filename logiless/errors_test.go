@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/ecforce-logiless/connector/httpapi"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 func TestParseErrorBody(t *testing.T) {
@@ -68,13 +69,13 @@ func TestCreateSalesOrderErrors(t *testing.T) {
 			f.answer("POST", "/sales_orders/new", 1, 423, `{"error":"locked","error_description":"document status"}`)
 		}, 423, false, false, []string{"HTTP 423", "status does not allow"}},
 		{"server error is not resent", func(f *testLogiless, c *Client, in *SalesOrderInput) {
-			f.InjectFault(sandbox.Fault{Method: "POST", PathPrefix: merchantPrefix + "/sales_orders/new", AfterApply: true, Status: 500})
+			f.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: merchantPrefix + "/sales_orders/new", AfterApply: true, Status: 500})
 		}, 500, false, true, []string{"may or may not", "look the record up"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, c, _ := authedClient(t)
-			if err := f.AddStore(sandbox.LogilessStore{ID: 7, Name: "ecforce"}); err != nil {
+			if err := f.AddStore(logilessapi.Store{ID: 7, Name: "ecforce"}); err != nil {
 				t.Fatal(err)
 			}
 			in := sampleInput()
@@ -145,7 +146,7 @@ func TestReadsRetryServerErrors(t *testing.T) {
 
 func TestMalformedSuccessBody(t *testing.T) {
 	f, c, _ := authedClient(t)
-	f.InjectFault(sandbox.Fault{Method: "GET", PathPrefix: merchantPrefix + orderPath, Times: -1, Malformed: true})
+	f.InjectFault(httpfake.Fault{Method: "GET", PathPrefix: merchantPrefix + orderPath, Times: -1, Malformed: true})
 	// Taken after the fault above, so it serves only the list.
 	f.answer("GET", "/sales_orders", -1, 200, `<html>maintenance</html>`)
 	f.answer("POST", "/sales_orders/new", -1, 201, `{"id":"abc","buyer_name1":"山田"}`)

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/httpapi"
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // The client's tests run against the sandbox's fake LOGILESS (OAuth with
@@ -44,7 +45,7 @@ type recorded struct {
 
 // testLogiless is a sandbox LOGILESS merchant on an httptest server.
 type testLogiless struct {
-	*sandbox.Logiless
+	*logilessapi.Server
 	t   *testing.T
 	srv *httptest.Server
 
@@ -60,16 +61,16 @@ type testLogiless struct {
 
 const merchantPrefix = "/api/v1/merchant/42"
 
-func newFake(t *testing.T, mutate ...func(*sandbox.LogilessConfig)) *testLogiless {
+func newFake(t *testing.T, mutate ...func(*logilessapi.Config)) *testLogiless {
 	t.Helper()
-	cfg := sandbox.LogilessConfig{
+	cfg := logilessapi.Config{
 		MerchantID: testMerchant, ClientID: testClientID, ClientSecret: testClientSecret, RedirectURI: testRedirect,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	f := &testLogiless{Logiless: sandbox.NewLogiless(cfg), t: t}
+	f := &testLogiless{Server: logilessapi.New(cfg), t: t}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -77,7 +78,7 @@ func newFake(t *testing.T, mutate ...func(*sandbox.LogilessConfig)) *testLogiles
 
 func (f *testLogiless) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sandbox") {
-		f.Logiless.ServeHTTP(w, r)
+		f.Server.ServeHTTP(w, r)
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
@@ -97,7 +98,7 @@ func (f *testLogiless) serve(w http.ResponseWriter, r *http.Request) {
 		echo(w, r)
 		return
 	}
-	f.Logiless.ServeHTTP(w, r)
+	f.Server.ServeHTTP(w, r)
 }
 
 func (f *testLogiless) requests() []recorded {
@@ -186,17 +187,17 @@ func (f *testLogiless) issue() Token {
 // merchant) get status and body instead of the real answer (times < 0:
 // until cleared; method "" matches any).
 func (f *testLogiless) answer(method, resource string, times, status int, body string) {
-	f.InjectFault(sandbox.Fault{Method: method, PathPrefix: merchantPrefix + resource, Times: times, Status: status, Body: body})
+	f.InjectFault(httpfake.Fault{Method: method, PathPrefix: merchantPrefix + resource, Times: times, Status: status, Body: body})
 }
 
 // tokenFault applies fault to the token endpoint.
-func (f *testLogiless) tokenFault(fault sandbox.Fault) {
+func (f *testLogiless) tokenFault(fault httpfake.Fault) {
 	fault.PathPrefix = "/oauth2/token"
 	f.InjectFault(fault)
 }
 
 // seedOrder creates a sales order in store 1 and returns it.
-func (f *testLogiless) seedOrder(code string) sandbox.SalesOrder {
+func (f *testLogiless) seedOrder(code string) logilessapi.SalesOrder {
 	f.t.Helper()
 	so, err := f.SeedSalesOrder(map[string]any{
 		"code": code, "buyer_name1": "山田 太郎", "recipient_name1": "山田 太郎", "recipient_address1": "東京都渋谷区神宮前1-2-3",

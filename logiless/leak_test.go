@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
 // assertNoSecrets fails when text holds the client secret or any token or
@@ -34,7 +34,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	echoQuery := func(f *testLogiless, status int, spent string) {
 		q := url.Values{"client_id": {testClientID}, "client_secret": {testClientSecret}, "refresh_token": {spent}, "code": {spent}}
 		desc, _ := json.Marshal("bad request /oauth2/token?" + q.Encode() + " " + spent + " " + testClientSecret)
-		f.tokenFault(sandbox.Fault{Times: -1, Status: status, Body: `{"error":"invalid_request","error_description":` + string(desc) + `}`})
+		f.tokenFault(httpfake.Fault{Times: -1, Status: status, Body: `{"error":"invalid_request","error_description":` + string(desc) + `}`})
 	}
 	var code string
 	tests := []struct {
@@ -43,11 +43,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 		call  func(c *Client) error
 	}{
 		{"refresh: dropped connection", func(f *testLogiless, c *Client, tok Token) {
-			f.tokenFault(sandbox.Fault{Times: -1, Drop: true})
+			f.tokenFault(httpfake.Fault{Times: -1, Drop: true})
 			f.ExpireAccessTokens()
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
 		{"refresh: timeout", func(f *testLogiless, c *Client, tok Token) {
-			f.tokenFault(sandbox.Fault{Times: -1, Delay: time.Second})
+			f.tokenFault(httpfake.Fault{Times: -1, Delay: time.Second})
 			f.ExpireAccessTokens()
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
 		{"refresh: server echoes the query (JSON)", func(f *testLogiless, c *Client, tok Token) {
@@ -55,7 +55,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			f.ExpireAccessTokens()
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
 		{"refresh: server echoes the query (HTML)", func(f *testLogiless, c *Client, tok Token) {
-			f.tokenFault(sandbox.Fault{Times: -1, Status: 500, Body: "<pre>refresh_token=" + tok.RefreshToken + "&client_secret=" + url.QueryEscape(testClientSecret) + "</pre>"})
+			f.tokenFault(httpfake.Fault{Times: -1, Status: 500, Body: "<pre>refresh_token=" + tok.RefreshToken + "&client_secret=" + url.QueryEscape(testClientSecret) + "</pre>"})
 			f.ExpireAccessTokens()
 		}, func(c *Client) error { return getOrder(context.Background(), c) }},
 		{"refresh: invalid_grant", func(f *testLogiless, c *Client, tok Token) {
@@ -66,7 +66,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			f.ExpireAccessTokens()
 			f.echo = func(w http.ResponseWriter, r *http.Request) {
 				if r.Header.Get("Authorization") == "Bearer "+tok.AccessToken {
-					f.Logiless.ServeHTTP(w, r) // the expired token: 401
+					f.Server.ServeHTTP(w, r) // the expired token: 401
 					return
 				}
 				w.WriteHeader(500)
@@ -91,7 +91,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}},
 		{"exchange: dropped connection", func(f *testLogiless, c *Client, tok Token) {
 			code = f.IssueAuthorizationCode()
-			f.tokenFault(sandbox.Fault{Times: -1, Drop: true})
+			f.tokenFault(httpfake.Fault{Times: -1, Drop: true})
 		}, func(c *Client) error {
 			_, err := c.ExchangeCode(context.Background(), code)
 			return err

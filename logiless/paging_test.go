@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 // pagedOrders renders the pages LOGILESS would serve for total orders
@@ -208,7 +208,7 @@ func TestListOutboundDeliveries(t *testing.T) {
 
 func TestOutboundDeliveriesOfAShippedOrder(t *testing.T) {
 	f := newFake(t)
-	if _, err := f.SeedArticle(sandbox.LogilessArticle{Code: "SKU-1", Name: "化粧水"}); err != nil {
+	if _, err := f.SeedArticle(logilessapi.Article{Code: "SKU-1", Name: "化粧水"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.SetFreeStock("SKU-1", 5); err != nil {
@@ -216,7 +216,7 @@ func TestOutboundDeliveriesOfAShippedOrder(t *testing.T) {
 	}
 	f.seedOrder("A-1") // allocated: the stock is there
 	c := newTestClient(t, f, newMemStore(f.issue()))
-	if _, err := f.ShipSalesOrder("A-1", sandbox.ShipOptions{}); err != nil {
+	if _, err := f.ShipSalesOrder("A-1", logilessapi.ShipOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var got []OutboundDelivery
@@ -307,7 +307,7 @@ func TestInventoryAndMapsFromTheFake(t *testing.T) {
 	codes := make([]string, 0, 150)
 	for i := range 150 {
 		code := fmt.Sprintf("SKU-%d", i)
-		if _, err := f.SeedArticle(sandbox.LogilessArticle{Code: code, Name: code}); err != nil {
+		if _, err := f.SeedArticle(logilessapi.Article{Code: code, Name: code}); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.SetFreeStock(code, i); err != nil {
@@ -315,7 +315,7 @@ func TestInventoryAndMapsFromTheFake(t *testing.T) {
 		}
 		codes = append(codes, code)
 	}
-	if _, err := f.SeedArticleMap(sandbox.ArticleMap{MappedCode: "EC-7", ArticleCode: "SKU-7", StandbyStockQuantity: 2}); err != nil {
+	if _, err := f.SeedArticleMap(logilessapi.ArticleMap{MappedCode: "EC-7", ArticleCode: "SKU-7", StandbyStockQuantity: 2}); err != nil {
 		t.Fatal(err)
 	}
 	inv, err := c.SearchLogicalInventory(context.Background(), codes)

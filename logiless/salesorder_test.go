@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 )
 
 func sampleInput() SalesOrderInput {
@@ -165,7 +165,7 @@ func TestPersonalDataIsNotPrinted(t *testing.T) {
 
 func TestCreateSalesOrderSendsEscapedJSON(t *testing.T) {
 	f, c, store := authedClient(t)
-	if err := f.AddStore(sandbox.LogilessStore{ID: 7, Name: "ecforce"}); err != nil {
+	if err := f.AddStore(logilessapi.Store{ID: 7, Name: "ecforce"}); err != nil {
 		t.Fatal(err)
 	}
 	so, err := c.CreateSalesOrder(context.Background(), sampleInput())
