@@ -20,7 +20,7 @@
 // What the flows share has one home each:
 //
 //   - errors.go: the stable error type names, classify (client and rule
-//     errors → retryable or not), mayHaveApplied (may a failed write have
+//     errors → retryable or not), httpapi.MayHaveApplied (may a failed write have
 //     been applied?), orderNotFound, and the runbook pointer every
 //     non-retryable error ends with (docs/errors.md#<type>).
 //   - orderstate.go: the one 対応状況 write (setOrderState).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -94,17 +93,6 @@ func orderNotFound(shop string, id int64, number, whatToDo string) error {
 		which = fmt.Sprintf("id %d (受注番号 %s)", id, number)
 	}
 	return nonRetryable(ErrTypeOrderNotFound, fmt.Errorf("ecforce has no order with %s in shop %s; %s", which, shop, whatToDo))
-}
-
-// mayHaveApplied reports whether a failed write may have been applied all
-// the same: a 5xx or 408 answer, or no answer at all. A 429 or other 4xx is
-// a refusal before anything was done.
-func mayHaveApplied(err error) bool {
-	var se *httpapi.StatusError
-	if errors.As(err, &se) {
-		return se.StatusCode >= 500 || se.StatusCode == http.StatusRequestTimeout
-	}
-	return httpapi.Retryable(err)
 }
 
 // classify turns an error from a client or the mapping into what Temporal

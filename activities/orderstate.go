@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 )
 
 // orderStateAPI is what the 対応状況 write calls on ecforce; both flows'
@@ -60,11 +61,11 @@ func setOrderState(ctx context.Context, c orderStateChange) (changed bool, skipp
 	case err == nil:
 		return false, "", nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf(
 			"%s: ecforce kept state %q; check that %s is a key (not a label) of 対応状況管理", what, updated.State, c.setting))
-	case mayHaveApplied(err):
+	case httpapi.MayHaveApplied(err):
 		if now, rerr := readOrderState(ctx, api, c); rerr == nil && now == c.target {
 			return true, "", nil
 		}
-	case ecforce.IsValidation(err):
+	case httpapi.Rejected(err):
 		return false, "", nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf(
 			"%s: ecforce refused the key: %w; fix %s (a key of 対応状況管理, not a label), restart the worker and re-run", what, err, c.setting))
 	}

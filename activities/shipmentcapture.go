@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/shipment"
 )
 
@@ -92,7 +93,7 @@ func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSales
 		progress.RequestedAt = time.Now()
 		activity.RecordHeartbeat(ctx, progress)
 		if _, err := ec.RequestSales(ctx, []int64{in.OrderID}); err != nil {
-			if !mayHaveApplied(err) {
+			if !httpapi.MayHaveApplied(err) {
 				// Refused before anything happened: a retry may request.
 				activity.RecordHeartbeat(ctx, captureProgress{})
 				return res, classify(what, err)

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/shipment"
 )
 
@@ -72,7 +73,7 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 		ShippedAt:         in.ShippedAt,
 	}}, false)
 	if err != nil {
-		if mayHaveApplied(err) {
+		if httpapi.MayHaveApplied(err) {
 			if after, rerr := a.readOrder(ctx, shop, in.OrderID, in.OrderNumber); rerr == nil && after.HasShipping(in.ShippingSlip, in.ShippedAt, in.CarrierID) {
 				a.logger().Warn("ecforce's answer to the shipping update was an error, but the order shows it applied",
 					"shop", in.Shop, "order", in.OrderNumber, "error", err.Error())

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ecforce-logiless/connector/atomicfile"
 	"github.com/ecforce-logiless/connector/stocksync"
 )
 
@@ -52,36 +53,12 @@ func (s *StockStateStore) Load(shop string) (st stocksync.State, ok bool, err er
 // Save replaces a shop's state atomically.
 func (s *StockStateStore) Save(st stocksync.State) error {
 	path := s.Path(st.Shop)
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("save stock sync state of shop %s: %w (check CONNECTOR_STATE_DIR)", st.Shop, err)
-	}
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save stock sync state of shop %s: %w", st.Shop, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".stock-sync-*.tmp")
-	if err != nil {
+	if err := atomicfile.Write(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save stock sync state of shop %s: %w (check CONNECTOR_STATE_DIR)", st.Shop, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save stock sync state of shop %s: %w", st.Shop, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save stock sync state of shop %s: %w", st.Shop, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save stock sync state of shop %s: %w", st.Shop, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save stock sync state of shop %s: %w", st.Shop, err)
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable; best effort
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -32,12 +32,6 @@ var (
 	ErrNotFound = errors.New("ecforce record not found")
 )
 
-// IsValidation reports whether err is ecforce refusing the request's content
-// (HTTP 400 or 422).
-//
-// Deprecated: use httpapi.Rejected, the one predicate for both APIs.
-func IsValidation(err error) bool { return httpapi.Rejected(err) }
-
 // errorBody decodes what ecforce says in a non-2xx body. Seen shapes:
 // {"errors":[{"code":"AOR2001","message":"…"}]}, and, defensively,
 // {"errors":["…"]}, {"errors":{"field":["…"]}}, {"error":"…"}, {"message":"…"}.

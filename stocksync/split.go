@@ -1,13 +1,11 @@
 package stocksync
 
 import (
-	"net/http"
-
 	"github.com/ecforce-logiless/connector/httpapi"
 )
 
 // splitOnRejection calls fn with items; when the API refuses the request as
-// a whole as invalid (isRejection), it tries each half, down to single
+// a whole as invalid (httpapi.Rejected), it tries each half, down to single
 // items, and hands the items refused alone to rejected. One bad SKU or code
 // thus costs a few extra requests instead of stopping the others. Other
 // errors are returned as they are.
@@ -16,7 +14,7 @@ func splitOnRejection[T any](items []T, fn func([]T) error, rejected func(T, err
 		return nil
 	}
 	err := fn(items)
-	if err == nil || !isRejection(err) {
+	if err == nil || !httpapi.Rejected(err) {
 		return err
 	}
 	if len(items) == 1 {
@@ -28,10 +26,4 @@ func splitOnRejection[T any](items []T, fn func([]T) error, rejected func(T, err
 		return err
 	}
 	return splitOnRejection(items[mid:], fn, rejected)
-}
-
-// isRejection reports whether the API refused the request's content (HTTP
-// 400 or 422): resending it unchanged fails the same way.
-func isRejection(err error) bool {
-	return httpapi.IsStatus(err, http.StatusBadRequest) || httpapi.IsStatus(err, http.StatusUnprocessableEntity)
 }
