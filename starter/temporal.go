@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -25,19 +26,41 @@ type session struct {
 	client client.Client
 }
 
-func openSession(ctx context.Context, needShops bool) (*session, error) {
+// dialTemporal connects to Temporal; tests replace it with a fake.
+var dialTemporal = client.DialContext
+
+// loadProcess reads the process settings and applies the global flags.
+func loadProcess() (config.Process, error) {
 	proc, err := config.LoadProcess()
+	if err != nil {
+		return proc, err
+	}
+	if flags.webUIURL != "" {
+		proc.WebUIURL = strings.TrimRight(flags.webUIURL, "/")
+		if err := proc.Validate(); err != nil {
+			return proc, usageError{"--web-ui-url: " + oneLine(err.Error())}
+		}
+	}
+	return proc, nil
+}
+
+// openSession connects to Temporal and, with needShops, loads the shops
+// file. It reads no secret (the starter sends none: only logiless-auth
+// needs one, and it loads the shops file itself), so an operator without
+// the shops' secrets can use every command that opens a session.
+func openSession(ctx context.Context, needShops bool) (*session, error) {
+	proc, err := loadProcess()
 	if err != nil {
 		return nil, err
 	}
 	s := &session{proc: proc}
 	if needShops {
-		if s.shops, err = config.LoadShops(proc.ShopsFile, lookupEnv); err != nil {
+		if s.shops, err = config.LoadShopSettings(proc.ShopsFile); err != nil {
 			return nil, err
 		}
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.client, err = client.DialContext(ctx, client.Options{
+	s.client, err = dialTemporal(ctx, client.Options{
 		HostPort:  proc.TemporalAddress,
 		Namespace: proc.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(quiet),
@@ -75,7 +98,7 @@ func (s *session) shop(code string) (*config.Shop, error) {
 	if shop, ok := s.shops.Shop(code); ok {
 		return shop, nil
 	}
-	return nil, fmt.Errorf("shop %q is not in %s", code, s.proc.ShopsFile)
+	return nil, usageError{fmt.Sprintf("shop %q is not in %s (its shops: %s)", code, s.proc.ShopsFile, strings.Join(s.shops.Codes(), ", "))}
 }
 
 // runLink is the Web UI address of one workflow run; without a run ID, of
