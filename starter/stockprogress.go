@@ -168,7 +168,7 @@ func (p stockPass) line(now time.Time) (text, key string) {
 		}
 	} else {
 		parts = append(parts,
-			fmt.Sprintf("%s pass: %d pages", p.mode, p.pages),
+			fmt.Sprintf("%s pass: %d pages done", p.mode, p.pages),
 			fmt.Sprintf("%s SKUs read", thousands(p.read)))
 		if rate > 0 {
 			parts = append(parts, fmt.Sprintf("%s SKUs/min", thousands(int(rate+0.5))))

@@ -49,6 +49,33 @@ func loadProcess() (config.Process, error) {
 // needs one, and it loads the shops file itself), so an operator without
 // the shops' secrets can use every command that opens a session.
 func openSession(ctx context.Context, needShops bool) (*session, error) {
+	s, err := loadSession(needShops)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.dial(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openShopSession opens a session for a command about one shop, checking
+// that the shop is in the shops file before it connects.
+func openShopSession(ctx context.Context, shopCode string) (*session, error) {
+	s, err := loadSession(true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.shop(shopCode); err != nil {
+		return nil, err
+	}
+	if err := s.dial(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func loadSession(needShops bool) (*session, error) {
 	proc, err := loadProcess()
 	if err != nil {
 		return nil, err
@@ -59,30 +86,21 @@ func openSession(ctx context.Context, needShops bool) (*session, error) {
 			return nil, err
 		}
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.client, err = dialTemporal(ctx, client.Options{
-		HostPort:  proc.TemporalAddress,
-		Namespace: proc.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(quiet),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
-	}
 	return s, nil
 }
 
-// openShopSession opens a session for a command about one shop and checks
-// that the shop is in the shops file.
-func openShopSession(ctx context.Context, shopCode string) (*session, error) {
-	s, err := openSession(ctx, true)
+func (s *session) dial(ctx context.Context) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := dialTemporal(ctx, client.Options{
+		HostPort:  s.proc.TemporalAddress,
+		Namespace: s.proc.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(quiet),
+	})
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", s.proc.TemporalAddress, err)
 	}
-	if _, err := s.shop(shopCode); err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
+	s.client = c
+	return nil
 }
 
 func (s *session) close() {
