@@ -142,8 +142,8 @@ type fakeRun struct {
 	id, runID string
 }
 
-func (r fakeRun) GetID() string                 { return r.id }
-func (r fakeRun) GetRunID() string              { return r.runID }
+func (r fakeRun) GetID() string                  { return r.id }
+func (r fakeRun) GetRunID() string               { return r.runID }
 func (r fakeRun) GetFirstExecutionRunID() string { return "run-1" }
 func (r fakeRun) GetWithOptions(ctx context.Context, v any, _ client.WorkflowRunGetOptions) error {
 	return r.Get(ctx, v)
