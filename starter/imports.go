@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -37,42 +37,22 @@ it started; without, it prints the run's link and returns.`,
 }
 
 func runImportOrders(cmd *cobra.Command, shopCode string, wait bool) error {
-	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	s, err := openShopSession(ctx, shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	id := workflows.ImportOrdersID(shopCode)
-	run, err := s.startRun(ctx, runStart{
-		id: id, flow: workflows.FlowOrderImport, shop: shopCode, force: true,
+	var res workflows.ImportOrdersResult
+	return launch(cmd, runStart{
+		id: workflows.ImportOrdersID(shopCode), flow: workflows.FlowOrderImport, shop: shopCode, force: true,
 		workflow: workflows.ImportOrders, input: workflows.ImportOrdersInput{Shop: shopCode},
 		busy: "a discovery for shop " + shopCode + " is already running",
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return nil
-	}
-	var res workflows.ImportOrdersResult
-	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{
-		id: id, runID: run.GetRunID(), what: "order discovery of shop " + shopCode,
-		get: func(ctx context.Context) error { return run.Get(ctx, &res) },
+		what: "order discovery of shop " + shopCode,
+	}, wait, &res, func(out io.Writer, s *session) {
+		fmt.Fprintf(out, "listed %d orders: %d imports started, %d already handled, %d already in LOGILESS, %d not yet due\n",
+			res.Listed, len(res.Started), res.AlreadyHandled, res.AlreadyInLogiless, res.NotYetDue)
+		for _, childID := range res.Started {
+			fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))
+		}
+		if res.Truncated {
+			fmt.Fprintln(out, "more candidates remain; the next run picks them up")
+		}
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "listed %d orders: %d imports started, %d already handled, %d already in LOGILESS, %d not yet due\n",
-		res.Listed, len(res.Started), res.AlreadyHandled, res.AlreadyInLogiless, res.NotYetDue)
-	for _, childID := range res.Started {
-		fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))
-	}
-	if res.Truncated {
-		fmt.Fprintln(out, "more candidates remain; the next run picks them up")
-	}
-	fmt.Fprintf(out, "run: %s\n", s.runLink(id, runID))
-	return nil
 }
 
 func newImportOrderCommand() *cobra.Command {
@@ -104,36 +84,17 @@ failure first (exit code 1).`,
 }
 
 func runImportOrder(cmd *cobra.Command, shopCode, number string, force, wait bool) error {
-	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	s, err := openShopSession(ctx, shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	id := workflows.ImportOrderID(shopCode, number)
-	run, err := s.startRun(ctx, runStart{
-		id: id, flow: workflows.FlowOrderImport, shop: shopCode, orderNumber: number,
+	var res workflows.ImportOrderResult
+	return launch(cmd, runStart{
+		id: workflows.ImportOrderID(shopCode, number), flow: workflows.FlowOrderImport, shop: shopCode, orderNumber: number,
 		force: force, workflow: workflows.ImportOrder, input: workflows.ImportOrderInput{Shop: shopCode, OrderNumber: number},
 		busy: fmt.Sprintf("order %s of shop %s is being imported or was imported already (use --force to run again)", number, shopCode),
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return nil
-	}
-	var res workflows.ImportOrderResult
-	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{
-		id: id, runID: run.GetRunID(), what: fmt.Sprintf("import of order %s of shop %s", number, shopCode),
-		get: func(ctx context.Context) error { return run.Get(ctx, &res) },
+		what: fmt.Sprintf("import of order %s of shop %s", number, shopCode),
+	}, wait, &res, func(out io.Writer, _ *session) {
+		fmt.Fprintf(out, "%s: LOGILESS sales order %d (%s), %d lines", res.Outcome, res.SalesOrderID, res.SalesOrderCode, res.Lines)
+		if res.StateSet != "" {
+			fmt.Fprintf(out, ", 対応状況 set to %s", res.StateSet)
+		}
+		fmt.Fprintln(out)
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "%s: LOGILESS sales order %d (%s), %d lines", res.Outcome, res.SalesOrderID, res.SalesOrderCode, res.Lines)
-	if res.StateSet != "" {
-		fmt.Fprintf(out, ", 対応状況 set to %s", res.StateSet)
-	}
-	fmt.Fprintf(out, "\nrun: %s\n", s.runLink(id, runID))
-	return nil
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,51 +40,29 @@ an outage longer than it. With --wait it waits and prints what it found.`,
 }
 
 func runNotifyShipments(cmd *cobra.Command, shopCode string, lookback time.Duration, wait bool) error {
-	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	s, err := openShopSession(ctx, shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	id := workflows.NotifyShipmentsID(shopCode)
-	run, err := s.startRun(ctx, runStart{
-		id: id, flow: workflows.FlowShipmentNotification, shop: shopCode, force: true,
+	var res workflows.NotifyShipmentsResult
+	return launch(cmd, runStart{
+		id: workflows.NotifyShipmentsID(shopCode), flow: workflows.FlowShipmentNotification, shop: shopCode, force: true,
 		workflow: workflows.NotifyShipments, input: workflows.NotifyShipmentsInput{Shop: shopCode, Lookback: lookback},
 		busy: "a shipment discovery for shop " + shopCode + " is already running",
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return nil
-	}
-	var res workflows.NotifyShipmentsResult
-	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{
-		id: id, runID: run.GetRunID(), what: "shipment discovery of shop " + shopCode,
-		get: func(ctx context.Context) error { return run.Get(ctx, &res) },
+		what: "shipment discovery of shop " + shopCode,
+	}, wait, &res, func(out io.Writer, s *session) {
+		if res.Disabled {
+			fmt.Fprintln(out, "shipment notification is switched off for this shop (shipment_notification.auto_run)")
+			return
+		}
+		fmt.Fprintf(out, "listed %d shipped orders since %s: %d notifications started, %d already handled, %d already in ecforce, %d waiting for an operator, %d not in ecforce\n",
+			res.Listed, formatJST(res.From), len(res.Started), res.AlreadyHandled, res.AlreadyInEcforce, res.WaitingForOperator, res.NotInEcforce)
+		for _, childID := range res.Started {
+			fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))
+		}
+		if res.WaitingForOperator > 0 {
+			fmt.Fprintln(out, "orders waiting for an operator had their capture fail: see the failed notify-shipment runs (ConnectorOutcome=\"failed:EcforceCaptureFailed\")")
+		}
+		if res.Truncated {
+			fmt.Fprintln(out, "more shipments remain; the next run picks them up")
+		}
 	})
-	if err != nil {
-		return err
-	}
-	link := s.runLink(id, runID)
-	if res.Disabled {
-		fmt.Fprintln(out, "shipment notification is switched off for this shop (shipment_notification.auto_run)")
-		fmt.Fprintf(out, "run: %s\n", link)
-		return nil
-	}
-	fmt.Fprintf(out, "listed %d shipped orders since %s: %d notifications started, %d already handled, %d already in ecforce, %d waiting for an operator, %d not in ecforce\n",
-		res.Listed, formatJST(res.From), len(res.Started), res.AlreadyHandled, res.AlreadyInEcforce, res.WaitingForOperator, res.NotInEcforce)
-	for _, childID := range res.Started {
-		fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))
-	}
-	if res.WaitingForOperator > 0 {
-		fmt.Fprintln(out, "orders waiting for an operator had their capture fail: see the failed notify-shipment runs (ConnectorOutcome=\"failed:EcforceCaptureFailed\")")
-	}
-	if res.Truncated {
-		fmt.Fprintln(out, "more shipments remain; the next run picks them up")
-	}
-	fmt.Fprintf(out, "run: %s\n", link)
-	return nil
 }
 
 func newNotifyShipmentCommand() *cobra.Command {
@@ -117,48 +95,29 @@ prints the result, or the cause of the failure first (exit code 1).`,
 }
 
 func runNotifyShipment(cmd *cobra.Command, shopCode, number string, force, wait bool) error {
-	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	s, err := openShopSession(ctx, shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	id := workflows.NotifyShipmentID(shopCode, number)
-	run, err := s.startRun(ctx, runStart{
-		id: id, flow: workflows.FlowShipmentNotification, shop: shopCode, orderNumber: number,
+	var res workflows.NotifyShipmentResult
+	return launch(cmd, runStart{
+		id: workflows.NotifyShipmentID(shopCode, number), flow: workflows.FlowShipmentNotification, shop: shopCode, orderNumber: number,
 		force: force, workflow: workflows.NotifyShipment, input: workflows.NotifyShipmentInput{Shop: shopCode, OrderNumber: number},
 		busy: fmt.Sprintf("the shipment of order %s of shop %s is being notified or was notified already (use --force to run again)", number, shopCode),
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return nil
-	}
-	var res workflows.NotifyShipmentResult
-	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{
-		id: id, runID: run.GetRunID(), what: fmt.Sprintf("shipment notification of order %s of shop %s", number, shopCode),
-		get: func(ctx context.Context) error { return run.Get(ctx, &res) },
+		what: fmt.Sprintf("shipment notification of order %s of shop %s", number, shopCode),
+	}, wait, &res, func(out io.Writer, _ *session) {
+		fmt.Fprintf(out, "%s: slip %q, ship date %s", res.Outcome, res.ShippingSlip, formatJST(res.ShippedAt))
+		if res.ShippingSkipped != "" {
+			fmt.Fprintf(out, " (%s)", res.ShippingSkipped)
+		}
+		switch {
+		case res.Captured:
+			fmt.Fprint(out, ", captured")
+		case res.CaptureSkipped != "":
+			fmt.Fprintf(out, ", capture skipped: %s", res.CaptureSkipped)
+		}
+		switch {
+		case res.StateSet != "":
+			fmt.Fprintf(out, ", 対応状況 set to %s", res.StateSet)
+		case res.StateSkipped != "":
+			fmt.Fprintf(out, ", 対応状況 left: %s", res.StateSkipped)
+		}
+		fmt.Fprintln(out)
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "%s: slip %q, ship date %s", res.Outcome, res.ShippingSlip, formatJST(res.ShippedAt))
-	if res.ShippingSkipped != "" {
-		fmt.Fprintf(out, " (%s)", res.ShippingSkipped)
-	}
-	switch {
-	case res.Captured:
-		fmt.Fprint(out, ", captured")
-	case res.CaptureSkipped != "":
-		fmt.Fprintf(out, ", capture skipped: %s", res.CaptureSkipped)
-	}
-	switch {
-	case res.StateSet != "":
-		fmt.Fprintf(out, ", 対応状況 set to %s", res.StateSet)
-	case res.StateSkipped != "":
-		fmt.Fprintf(out, ", 対応状況 left: %s", res.StateSkipped)
-	}
-	fmt.Fprintf(out, "\nrun: %s\n", s.runLink(id, runID))
-	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -50,36 +49,14 @@ nothing. --detach returns once the sync is started.`,
 // waits for it, showing its progress, and prints its summary (with
 // --dry-run, the diff).
 func runReconcileStock(cmd *cobra.Command, shopCode string, in workflows.ReconcileStockInput, wait bool) error {
-	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	s, err := openShopSession(ctx, shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	id := workflows.ReconcileStockID(shopCode)
-	run, err := s.startRun(ctx, runStart{
-		id: id, flow: workflows.FlowStockSync, shop: shopCode, force: true,
-		workflow: workflows.ReconcileStock, input: in,
-		busy: "a stock sync of shop " + shopCode + " started from the starter is already running",
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return nil
-	}
 	var res workflows.ReconcileStockResult
-	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{
-		id: id, runID: run.GetRunID(), what: "stock sync of shop " + shopCode, progress: stockSyncProgress,
-		// GetWorkflow follows continue-as-new to the last run's result.
-		get: func(ctx context.Context) error { return s.client.GetWorkflow(ctx, id, "").Get(ctx, &res) },
-	})
-	if err != nil {
-		return err
-	}
-	printStockResult(out, res)
-	fmt.Fprintf(out, "run: %s\n", s.runLink(id, runID))
-	return nil
+	return launch(cmd, runStart{
+		id: workflows.ReconcileStockID(shopCode), flow: workflows.FlowStockSync, shop: shopCode, force: true,
+		workflow: workflows.ReconcileStock, input: in,
+		busy:     "a stock sync of shop " + shopCode + " started from the starter is already running",
+		what:     "stock sync of shop " + shopCode,
+		progress: stockSyncProgress,
+	}, wait, &res, func(out io.Writer, _ *session) { printStockResult(out, res) })
 }
 
 // printStockResult prints a stock sync's summary for people.

@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/config"
@@ -144,6 +146,35 @@ type runStart struct {
 	// busy says what it means that the ID is taken, e.g. "order X of shop
 	// S is being imported or was imported already".
 	busy string
+	// what names the run in a failure, e.g. "import of order X of shop S".
+	what string
+	// progress describes the running run while the starter waits (nil:
+	// describeRun).
+	progress progressFunc
+}
+
+// launch is a command that starts a run: it opens a session for r.shop,
+// starts r (printing its ID and link) and, with wait, waits for it with
+// progress on stderr, decodes its result into result, prints it with
+// printResult and ends with the link to the run that closed.
+func launch(cmd *cobra.Command, r runStart, wait bool, result any, printResult func(out io.Writer, s *session)) error {
+	ctx, out := cmd.Context(), cmd.OutOrStdout()
+	s, err := openShopSession(ctx, r.shop)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	run, err := s.startRun(ctx, r, out)
+	if err != nil || !wait {
+		return err
+	}
+	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{run: run, what: r.what, progress: r.progress, result: result})
+	if err != nil {
+		return err
+	}
+	printResult(out, s)
+	fmt.Fprintf(out, "run: %s\n", s.runLink(r.id, runID))
+	return nil
 }
 
 // startRun starts r and prints its ID and Web UI link. A taken ID is an

@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/sdk/client"
 )
 
 // pollEvery is how often a --wait looks at the run's progress.
@@ -34,13 +35,10 @@ type progressFunc func(ctx context.Context, s *session, id string, snap runSnaps
 
 // waitSpec is a run to wait for.
 type waitSpec struct {
-	id    string
-	runID string // the run started; the latest run is linked at the end
-	what  string // "import of order X of shop S", for the failure
-	// get blocks until the run (following continue-as-new) is closed and
-	// decodes its result.
-	get      func(ctx context.Context) error
-	progress progressFunc // nil: describeRun
+	run      client.WorkflowRun // Get follows continue-as-new to the last run
+	what     string             // "import of order X of shop S", for the failure
+	progress progressFunc       // nil: describeRun
+	result   any                // the run's result is decoded into it
 }
 
 // wait waits for w's run to close, showing progress on progress (one
@@ -48,11 +46,12 @@ type waitSpec struct {
 // the ID of the run that closed. A run that did not complete is a
 // *runFailed.
 func (s *session) wait(ctx context.Context, progress io.Writer, w waitSpec) (string, error) {
+	id := w.run.GetID()
 	if w.progress == nil {
 		w.progress = describeRun
 	}
 	done := make(chan error, 1)
-	go func() { done <- w.get(ctx) }()
+	go func() { done <- w.run.Get(ctx, w.result) }()
 	line := newProgressLine(progress)
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
@@ -61,11 +60,11 @@ func (s *session) wait(ctx context.Context, progress io.Writer, w waitSpec) (str
 		select {
 		case err := <-done:
 			line.clear()
-			runID := w.runID
-			if snap, derr := s.snapshot(context.WithoutCancel(ctx), w.id); derr == nil && snap.runID != "" {
+			runID := w.run.GetRunID()
+			if snap, derr := s.snapshot(context.WithoutCancel(ctx), id); derr == nil && snap.runID != "" {
 				runID = snap.runID
 			}
-			link := s.runLink(w.id, runID)
+			link := s.runLink(id, runID)
 			if ctx.Err() != nil {
 				return runID, fmt.Errorf("stopped waiting (%v); the run goes on\nrun: %s", ctx.Err(), link)
 			}
@@ -74,11 +73,11 @@ func (s *session) wait(ctx context.Context, progress io.Writer, w waitSpec) (str
 			}
 			return runID, nil
 		case <-tick.C:
-			snap, err := s.snapshot(ctx, w.id)
+			snap, err := s.snapshot(ctx, id)
 			if err != nil || snap.status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 				continue
 			}
-			text, key := w.progress(ctx, s, w.id, snap, time.Since(start))
+			text, key := w.progress(ctx, s, id, snap, time.Since(start))
 			line.show(text, key, time.Now())
 		}
 	}
