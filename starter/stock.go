@@ -41,7 +41,7 @@ nothing. --detach returns once the sync is started.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and compare only: print what would change, write nothing, keep the watermark")
 	cmd.Flags().BoolVar(&full, "full", false, "check every mapped SKU instead of only those whose LOGILESS stock changed")
 	cmd.Flags().BoolVar(&detach, "detach", false, "start the sync and return without waiting for its summary")
-	cmd.Flags().BoolVar(&wait, "wait", true, "wait for the sync, showing its progress, and print its summary (the default; --detach turns it off)")
+	cmd.Flags().BoolVar(&wait, "wait", true, "wait for the sync, showing its progress, and print its summary (--detach or --wait=false: return at once)")
 	return cmd
 }
 
