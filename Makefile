@@ -6,6 +6,8 @@ WORKFLOWCHECK_VERSION := v0.6.0
 BIN := $(CURDIR)/bin
 TEMPORAL := $(BIN)/temporal
 WORKFLOWCHECK := $(BIN)/workflowcheck
+# What `starter --version` prints.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: demo test bench lint build clean browser
 
@@ -29,7 +31,7 @@ lint: $(WORKFLOWCHECK)
 
 build:
 	$(GO) build -o $(BIN)/worker ./worker
-	$(GO) build -o $(BIN)/starter ./starter
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/starter ./starter
 	$(GO) build -o $(BIN)/sandbox ./sandbox/cmd/sandbox
 
 # The Temporal CLI (dev server 1.29.1 with the Web UI), built from the Go

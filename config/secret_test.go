@@ -206,3 +206,46 @@ func TestSecretRefYAML(t *testing.T) {
 		}
 	}
 }
+
+// LoadShopSettings loads a shops file whose secrets cannot be read (an
+// unset variable, a missing file) without reading them, still rejects a
+// malformed reference, and leaves every secret empty.
+func TestLoadShopSettingsReadsNoSecret(t *testing.T) {
+	dir := t.TempDir()
+	unreadable := strings.Replace(baseYAML, "{env: SECRET}", "{file: no-such-secret-file}", 1)
+	if unreadable == baseYAML {
+		t.Fatal("baseYAML has no {env: SECRET} to replace")
+	}
+	path := filepath.Join(dir, "shops.yaml")
+	if err := os.WriteFile(path, []byte(unreadable), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadShops(path, fakeEnv(nil)); err == nil || !strings.Contains(err.Error(), "TOKEN is not set") ||
+		!strings.Contains(err.Error(), "no-such-secret-file") {
+		t.Fatalf("LoadShops with unreadable secrets = %v, want both named", err)
+	}
+	t.Setenv("TOKEN", canary)
+	f, err := LoadShopSettings(path)
+	if err != nil {
+		t.Fatalf("LoadShopSettings: %v", err)
+	}
+	if f.Path != path || len(f.Shops) != 1 {
+		t.Fatalf("LoadShopSettings = %+v", f)
+	}
+	s := f.Shops[0]
+	if !s.Ecforce.APIToken.Secret().IsZero() || !s.Logiless.ClientSecret.Secret().IsZero() {
+		t.Error("LoadShopSettings read a secret")
+	}
+	if want := filepath.Join(dir, "no-such-secret-file"); s.Logiless.ClientSecret.File != want {
+		t.Errorf("client_secret file = %q, want %q", s.Logiless.ClientSecret.File, want)
+	}
+
+	literal := strings.Replace(baseYAML, "{env: TOKEN}", "s3cr3t-literal", 1)
+	if err := os.WriteFile(path, []byte(literal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadShopSettings(path)
+	if err == nil || !strings.Contains(err.Error(), "must not be written in the shops file") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("LoadShopSettings with a literal secret = %v", err)
+	}
+}

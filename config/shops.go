@@ -336,6 +336,20 @@ func (s *Shop) resolveSecrets(label string, env func(string) (string, bool), pro
 // against its directory. Every problem found is returned together, as a
 // *ValidationError.
 func LoadShops(path string, env func(string) (string, bool)) (*ShopsFile, error) {
+	return loadShops(path, env, true)
+}
+
+// LoadShopSettings is LoadShops for a process that never sends a secret,
+// such as the starter's commands that only start runs or read Temporal: it
+// reads, defaults and validates the shops file, checking that every secret
+// reference is well formed, but reads no secret, so that someone who does
+// not hold the shop's secrets can use it. Every SecretRef's Secret() is the
+// zero Secret.
+func LoadShopSettings(path string) (*ShopsFile, error) {
+	return loadShops(path, nil, false)
+}
+
+func loadShops(path string, env func(string) (string, bool), resolve bool) (*ShopsFile, error) {
 	data, err := readShopsFile(path)
 	if err != nil {
 		return nil, err
@@ -344,7 +358,7 @@ func LoadShops(path string, env func(string) (string, bool)) (*ShopsFile, error)
 	if err != nil {
 		return nil, fmt.Errorf("shops file %s: %w", path, err)
 	}
-	f, err := ParseShops(data, dir, env)
+	f, err := parseShops(data, dir, env, resolve)
 	if err != nil {
 		var verr *ValidationError
 		if errors.As(err, &verr) {
@@ -375,6 +389,10 @@ func readShopsFile(path string) ([]byte, error) {
 // ParseShops is LoadShops on the file's content: relative paths are resolved
 // against dir ("" leaves them relative to the working directory).
 func ParseShops(data []byte, dir string, env func(string) (string, bool)) (*ShopsFile, error) {
+	return parseShops(data, dir, env, true)
+}
+
+func parseShops(data []byte, dir string, env func(string) (string, bool), resolve bool) (*ShopsFile, error) {
 	var probs problems
 	var f ShopsFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -428,7 +446,9 @@ func ParseShops(data []byte, dir string, env func(string) (string, bool)) (*Shop
 				stores[key] = i
 			}
 		}
-		s.resolveSecrets(label, env, &probs)
+		if resolve {
+			s.resolveSecrets(label, env, &probs)
+		}
 	}
 	if err := probs.err(""); err != nil {
 		return nil, err

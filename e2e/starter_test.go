@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,10 @@ func TestStarterCLI(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build starter: %v\n%s", err, out)
 	}
-	run := func(wantOK bool, args ...string) string {
+	// runWith runs the starter and checks its exit code (0 success, 1 a
+	// failed run or check, 2 a wrong command line); withSecrets sets the
+	// environment variables the shops file's secrets point at.
+	runWith := func(withSecrets bool, wantCode int, args ...string) string {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = append(os.Environ(),
@@ -32,12 +36,20 @@ func TestStarterCLI(t *testing.T) {
 			"CONNECTOR_SHOPS_FILE="+filepath.Join(s.dir, "shops.yaml"),
 			"CONNECTOR_STATE_DIR="+filepath.Join(s.dir, "state"),
 			"CONNECTOR_WEB_UI_URL=http://ui.example",
-			"E2E_ECFORCE_PASSWORD="+testEcforcePassword,
-			"E2E_LOGILESS_SECRET="+testLogilessSecret,
 		)
+		if withSecrets {
+			cmd.Env = append(cmd.Env, "E2E_ECFORCE_PASSWORD="+testEcforcePassword, "E2E_LOGILESS_SECRET="+testLogilessSecret)
+		}
 		out, err := cmd.CombinedOutput()
-		if (err == nil) != wantOK {
-			t.Fatalf("starter %v: err %v, want ok=%t\n%s", args, err, wantOK, out)
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatalf("starter %v: %v", args, err)
+		}
+		if code != wantCode {
+			t.Fatalf("starter %v: exit code %d, want %d\n%s", args, code, wantCode, out)
 		}
 		for _, secret := range []string{testEcforcePassword, testLogilessSecret} {
 			if strings.Contains(string(out), secret) {
@@ -46,17 +58,22 @@ func TestStarterCLI(t *testing.T) {
 		}
 		return string(out)
 	}
+	run := func(wantCode int, args ...string) string {
+		t.Helper()
+		return runWith(true, wantCode, args...)
+	}
+	const ok, failed, usage = 0, 1, 2
 
-	out := run(true, "import-order", "--shop", s.shop, "--order", o.multiLine.Number, "--wait")
+	out := run(ok, "import-order", "--shop", s.shop, "--order", o.multiLine.Number, "--wait")
 	if !strings.Contains(out, "import-order/"+s.shop+"/"+o.multiLine.Number) || !strings.Contains(out, "http://ui.example/namespaces/default/workflows/") ||
 		!strings.Contains(out, "imported: LOGILESS sales order") {
 		t.Errorf("import-order output:\n%s", out)
 	}
-	out = run(false, "import-order", "--shop", s.shop, "--order", o.multiLine.Number)
+	out = run(failed, "import-order", "--shop", s.shop, "--order", o.multiLine.Number)
 	if !strings.Contains(out, "imported already") || !strings.Contains(out, "--force") {
 		t.Errorf("a second import-order must say the order was imported:\n%s", out)
 	}
-	out = run(true, "import-order", "--shop", s.shop, "--order", o.multiLine.Number, "--force", "--wait")
+	out = run(ok, "import-order", "--shop", s.shop, "--order", o.multiLine.Number, "--force", "--wait")
 	if !strings.Contains(out, "already-in-logiless") {
 		t.Errorf("a forced re-import must find the existing order:\n%s", out)
 	}
@@ -64,45 +81,77 @@ func TestStarterCLI(t *testing.T) {
 		t.Errorf("LOGILESS holds %d sales orders after a forced re-import, want 1", got)
 	}
 
-	out = run(true, "import-orders", "--shop", s.shop, "--wait")
+	out = run(ok, "import-orders", "--shop", s.shop, "--wait")
 	if !strings.Contains(out, "listed 5 orders") {
 		t.Errorf("import-orders output:\n%s", out)
 	}
 	time.Sleep(2 * time.Second) // let the imports finish and visibility catch up
-	out = run(true, "status", "--shop", s.shop)
+	out = run(ok, "status", "--shop", s.shop)
 	if !strings.Contains(out, "order-import") || !strings.Contains(out, "UnmappedSKU") || !strings.Contains(out, "GIFT-WRAP") {
 		t.Errorf("status does not show the failed import with its reason:\n%s", out)
 	}
 
-	out = run(true, "schedules", "apply")
+	out = run(ok, "schedules", "apply")
 	if !strings.Contains(out, "created   order-import/"+s.shop) {
 		t.Errorf("schedules apply output:\n%s", out)
 	}
 	t.Cleanup(func() {
 		for _, f := range workflows.Flows {
-			run(true, "schedules", "delete", "--shop", s.shop, "--flow", f.Name)
+			run(ok, "schedules", "delete", "--shop", s.shop, "--flow", f.Name)
 		}
 	})
-	if out = run(true, "schedules", "apply"); !strings.Contains(out, "unchanged order-import/"+s.shop) {
+	if out = run(ok, "schedules", "apply"); !strings.Contains(out, "unchanged order-import/"+s.shop) {
 		t.Errorf("second schedules apply output:\n%s", out)
 	}
-	if out = run(true, "schedules", "list"); !strings.Contains(out, "order-import/"+s.shop) || !strings.Contains(out, "running") {
+	if out = run(ok, "schedules", "list"); !strings.Contains(out, "order-import/"+s.shop) || !strings.Contains(out, "running") {
 		t.Errorf("schedules list output:\n%s", out)
 	}
-	run(true, "schedules", "pause", "--shop", s.shop, "--flow", "order-import")
-	if out = run(true, "schedules", "list"); !strings.Contains(out, "paused") {
+	run(ok, "schedules", "pause", "--shop", s.shop, "--flow", "order-import")
+	if out = run(ok, "schedules", "list"); !strings.Contains(out, "paused") {
 		t.Errorf("schedules list after pause:\n%s", out)
 	}
 
 	bad := filepath.Join(s.dir, "bad.csv")
 	writeFile(t, bad, "sku,article_code\nA,X\nA,Y\n,Z\n")
-	out = run(false, "mapping", "validate", bad)
+	out = run(failed, "mapping", "validate", bad)
 	if !strings.Contains(out, "line 3") || !strings.Contains(out, "line 4") {
 		t.Errorf("mapping validate output does not name the bad lines:\n%s", out)
 	}
-	out = run(true, "mapping", "validate", filepath.Join(s.dir, "mapping.csv"))
+	out = run(ok, "mapping", "validate", filepath.Join(s.dir, "mapping.csv"))
 	if !strings.Contains(out, "5 rows") {
 		t.Errorf("mapping validate output:\n%s", out)
 	}
-	run(false, "no-such-command")
+	run(usage, "no-such-command")
+	if out = run(usage, "import-order", "--shop", s.shop); !strings.Contains(out, `required flag(s) "order" not set`) {
+		t.Errorf("import-order without --order:\n%s", out)
+	}
+	if out = run(ok, "schedules", "--help"); !strings.Contains(out, "Available Commands:") || strings.Contains(out, "required") {
+		t.Errorf("schedules --help:\n%s", out)
+	}
+
+	// A failed --wait: exit 1, the root cause (type and message) first,
+	// the link to the run last.
+	out = run(failed, "import-order", "--shop", s.shop, "--order", "EC99999999", "--wait")
+	t.Logf("a failed --wait:\n%s", out)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	first := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "starter: ") {
+			first = i
+			break
+		}
+	}
+	if first < 0 || !strings.HasPrefix(lines[first], "starter: OrderNotFound: ") || !strings.Contains(lines[first], "EC99999999") ||
+		!strings.HasPrefix(lines[len(lines)-1], "  run: http://ui.example/namespaces/default/workflows/import-order%2F") {
+		t.Errorf("a failed --wait must print the cause first and the run last:\n%s", out)
+	}
+
+	// Read-only commands work without the shop's secrets.
+	if out = runWith(false, ok, "status", "--shop", s.shop); !strings.Contains(out, "UnmappedSKU") || !strings.Contains(out, " JST") {
+		t.Errorf("status without secrets:\n%s", out)
+	}
+	if out = runWith(false, ok, "schedules", "list"); !strings.Contains(out, "order-import/"+s.shop) {
+		t.Errorf("schedules list without secrets:\n%s", out)
+	}
+	runWith(false, ok, "mapping", "validate", filepath.Join(s.dir, "mapping.csv"))
 }

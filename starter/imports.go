@@ -1,91 +1,100 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
 var lookupEnv = os.LookupEnv
 
-func runImportOrders(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("import-orders", flag.ContinueOnError)
-	shopCode := fs.String("shop", "", "shop code from the shops file")
-	wait := fs.Bool("wait", false, "wait for the discovery to finish and print what it did")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+func newImportOrdersCommand() *cobra.Command {
+	var shopCode string
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "import-orders --shop S",
+		Short: "Run an order discovery (受注取込) of a shop now",
+		Long: `import-orders starts the shop's order discovery now, as its schedule would: it
+lists the ecforce orders waiting to be imported and starts one import per order.
+An order imported before is never imported twice.
+
+With --wait it waits, prints what the discovery found and links every import
+it started; without, it prints the run's link and returns.`,
+		Example: `  starter import-orders --shop demo
+  starter import-orders --shop demo --wait`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runImportOrders(cmd, shopCode, wait)
+		},
 	}
-	s, err := openShopSession(ctx, *shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	run, err := s.startRun(ctx, runStart{
-		id: workflows.ImportOrdersID(*shopCode), flow: workflows.FlowOrderImport, shop: *shopCode, force: true,
-		workflow: workflows.ImportOrders, input: workflows.ImportOrdersInput{Shop: *shopCode},
-		busy: "a discovery for shop " + *shopCode + " is already running",
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !*wait {
-		return nil
-	}
-	var res workflows.ImportOrdersResult
-	if err := run.Get(ctx, &res); err != nil {
-		return fmt.Errorf("discovery for shop %s failed: %w", *shopCode, err)
-	}
-	fmt.Fprintf(out, "listed %d orders: %d imports started, %d already handled, %d already in LOGILESS, %d not yet due\n",
-		res.Listed, len(res.Started), res.AlreadyHandled, res.AlreadyInLogiless, res.NotYetDue)
-	for _, childID := range res.Started {
-		fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))
-	}
-	if res.Truncated {
-		fmt.Fprintln(out, "more candidates remain; the next run picks them up")
-	}
-	return nil
+	addShopFlag(cmd, &shopCode)
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the discovery to finish and print what it did")
+	return cmd
 }
 
-func runImportOrder(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("import-order", flag.ContinueOnError)
-	shopCode := fs.String("shop", "", "shop code from the shops file")
-	number := fs.String("order", "", "ecforce 受注番号 (order number)")
-	force := fs.Bool("force", false, "run even if an earlier import of this order completed (it still never creates a duplicate)")
-	wait := fs.Bool("wait", false, "wait for the import to finish and print its result")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+func runImportOrders(cmd *cobra.Command, shopCode string, wait bool) error {
+	var res workflows.ImportOrdersResult
+	return launch(cmd, runStart{
+		id: workflows.ImportOrdersID(shopCode), flow: workflows.FlowOrderImport, shop: shopCode, force: true,
+		workflow: workflows.ImportOrders, input: workflows.ImportOrdersInput{Shop: shopCode},
+		busy: "a discovery for shop " + shopCode + " is already running",
+		what: "order discovery of shop " + shopCode,
+	}, wait, &res, func(out io.Writer, s *session) {
+		fmt.Fprintf(out, "listed %d orders: %d imports started, %d already handled, %d already in LOGILESS, %d not yet due\n",
+			res.Listed, len(res.Started), res.AlreadyHandled, res.AlreadyInLogiless, res.NotYetDue)
+		for _, childID := range res.Started {
+			fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))
+		}
+		if res.Truncated {
+			fmt.Fprintln(out, "more candidates remain; the next run picks them up")
+		}
+	})
+}
+
+func newImportOrderCommand() *cobra.Command {
+	var shopCode, number string
+	var force, wait bool
+	cmd := &cobra.Command{
+		Use:   "import-order --shop S --order 受注番号",
+		Short: "Import one ecforce order into LOGILESS now",
+		Long: `import-order imports one ecforce order (by its 受注番号) as a LOGILESS sales
+order now, whatever its 対応状況 or date. It never creates a duplicate: an order
+already in LOGILESS is recognised by its 受注コード.
+
+A run that completed before refuses to run again unless --force; a failed one
+runs again. With --wait it waits and prints the result, or the cause of the
+failure first (exit code 1).`,
+		Example: `  starter import-order --shop demo --order EC00010008 --wait
+  starter import-order --shop demo --order EC00010008 --force --wait`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runImportOrder(cmd, shopCode, number, force, wait)
+		},
 	}
-	if *number == "" {
-		return usageError{"--order is required"}
-	}
-	s, err := openShopSession(ctx, *shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	run, err := s.startRun(ctx, runStart{
-		id: workflows.ImportOrderID(*shopCode, *number), flow: workflows.FlowOrderImport, shop: *shopCode, orderNumber: *number,
-		force: *force, workflow: workflows.ImportOrder, input: workflows.ImportOrderInput{Shop: *shopCode, OrderNumber: *number},
-		busy: fmt.Sprintf("order %s of shop %s is being imported or was imported already (use --force to run again)", *number, *shopCode),
-	}, out)
-	if err != nil {
-		return err
-	}
-	if !*wait {
-		return nil
-	}
+	addShopFlag(cmd, &shopCode)
+	cmd.Flags().StringVar(&number, "order", "", "ecforce 受注番号 (order number) (required)")
+	_ = cmd.MarkFlagRequired("order")
+	cmd.Flags().BoolVar(&force, "force", false, "run even if an earlier import of this order completed (it still never creates a duplicate)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the import to finish and print its result")
+	return cmd
+}
+
+func runImportOrder(cmd *cobra.Command, shopCode, number string, force, wait bool) error {
 	var res workflows.ImportOrderResult
-	if err := run.Get(ctx, &res); err != nil {
-		return fmt.Errorf("import of order %s failed: %w", *number, err)
-	}
-	fmt.Fprintf(out, "%s: LOGILESS sales order %d (%s), %d lines", res.Outcome, res.SalesOrderID, res.SalesOrderCode, res.Lines)
-	if res.StateSet != "" {
-		fmt.Fprintf(out, ", 対応状況 set to %s", res.StateSet)
-	}
-	fmt.Fprintln(out)
-	return nil
+	return launch(cmd, runStart{
+		id: workflows.ImportOrderID(shopCode, number), flow: workflows.FlowOrderImport, shop: shopCode, orderNumber: number,
+		force: force, workflow: workflows.ImportOrder, input: workflows.ImportOrderInput{Shop: shopCode, OrderNumber: number},
+		busy: fmt.Sprintf("order %s of shop %s is being imported or was imported already (use --force to run again)", number, shopCode),
+		what: fmt.Sprintf("import of order %s of shop %s", number, shopCode),
+	}, wait, &res, func(out io.Writer, _ *session) {
+		fmt.Fprintf(out, "%s: LOGILESS sales order %d (%s), %d lines", res.Outcome, res.SalesOrderID, res.SalesOrderCode, res.Lines)
+		if res.StateSet != "" {
+			fmt.Fprintf(out, ", 対応状況 set to %s", res.StateSet)
+		}
+		fmt.Fprintln(out)
+	})
 }

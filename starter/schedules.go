@@ -2,61 +2,147 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ecforce-logiless/connector/schedules"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
-// runSchedules manages the Temporal Schedules of every shop and flow.
-func runSchedules(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"usage: starter schedules apply [--prune] | list | pause|unpause|trigger|delete --shop S --flow F | backfill --shop S --flow F --from T --to T"}
+// newSchedulesCommand groups the commands on the Temporal Schedules of
+// every shop and flow.
+func newSchedulesCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedules",
+		Short: "Manage the Temporal Schedules of every shop and flow",
+		Long: `schedules manages the Temporal Schedules that run each shop's flows
+(order-import/<shop>, shipment-notification/<shop>, stock-sync/<shop>).
+apply makes them what the shops file says; list shows them; the others act on
+one schedule now (the next apply restores what the file says).`,
+		Example: `  starter schedules apply
+  starter schedules list
+  starter schedules pause --shop demo --flow order-import
+  starter schedules backfill --shop demo --flow order-import --from 2026-11-27T09:00 --to 2026-11-27T12:00`,
+		Args: noSubcommand,
+		RunE: needSubcommand,
 	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("schedules "+sub, flag.ContinueOnError)
-	prune := fs.Bool("prune", false, "apply: also delete the schedules of shops no longer in the shops file")
-	shopCode := fs.String("shop", "", "shop code")
-	flow := fs.String("flow", "", "flow: "+flowNames())
-	from := fs.String("from", "", "backfill: start, RFC 3339 or 2006-01-02T15:04 (JST)")
-	to := fs.String("to", "", "backfill: end, same formats")
-	if err := fs.Parse(rest); err != nil {
-		return usageError{err.Error()}
+	var prune bool
+	apply := &cobra.Command{
+		Use:   "apply",
+		Short: "Create, update (and with --prune delete) the schedules from the shops file",
+		Long: `apply creates or updates one schedule per shop and flow from the shops file and
+prints what it changed (created, updated with what differed, unchanged). The
+on/off switches of the settings become running or paused schedules. It is
+idempotent: run it after every change of the shops file. --prune also deletes
+the schedules of shops no longer in the file.`,
+		Example: `  starter schedules apply
+  starter schedules apply --prune`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSchedulesApply(cmd.Context(), cmd.OutOrStdout(), prune)
+		},
 	}
+	apply.Flags().BoolVar(&prune, "prune", false, "also delete the schedules of shops no longer in the shops file")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List every schedule of the shops file: state, interval, next run (JST)",
+		Long: `list shows, for every shop and flow of the shops file, whether its schedule is
+running or paused, its interval and its next run in JST, or that it is missing.
+It reads Temporal only and needs none of the shops' secrets.`,
+		Example: `  starter schedules list`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := openSession(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			return listSchedules(cmd.Context(), s, cmd.OutOrStdout())
+		},
+	}
+	cmd.AddCommand(apply, list)
+	for _, a := range []struct{ name, short, long string }{
+		{"pause", "Pause one schedule now", "pause stops one schedule from starting runs until it is unpaused or the next apply restores what the shops file says."},
+		{"unpause", "Resume one paused schedule now", "unpause lets one paused schedule start runs again until the next apply restores what the shops file says."},
+		{"trigger", "Start one schedule's run now", "trigger starts the schedule's action now (skipped if its previous run still works)."},
+		{"delete", "Delete one schedule", "delete removes one schedule; the next apply creates it again if the shop is still in the shops file."},
+		{"backfill", "Run the actions of a past period (JST or RFC 3339)", "backfill runs the schedule's actions for a past period, e.g. after an outage; --from and --to are RFC 3339 or 2006-01-02T15:04 in JST."},
+	} {
+		cmd.AddCommand(newScheduleActionCommand(a.name, a.short, a.long))
+	}
+	return cmd
+}
+
+// newScheduleActionCommand is one of the commands on one schedule.
+func newScheduleActionCommand(action, short, long string) *cobra.Command {
+	var shopCode, flow, from, to string
+	example := fmt.Sprintf("  starter schedules %s --shop demo --flow order-import", action)
+	if action == "backfill" {
+		example += " --from 2026-11-27T09:00 --to 2026-11-27T12:00\n  starter schedules backfill --shop demo --flow stock-sync --from 2026-11-27T00:00:00Z --to 2026-11-27T03:00:00Z"
+	}
+	cmd := &cobra.Command{
+		Use:     action + " --shop S --flow F",
+		Short:   short,
+		Long:    long,
+		Example: example,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runScheduleAction(cmd.Context(), cmd.OutOrStdout(), action, shopCode, flow, from, to)
+		},
+	}
+	addShopFlag(cmd, &shopCode)
+	addFlowFlag(cmd, &flow)
+	if action == "backfill" {
+		cmd.Flags().StringVar(&from, "from", "", "start, RFC 3339 or 2006-01-02T15:04 (JST) (required)")
+		cmd.Flags().StringVar(&to, "to", "", "end, same formats (required)")
+		_ = cmd.MarkFlagRequired("from")
+		_ = cmd.MarkFlagRequired("to")
+	}
+	return cmd
+}
+
+func runSchedulesApply(ctx context.Context, out io.Writer, prune bool) error {
 	s, err := openSession(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	sc := s.client.ScheduleClient()
+	changes, err := schedules.Apply(ctx, s.client.ScheduleClient(), schedules.Plan(s.shops, s.proc.TaskQueue), prune)
+	for _, c := range changes {
+		fmt.Fprintln(out, c)
+	}
+	return err
+}
 
-	switch sub {
-	case "apply":
-		changes, err := schedules.Apply(ctx, sc, schedules.Plan(s.shops, s.proc.TaskQueue), *prune)
-		for _, c := range changes {
-			fmt.Fprintln(out, c)
+// runScheduleAction pauses, unpauses, triggers, deletes or backfills one
+// schedule.
+func runScheduleAction(ctx context.Context, out io.Writer, action, shopCode, flow, from, to string) error {
+	if !knownFlow(flow) {
+		return usageError{fmt.Sprintf("--flow must be one of %s", strings.Join(flowNames(), ", "))}
+	}
+	var backfill client.ScheduleBackfill
+	if action == "backfill" {
+		start, serr := parseCLITime(from)
+		end, eerr := parseCLITime(to)
+		if serr != nil || eerr != nil || !end.After(start) {
+			return usageError{"backfill needs --from and --to (RFC 3339 or 2006-01-02T15:04 JST), --to after --from"}
 		}
-		return err
-	case "list":
-		return listSchedules(ctx, s, out)
+		backfill = client.ScheduleBackfill{Start: start, End: end, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL}
 	}
-
-	if _, err := s.shop(*shopCode); err != nil {
+	s, err := openShopSession(ctx, shopCode)
+	if err != nil {
 		return err
 	}
-	if !knownFlow(*flow) {
-		return usageError{fmt.Sprintf("--flow must be one of %s", flowNames())}
-	}
-	id := schedules.ScheduleID(*flow, *shopCode)
-	h := sc.GetHandle(ctx, id)
-	switch sub {
+	defer s.close()
+	id := schedules.ScheduleID(flow, shopCode)
+	h := s.client.ScheduleClient().GetHandle(ctx, id)
+	switch action {
 	case "pause":
 		err = h.Pause(ctx, client.SchedulePauseOptions{Note: "paused with starter schedules pause"})
 	case "unpause":
@@ -66,22 +152,15 @@ func runSchedules(ctx context.Context, args []string, out io.Writer) error {
 	case "delete":
 		err = h.Delete(ctx)
 	case "backfill":
-		start, serr := parseCLITime(*from)
-		end, eerr := parseCLITime(*to)
-		if serr != nil || eerr != nil || !end.After(start) {
-			return usageError{"backfill needs --from and --to (RFC 3339 or 2006-01-02T15:04 JST), --to after --from"}
-		}
-		err = h.Backfill(ctx, client.ScheduleBackfillOptions{Backfill: []client.ScheduleBackfill{{
-			Start: start, End: end, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL,
-		}}})
+		err = h.Backfill(ctx, client.ScheduleBackfillOptions{Backfill: []client.ScheduleBackfill{backfill}})
 	default:
-		return usageError{fmt.Sprintf("unknown schedules command %q", sub)}
+		return usageError{fmt.Sprintf("unknown schedules command %q", action)}
 	}
 	if err != nil {
-		return fmt.Errorf("%s schedule %s: %w", sub, id, err)
+		return fmt.Errorf("%s schedule %s: %w", action, id, err)
 	}
-	fmt.Fprintf(out, "%s: %s\n", sub, id)
-	if sub == "pause" || sub == "unpause" {
+	fmt.Fprintf(out, "%s: %s\n", action, id)
+	if action == "pause" || action == "unpause" {
 		fmt.Fprintln(out, "note: `starter schedules apply` sets it back to what the shops file says")
 	}
 	return nil
@@ -112,18 +191,9 @@ func describeSchedule(id string, desc *client.ScheduleDescription) string {
 	}
 	next := "-"
 	if state == "running" && len(desc.Info.NextActionTimes) > 0 {
-		next = desc.Info.NextActionTimes[0].In(jst).Format("2006-01-02 15:04:05 JST")
+		next = formatJST(desc.Info.NextActionTimes[0])
 	}
 	return fmt.Sprintf("%-36s %-8s %-10s %s", id, state, every, next)
-}
-
-var jst = time.FixedZone("JST", 9*60*60)
-
-func parseCLITime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.ParseInLocation("2006-01-02T15:04", s, jst)
 }
 
 func knownFlow(name string) bool {
@@ -131,10 +201,11 @@ func knownFlow(name string) bool {
 	return ok
 }
 
-func flowNames() string {
+// flowNames are the names of the registry's flows, in its order.
+func flowNames() []string {
 	names := make([]string, len(workflows.Flows))
 	for i, f := range workflows.Flows {
 		names[i] = f.Name
 	}
-	return strings.Join(names, ", ")
+	return names
 }

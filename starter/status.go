@@ -2,46 +2,66 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/temporal"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ecforce-logiless/connector/schedules"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
+func newStatusCommand() *cobra.Command {
+	var shopCode string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "status --shop S",
+		Short: "Show a shop's schedules, recent runs and recent failures with their reasons",
+		Long: `status prints, for each flow of the shop, its schedule (state, interval, next
+run), its recent runs and its recent failures with the reason that says what to
+fix and a link to each run. Times are JST.
+
+It reads Temporal only (visibility, schedules, the failed runs' results) and
+needs none of the shop's secrets.`,
+		Example: `  starter status --shop demo
+  starter status --shop demo -n 20`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 {
+				return usageError{"--limit (-n) must be at least 1"}
+			}
+			return runStatus(cmd.Context(), cmd.OutOrStdout(), shopCode, limit)
+		},
+	}
+	addShopFlag(cmd, &shopCode)
+	cmd.Flags().IntVarP(&limit, "limit", "n", 5, "runs to show per flow")
+	return cmd
+}
+
 // runStatus prints, for one shop, each flow's schedule, its recent runs and
 // its recent failures with their reasons.
-func runStatus(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	shopCode := fs.String("shop", "", "shop code from the shops file")
-	limit := fs.Int("n", 5, "runs to show per flow")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	s, err := openShopSession(ctx, *shopCode)
+func runStatus(ctx context.Context, out io.Writer, shopCode string, limit int) error {
+	s, err := openShopSession(ctx, shopCode)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	fmt.Fprintf(out, "shop %s\n", *shopCode)
+	fmt.Fprintf(out, "shop %s\n", shopCode)
 	sc := s.client.ScheduleClient()
 	for _, f := range workflows.Flows {
-		id := schedules.ScheduleID(f.Name, *shopCode)
+		id := schedules.ScheduleID(f.Name, shopCode)
 		fmt.Fprintf(out, "\n%s\n", f.Name)
 		if desc, err := sc.GetHandle(ctx, id).Describe(ctx); err == nil {
 			fmt.Fprintf(out, "  schedule  %s\n", describeSchedule(id, desc))
 		} else {
 			fmt.Fprintf(out, "  schedule  %s: none (run `starter schedules apply`)\n", id)
 		}
-		base := fmt.Sprintf(`%s=%q AND %s=%q`, workflows.ShopAttribute.GetName(), *shopCode, workflows.FlowAttribute.GetName(), f.Name)
-		recent, err := s.listRuns(ctx, base, *limit)
+		base := fmt.Sprintf(`%s=%q AND %s=%q`, workflows.ShopAttribute.GetName(), shopCode, workflows.FlowAttribute.GetName(), f.Name)
+		recent, err := s.listRuns(ctx, base, limit)
 		if err != nil {
 			return err
 		}
@@ -50,10 +70,10 @@ func runStatus(ctx context.Context, args []string, out io.Writer) error {
 			fmt.Fprintln(out, "    none")
 		}
 		for _, r := range recent {
-			fmt.Fprintf(out, "    %s  %-10s %s\n", r.GetStartTime().AsTime().In(jst).Format("2006-01-02 15:04:05"),
+			fmt.Fprintf(out, "    %s  %-10s %s\n", formatJST(r.GetStartTime().AsTime()),
 				statusName(r.GetStatus()), r.GetExecution().GetWorkflowId())
 		}
-		failed, err := s.listRuns(ctx, base+` AND ExecutionStatus="Failed"`, *limit)
+		failed, err := s.listRuns(ctx, base+` AND ExecutionStatus="Failed"`, limit)
 		if err != nil {
 			return err
 		}
@@ -83,18 +103,15 @@ func (s *session) listRuns(ctx context.Context, query string, limit int) ([]*wor
 	return runs, nil
 }
 
-// failureReason is the innermost application error's message of a failed
-// run: the text that says what to fix.
+// failureReason is the root cause of a failed run (the innermost
+// application error's type and message): the text that says what to fix.
 func (s *session) failureReason(ctx context.Context, workflowID, runID string) string {
 	err := s.client.GetWorkflow(ctx, workflowID, runID).Get(ctx, nil)
 	if err == nil {
 		return "(no failure)"
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return fmt.Sprintf("%s: %s", appErr.Type(), appErr.Message())
-	}
-	return err.Error()
+	cause, _ := rootCause(err)
+	return cause
 }
 
 func statusName(st enumspb.WorkflowExecutionStatus) string {

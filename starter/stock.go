@@ -1,51 +1,62 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
-// runReconcileStock starts a stock sync of one shop now and, unless
-// --detach, waits for it and prints its summary (with --dry-run, the diff).
-func runReconcileStock(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("reconcile-stock", flag.ContinueOnError)
-	shopCode := fs.String("shop", "", "shop code from the shops file")
-	dryRun := fs.Bool("dry-run", false, "compute and compare only: print what would change, write nothing, keep the watermark")
-	full := fs.Bool("full", false, "check every mapped SKU instead of only those whose LOGILESS stock changed")
-	detach := fs.Bool("detach", false, "start the sync and return without waiting for its summary")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+func newReconcileStockCommand() *cobra.Command {
+	var shopCode string
+	var dryRun, full, detach, wait bool
+	cmd := &cobra.Command{
+		Use:   "reconcile-stock --shop S",
+		Short: "Sync LOGILESS free stock to ecforce for a shop now and print the summary",
+		Long: `reconcile-stock runs a stock sync (在庫連動) of the shop now: LOGILESS free stock,
+through the mapping table, written to ecforce at the shop's location code. It
+plans an incremental pass (the SKUs whose LOGILESS stock changed since the last
+run) or a full one (every mapped SKU: with --full, daily, or after the mapping
+table changed).
+
+It waits and shows the progress (pages done of total, rate, ETA: a full pass of
+a large catalogue takes about half an hour at the APIs' pace), then prints the
+summary, what changed and the problems by SKU, and the link to the run.
+--dry-run computes and compares only: it prints what would change and writes
+nothing. --detach returns once the sync is started.`,
+		Example: `  starter reconcile-stock --shop demo
+  starter reconcile-stock --shop demo --full --dry-run
+  starter reconcile-stock --shop demo --full --detach`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReconcileStock(cmd, shopCode, workflows.ReconcileStockInput{Shop: shopCode, Full: full, DryRun: dryRun}, wait && !detach)
+		},
 	}
-	s, err := openShopSession(ctx, *shopCode)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	run, err := s.startRun(ctx, runStart{
-		id: workflows.ReconcileStockID(*shopCode), flow: workflows.FlowStockSync, shop: *shopCode, force: true,
-		workflow: workflows.ReconcileStock, input: workflows.ReconcileStockInput{Shop: *shopCode, Full: *full, DryRun: *dryRun},
-		busy: "a stock sync of shop " + *shopCode + " started from the starter is already running",
-	}, out)
-	if err != nil {
-		return err
-	}
-	if *detach {
-		return nil
-	}
-	// GetWorkflow follows continue-as-new to the last run's result.
+	addShopFlag(cmd, &shopCode)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "compute and compare only: print what would change, write nothing, keep the watermark")
+	cmd.Flags().BoolVar(&full, "full", false, "check every mapped SKU instead of only those whose LOGILESS stock changed")
+	cmd.Flags().BoolVar(&detach, "detach", false, "start the sync and return without waiting for its summary")
+	cmd.Flags().BoolVar(&wait, "wait", true, "wait for the sync, showing its progress, and print its summary (--detach or --wait=false: return at once)")
+	return cmd
+}
+
+// runReconcileStock starts a stock sync of one shop now and, with wait,
+// waits for it, showing its progress, and prints its summary (with
+// --dry-run, the diff).
+func runReconcileStock(cmd *cobra.Command, shopCode string, in workflows.ReconcileStockInput, wait bool) error {
 	var res workflows.ReconcileStockResult
-	if err := s.client.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &res); err != nil {
-		return fmt.Errorf("stock sync of shop %s failed: %w", *shopCode, err)
-	}
-	printStockResult(out, res)
-	return nil
+	return launch(cmd, runStart{
+		id: workflows.ReconcileStockID(shopCode), flow: workflows.FlowStockSync, shop: shopCode, force: true,
+		workflow: workflows.ReconcileStock, input: in,
+		busy:     "a stock sync of shop " + shopCode + " started from the starter is already running",
+		what:     "stock sync of shop " + shopCode,
+		progress: stockSyncProgress,
+	}, wait, &res, func(out io.Writer, _ *session) { printStockResult(out, res) })
 }
 
 // printStockResult prints a stock sync's summary for people.

@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+
+	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/config"
@@ -25,41 +28,81 @@ type session struct {
 	client client.Client
 }
 
-func openSession(ctx context.Context, needShops bool) (*session, error) {
+// dialTemporal connects to Temporal; tests replace it with a fake.
+var dialTemporal = client.DialContext
+
+// loadProcess reads the process settings and applies the global flags.
+func loadProcess() (config.Process, error) {
 	proc, err := config.LoadProcess()
+	if err != nil {
+		return proc, err
+	}
+	if flags.webUIURL != "" {
+		proc.WebUIURL = strings.TrimRight(flags.webUIURL, "/")
+		if err := proc.Validate(); err != nil {
+			return proc, usageError{"--web-ui-url: " + oneLine(err.Error())}
+		}
+	}
+	return proc, nil
+}
+
+// openSession connects to Temporal and, with needShops, loads the shops
+// file. It reads no secret (the starter sends none: only logiless-auth
+// needs one, and it loads the shops file itself), so an operator without
+// the shops' secrets can use every command that opens a session.
+func openSession(ctx context.Context, needShops bool) (*session, error) {
+	s, err := loadSession(needShops)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.dial(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openShopSession opens a session for a command about one shop, checking
+// that the shop is in the shops file before it connects.
+func openShopSession(ctx context.Context, shopCode string) (*session, error) {
+	s, err := loadSession(true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.shop(shopCode); err != nil {
+		return nil, err
+	}
+	if err := s.dial(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func loadSession(needShops bool) (*session, error) {
+	proc, err := loadProcess()
 	if err != nil {
 		return nil, err
 	}
 	s := &session{proc: proc}
 	if needShops {
-		if s.shops, err = config.LoadShops(proc.ShopsFile, lookupEnv); err != nil {
+		if s.shops, err = config.LoadShopSettings(proc.ShopsFile); err != nil {
 			return nil, err
 		}
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.client, err = client.DialContext(ctx, client.Options{
-		HostPort:  proc.TemporalAddress,
-		Namespace: proc.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(quiet),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
 	}
 	return s, nil
 }
 
-// openShopSession opens a session for a command about one shop and checks
-// that the shop is in the shops file.
-func openShopSession(ctx context.Context, shopCode string) (*session, error) {
-	s, err := openSession(ctx, true)
+func (s *session) dial(ctx context.Context) error {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c, err := dialTemporal(ctx, client.Options{
+		HostPort:  s.proc.TemporalAddress,
+		Namespace: s.proc.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(quiet),
+	})
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", s.proc.TemporalAddress, err)
 	}
-	if _, err := s.shop(shopCode); err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
+	s.client = c
+	return nil
 }
 
 func (s *session) close() {
@@ -75,7 +118,7 @@ func (s *session) shop(code string) (*config.Shop, error) {
 	if shop, ok := s.shops.Shop(code); ok {
 		return shop, nil
 	}
-	return nil, fmt.Errorf("shop %q is not in %s", code, s.proc.ShopsFile)
+	return nil, usageError{fmt.Sprintf("shop %q is not in %s (its shops: %s)", code, s.proc.ShopsFile, strings.Join(s.shops.Codes(), ", "))}
 }
 
 // runLink is the Web UI address of one workflow run; without a run ID, of
@@ -103,6 +146,35 @@ type runStart struct {
 	// busy says what it means that the ID is taken, e.g. "order X of shop
 	// S is being imported or was imported already".
 	busy string
+	// what names the run in a failure, e.g. "import of order X of shop S".
+	what string
+	// progress describes the running run while the starter waits (nil:
+	// describeRun).
+	progress progressFunc
+}
+
+// launch is a command that starts a run: it opens a session for r.shop,
+// starts r (printing its ID and link) and, with wait, waits for it with
+// progress on stderr, decodes its result into result, prints it with
+// printResult and ends with the link to the run that closed.
+func launch(cmd *cobra.Command, r runStart, wait bool, result any, printResult func(out io.Writer, s *session)) error {
+	ctx, out := cmd.Context(), cmd.OutOrStdout()
+	s, err := openShopSession(ctx, r.shop)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	run, err := s.startRun(ctx, r, out)
+	if err != nil || !wait {
+		return err
+	}
+	runID, err := s.wait(ctx, cmd.ErrOrStderr(), waitSpec{run: run, what: r.what, progress: r.progress, result: result})
+	if err != nil {
+		return err
+	}
+	printResult(out, s)
+	fmt.Fprintf(out, "run: %s\n", s.runLink(r.id, runID))
+	return nil
 }
 
 // startRun starts r and prints its ID and Web UI link. A taken ID is an
