@@ -57,10 +57,6 @@ func shipmentClients(shop *Shop) (shipmentEcforce, shipmentLogiless) {
 	return shop.Ecforce, shop.Logiless
 }
 
-// EcforceShipping is the shipping, payment and 対応状況 state of one ecforce
-// order as the notification's steps pass it on (shipment.EcforceShipping).
-type EcforceShipping = shipment.EcforceShipping
-
 // ShipmentNotification holds the activities of 出荷通知: LOGILESS shipments
 // reported to ecforce (ship date, tracking numbers, carrier), then, each
 // only if the shop enables it, 売上処理 and a 対応状況 change.
@@ -99,7 +95,7 @@ type shipmentKey struct{ shop, code string }
 // shipmentRead is what discovery read of one shipped order.
 type shipmentRead struct {
 	shipment shipment.Shipment
-	ecforce  EcforceShipping
+	ecforce  shipment.EcforceShipping
 }
 
 // NewShipmentCache returns a cache holding at most max orders for ttl each.

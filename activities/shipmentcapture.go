@@ -141,7 +141,7 @@ func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSales
 // captureSettled judges the order read after a capture was requested: done
 // when payment_state settled (res filled in), an error when it settled as
 // failed or never moved, neither while it is still in flight.
-func (a *ShipmentNotification) captureSettled(what string, in CaptureSalesInput, order EcforceShipping, progress captureProgress, res *CaptureSalesResult) (bool, error) {
+func (a *ShipmentNotification) captureSettled(what string, in CaptureSalesInput, order shipment.EcforceShipping, progress captureProgress, res *CaptureSalesResult) (bool, error) {
 	timeout := a.CaptureSettleTimeout
 	if timeout <= 0 {
 		timeout = DefaultCaptureSettleTimeout
@@ -168,7 +168,7 @@ func (a *ShipmentNotification) captureSettled(what string, in CaptureSalesInput,
 
 // paymentError is the non-retryable (or, for a running credit check,
 // delayed) error for a payment that cannot be captured now.
-func (a *ShipmentNotification) paymentError(what string, in CaptureSalesInput, order EcforceShipping, p shipment.Payment, requested bool) error {
+func (a *ShipmentNotification) paymentError(what string, in CaptureSalesInput, order shipment.EcforceShipping, p shipment.Payment, requested bool) error {
 	switch p.Kind {
 	case shipment.PaymentExamPending:
 		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: %s; capture waits and tries again", what, p.Reason),

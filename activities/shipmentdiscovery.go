@@ -187,9 +187,9 @@ func (a *ShipmentNotification) listShipped(ctx context.Context, shop *Shop, from
 }
 
 // lookUpOrders reads the ecforce orders with these numbers, 100 per call.
-func (a *ShipmentNotification) lookUpOrders(ctx context.Context, shop *Shop, numbers []string) (map[string]EcforceShipping, error) {
+func (a *ShipmentNotification) lookUpOrders(ctx context.Context, shop *Shop, numbers []string) (map[string]shipment.EcforceShipping, error) {
 	ec, _ := shipmentClients(shop)
-	out := make(map[string]EcforceShipping, len(numbers))
+	out := make(map[string]shipment.EcforceShipping, len(numbers))
 	for start := 0; start < len(numbers); start += 100 {
 		batch := numbers[start:min(start+100, len(numbers))]
 		want := make(map[string]bool, len(batch))

@@ -39,7 +39,7 @@ type PrepareShipmentResult struct {
 	CarrierID   int64
 	CarrierName string
 	// Current is the ecforce order as read now.
-	Current EcforceShipping
+	Current shipment.EcforceShipping
 	// WithSales and StatusAfter are the shop's settings at this run.
 	//
 	// Deprecated: read only by runs from before

@@ -25,7 +25,7 @@ type UpdateShippingInput struct {
 	CarrierID    int64 // 0 = leave the order's carrier alone
 	// Current is the order as PrepareShipment read it; only the first
 	// attempt trusts it, retries read the order again.
-	Current EcforceShipping
+	Current shipment.EcforceShipping
 }
 
 // UpdateShippingResult says whether the shipping was written.
@@ -43,7 +43,7 @@ type UpdateShippingResult struct {
 //
 // Idempotent: it reads the order first (after the first attempt) and skips
 // the write when ecforce already has the same slip and ship date
-// (EcforceShipping.HasShipping), and the write sets absolute values. A
+// (shipment.EcforceShipping.HasShipping), and the write sets absolute values. A
 // write whose answer is lost (5xx, dropped connection) is checked by
 // reading the order at once, so an applied write is never sent again.
 func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShippingInput) (UpdateShippingResult, error) {
@@ -106,11 +106,11 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 }
 
 // readOrder reads an ecforce order's shipping and payment state by id.
-func (a *ShipmentNotification) readOrder(ctx context.Context, shop *Shop, id int64, number string) (EcforceShipping, error) {
+func (a *ShipmentNotification) readOrder(ctx context.Context, shop *Shop, id int64, number string) (shipment.EcforceShipping, error) {
 	ec, _ := shipmentClients(shop)
 	o, err := getOrder(ctx, ec, shop.Settings.Code, id, number)
 	if err != nil {
-		return EcforceShipping{}, err
+		return shipment.EcforceShipping{}, err
 	}
 	return shipment.EcforceShippingOf(o), nil
 }

@@ -13,34 +13,6 @@ import (
 	"github.com/ecforce-logiless/connector/stocksync"
 )
 
-// The stock sync's summary types and constants have their home in package
-// stocksync; these names keep the activities' results and their users
-// (workflows, starter, tests) as they were.
-type (
-	StockSummary = stocksync.Summary
-	StockSkips   = stocksync.Skips
-	StockProblem = stocksync.Problem
-	StockChange  = stocksync.Change
-)
-
-// Stock sync (在庫連動) modes, reasons and bounds: see package stocksync.
-const (
-	StockModeFull        = stocksync.ModeFull
-	StockModeIncremental = stocksync.ModeIncremental
-
-	StockReasonArticleUnknown    = stocksync.ReasonArticleUnknown
-	StockReasonSetNotComputable  = stocksync.ReasonSetNotComputable
-	StockReasonMissingAtLocation = stocksync.ReasonMissingAtLocation
-	StockReasonWriteRejected     = stocksync.ReasonWriteRejected
-	StockReasonReadRejected      = stocksync.ReasonReadRejected
-
-	MaxStockProblems         = stocksync.MaxProblems
-	MaxStockChanges          = stocksync.MaxChanges
-	MaxStockRetrySKUs        = stocksync.MaxRetrySKUs
-	DefaultStockPageSize     = stocksync.DefaultPageSize
-	DefaultStockSinceOverlap = stocksync.DefaultSinceOverlap
-)
-
 // StockSync holds the stock sync's activities: LOGILESS free stock, through
 // the mapping table, written to ecforce at the shop's location code. The
 // rules are in package stocksync; these activities read the shop, call them
@@ -49,10 +21,10 @@ type StockSync struct {
 	Shops *ShopDirectory
 	State *StockStateStore
 	// PageSize is the number of mapping rows per ReconcileStockPage call;
-	// 0 means DefaultStockPageSize.
+	// 0 means stocksync.DefaultPageSize.
 	PageSize int
 	// SinceOverlap is subtracted from the watermark of incremental passes;
-	// 0 means DefaultStockSinceOverlap.
+	// 0 means stocksync.DefaultSinceOverlap.
 	SinceOverlap time.Duration
 	Logger       *slog.Logger
 
@@ -91,7 +63,7 @@ type PlanStockSyncResult struct {
 	//
 	// Deprecated: see PlanStockSyncInput.Scheduled.
 	Disabled bool
-	Mode     string // StockModeFull or StockModeIncremental
+	Mode     string // stocksync.ModeFull or stocksync.ModeIncremental
 	Reason   string // why this mode, for people
 	// Since is where an incremental pass starts reading LOGILESS changes
 	// (the last successful run's start minus the overlap).
@@ -158,7 +130,7 @@ func locationSet(shop *Shop) error {
 // PageSize mapping rows (full) or affected rows (incremental) after After.
 type ReconcileStockPageInput struct {
 	Shop string
-	Mode string // StockModeFull or StockModeIncremental
+	Mode string // stocksync.ModeFull or stocksync.ModeIncremental
 	// Since (incremental) reads LOGILESS inventory updated from then.
 	Since time.Time
 	// After is the cursor: the last SKU of the previous page ("" = start).
@@ -175,7 +147,7 @@ type ReconcileStockPageInput struct {
 
 // ReconcileStockPageResult is what one page did.
 type ReconcileStockPageResult struct {
-	Summary StockSummary
+	Summary stocksync.Summary
 	// RetrySKUs failed or are missing at the location; the next
 	// incremental pass retries them.
 	RetrySKUs []string
@@ -209,7 +181,7 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 	if err := locationSet(shop); err != nil {
 		return res, err
 	}
-	if in.Mode != StockModeFull && in.Mode != StockModeIncremental {
+	if in.Mode != stocksync.ModeFull && in.Mode != stocksync.ModeIncremental {
 		return res, nonRetryable(ErrTypeInvalidStockMode, fmt.Errorf("%s: unknown mode %q, want full or incremental", what, in.Mode))
 	}
 	table, err := shop.Mapping.Table(ctx)
@@ -231,14 +203,14 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 	beat := func() { activity.RecordHeartbeat(ctx, committed) }
 
 	ll := logilessStock{api: shop.Logiless}
-	sets, err := a.catalogs.For(ctx, in.Shop, in.RunKey, in.Mode == StockModeFull, ll, beat)
+	sets, err := a.catalogs.For(ctx, in.Shop, in.RunKey, in.Mode == stocksync.ModeFull, ll, beat)
 	if err != nil {
 		return res, classify(what, err)
 	}
 	var page []mapping.Row
 	var known map[string]int64
 	more := false
-	if in.Mode == StockModeFull {
+	if in.Mode == stocksync.ModeFull {
 		page, more = idx.FullPage(in.After, a.pageSize())
 	} else {
 		changed, err := a.changes.Since(ctx, in.Shop, in.RunKey, in.Since, ll, beat)
@@ -326,7 +298,7 @@ func (a *StockSync) pageSize() int {
 	if a.PageSize > 0 {
 		return a.PageSize
 	}
-	return DefaultStockPageSize
+	return stocksync.DefaultPageSize
 }
 
 func (a *StockSync) logger() *slog.Logger {

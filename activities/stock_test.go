@@ -320,9 +320,9 @@ func (f *stockFixture) pageIn(env *testsuite.TestActivityEnvironment, in Reconci
 }
 
 // sync runs pages until done, like the workflow.
-func (f *stockFixture) sync(in ReconcileStockPageInput) StockSummary {
+func (f *stockFixture) sync(in ReconcileStockPageInput) stocksync.Summary {
 	f.t.Helper()
-	var total StockSummary
+	var total stocksync.Summary
 	for i := 0; ; i++ {
 		res, err := f.page(in)
 		if err != nil {
@@ -339,7 +339,7 @@ func (f *stockFixture) sync(in ReconcileStockPageInput) StockSummary {
 	}
 }
 
-func reasons(s StockSummary) map[string]string {
+func reasons(s stocksync.Summary) map[string]string {
 	out := map[string]string{}
 	for _, p := range s.Problems {
 		out[p.SKU] = p.Reason
@@ -374,13 +374,13 @@ func TestReconcileStockFullPass(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "run-1"})
+	res, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "run-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := res.Summary
-	want := StockSummary{Read: 7, Unchanged: 1, Changed: 4, Written: 4,
-		Skipped: StockSkips{ArticleUnknown: 1, MissingAtLocation: 1}, ProblemCount: 2}
+	want := stocksync.Summary{Read: 7, Unchanged: 1, Changed: 4, Written: 4,
+		Skipped: stocksync.Skips{ArticleUnknown: 1, MissingAtLocation: 1}, ProblemCount: 2}
 	if s.Read != want.Read || s.Unchanged != want.Unchanged || s.Changed != want.Changed || s.Written != want.Written ||
 		s.Failed != 0 || s.Skipped != want.Skipped || s.ProblemCount != want.ProblemCount {
 		t.Errorf("summary = %+v\nwant      %+v", s, want)
@@ -390,7 +390,7 @@ func TestReconcileStockFullPass(t *testing.T) {
 			t.Errorf("ecforce stock of %s = %d, want %d", sku, got, v)
 		}
 	}
-	if got := reasons(s); got["sku-missing"] != StockReasonMissingAtLocation || got["sku-unknown"] != StockReasonArticleUnknown {
+	if got := reasons(s); got["sku-missing"] != stocksync.ReasonMissingAtLocation || got["sku-unknown"] != stocksync.ReasonArticleUnknown {
 		t.Errorf("problems = %v", s.Problems)
 	}
 	for _, p := range s.Problems {
@@ -413,7 +413,7 @@ func TestReconcileStockFullPass(t *testing.T) {
 	}
 
 	// A second run with no stock change writes nothing.
-	again, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "run-2"})
+	again, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "run-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +452,7 @@ func TestReconcileStockBatches(t *testing.T) {
 				}
 			}
 			f.items(stock)
-			s := f.sync(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
+			s := f.sync(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r"})
 			if got := f.writeSizes(); !slices.Equal(got, tc.wantUpdates) {
 				t.Errorf("update request sizes = %v, want %v", got, tc.wantUpdates)
 			}
@@ -471,7 +471,7 @@ func TestReconcileStockPagesFollowTheCursor(t *testing.T) {
 	f, skus := newSinglesFixture(t, 7, "%d", 5, 1)
 	f.a.PageSize = 3
 	var cursors []string
-	in := ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"}
+	in := ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r"}
 	for {
 		res, err := f.page(in)
 		if err != nil {
@@ -511,7 +511,7 @@ func TestReconcileStockPerRecordFailure(t *testing.T) {
 		}
 		return bytes.Replace(body, []byte(`"variant_sku":"S2","stock_location_code":"default","stock":8`), []byte(`"variant_sku":"S2","stock_location_code":"default","stock":-1`), 1)
 	}
-	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
+	res, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -523,7 +523,7 @@ func TestReconcileStockPerRecordFailure(t *testing.T) {
 	if s.Changed != 5 || s.Written != 4 || s.Failed != 1 || f.stock("S2") != 0 || total != 4 {
 		t.Errorf("summary %+v, S2 stock %d, writes %d", s, f.stock("S2"), total)
 	}
-	if len(s.Problems) != 1 || s.Problems[0].SKU != "S2" || s.Problems[0].Reason != StockReasonWriteRejected ||
+	if len(s.Problems) != 1 || s.Problems[0].SKU != "S2" || s.Problems[0].Reason != stocksync.ReasonWriteRejected ||
 		!strings.Contains(s.Problems[0].Detail, "ASI3002") || !strings.Contains(s.Problems[0].Detail, "stockパラメータ") {
 		t.Errorf("problems = %+v", s.Problems)
 	}
@@ -547,7 +547,7 @@ func TestReconcileStockIsolatesARejectedSKU(t *testing.T) {
 		}
 	}
 	f.llTap.change, f.ecTap.change = refuse(`"A6"`), refuse(`"S3"`)
-	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
+	res, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -556,7 +556,7 @@ func TestReconcileStockIsolatesARejectedSKU(t *testing.T) {
 	if s.Written != 6 || s.Failed != 1 || s.Skipped.ArticleUnknown != 1 {
 		t.Errorf("summary = %+v", s)
 	}
-	if got := reasons(s); got["S3"] != StockReasonWriteRejected || got["S6"] != StockReasonArticleUnknown {
+	if got := reasons(s); got["S3"] != stocksync.ReasonWriteRejected || got["S6"] != stocksync.ReasonArticleUnknown {
 		t.Errorf("problems = %+v", s.Problems)
 	}
 	if n := f.count(putStockItems); n > 1+2*3+1 {
@@ -586,7 +586,7 @@ func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
 	env := f.env()
 	var last converter.EncodedValues
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) { last = d })
-	_, err := f.pageIn(env, ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
+	_, err := f.pageIn(env, ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r"})
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.NonRetryable() || appErr.Type() != ErrTypeTransient {
 		t.Fatalf("first attempt error = %v, want a retryable %s error", err, ErrTypeTransient)
@@ -602,7 +602,7 @@ func TestReconcileStockResumesFromTheHeartbeat(t *testing.T) {
 	// The retry (attempt 2) resumes from the heartbeat.
 	retry := f.env()
 	retry.SetHeartbeatDetails(hb)
-	res, err := f.pageIn(retry, ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r"})
+	res, err := f.pageIn(retry, ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -629,14 +629,14 @@ func TestReconcileStockDryRun(t *testing.T) {
 	f.single("A", 6)
 	f.single("B", 2)
 	f.items(map[string]int{"SA": 1, "SB": 2})
-	res, err := f.page(ReconcileStockPageInput{Mode: StockModeFull, DryRun: true, RunKey: "r"})
+	res, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeFull, DryRun: true, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f.count(putStockItems) != 0 || res.Summary.Written != 0 || res.Summary.Changed != 1 || f.stock("SA") != 1 {
 		t.Errorf("dry run: %d updates, summary %+v", f.count(putStockItems), res.Summary)
 	}
-	if !slices.Equal(res.Summary.Changes, []StockChange{{SKU: "SA", From: 1, To: 6}}) {
+	if !slices.Equal(res.Summary.Changes, []stocksync.Change{{SKU: "SA", From: 1, To: 6}}) {
 		t.Errorf("changes = %+v", res.Summary.Changes)
 	}
 }
@@ -674,7 +674,7 @@ func TestReconcileStockIncremental(t *testing.T) {
 	}
 	f.items(map[string]int{"sa": 0, "sb": 0, "sb2": 0, "sd": 0, "sr": 0, "sset": 0})
 
-	res, err := f.page(ReconcileStockPageInput{Mode: StockModeIncremental, Since: since, RetrySKUs: []string{"sr", "gone"}, RunKey: "r"})
+	res, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeIncremental, Since: since, RetrySKUs: []string{"sr", "gone"}, RunKey: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -708,7 +708,7 @@ func TestReconcileStockIncrementalNeedsAFullPass(t *testing.T) {
 		f.single(fmt.Sprintf("A%05d", i), 1)
 	}
 	f.items(map[string]int{"s": 0})
-	res, err := f.page(ReconcileStockPageInput{Mode: StockModeIncremental, Since: time.Now().Add(-time.Hour), RunKey: "r2"})
+	res, err := f.page(ReconcileStockPageInput{Mode: stocksync.ModeIncremental, Since: time.Now().Add(-time.Hour), RunKey: "r2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -727,7 +727,7 @@ func TestReconcileStockSetCatalogCaching(t *testing.T) {
 	f.items(map[string]int{"s": 0, "set": 0, "set2": 0})
 	f.a.PageSize = 1
 	listings := func() []tapped { return f.llTap.requests(http.MethodGet, "/articles") }
-	f.sync(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r1"})
+	f.sync(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r1"})
 	if l := listings(); len(l) != 1 || l[0].query.Has("updated_at_from") {
 		t.Fatalf("first run listed sets %v, want once in full", l)
 	}
@@ -737,14 +737,14 @@ func TestReconcileStockSetCatalogCaching(t *testing.T) {
 	// A new set arrives (SET2 was unknown so far); the next incremental run
 	// refreshes.
 	f.set("SET2", logilessapi.ArticleComponent{Component: "A", Quantity: 4})
-	f.sync(ReconcileStockPageInput{Mode: StockModeIncremental, Since: t0, RetrySKUs: []string{"set2"}, RunKey: "r2"})
+	f.sync(ReconcileStockPageInput{Mode: stocksync.ModeIncremental, Since: t0, RetrySKUs: []string{"set2"}, RunKey: "r2"})
 	if l := listings(); len(l) != 2 || !l[1].query.Has("updated_at_from") {
 		t.Errorf("incremental run listed sets %v, want one refresh of updated sets", l)
 	}
 	if f.stock("set2") != 1 {
 		t.Errorf("stock of the new set = %d, want 1", f.stock("set2"))
 	}
-	f.sync(ReconcileStockPageInput{Mode: StockModeFull, RunKey: "r3"})
+	f.sync(ReconcileStockPageInput{Mode: stocksync.ModeFull, RunKey: "r3"})
 	if l := listings(); len(l) != 3 || l[2].query.Has("updated_at_from") {
 		t.Errorf("full run listed sets %v, want a full listing", l)
 	}
@@ -781,15 +781,15 @@ func TestPlanStockSync(t *testing.T) {
 		wantSince time.Time
 		reason    string
 	}{
-		{name: "first run", wantMode: StockModeFull, reason: "no earlier successful run"},
-		{name: "incremental after a recent run", state: &fresh, wantMode: StockModeIncremental, wantSince: fresh.Since.Add(-DefaultStockSinceOverlap), reason: "1 SKUs that failed"},
-		{name: "the worker's overlap", state: &fresh, overlap: 5 * time.Minute, wantMode: StockModeIncremental, wantSince: fresh.Since.Add(-5 * time.Minute), reason: "minus 5m0s"},
-		{name: "--full", state: &fresh, in: PlanStockSyncInput{Full: true}, wantMode: StockModeFull, reason: "requested"},
-		{name: "full pass due", state: &stocksync.State{Shop: "demo", Since: fresh.Since, LastFullAt: now.Add(-25 * time.Hour), MappingFingerprint: fp}, wantMode: StockModeFull, reason: "older than stock_sync.full_every 24h"},
-		{name: "mapping changed", state: &stocksync.State{Shop: "demo", Since: fresh.Since, LastFullAt: fresh.LastFullAt, MappingFingerprint: "other"}, wantMode: StockModeFull, reason: "mapping table changed"},
-		{name: "unreadable state", raw: "{not json", wantMode: StockModeFull, reason: "no earlier successful run"},
+		{name: "first run", wantMode: stocksync.ModeFull, reason: "no earlier successful run"},
+		{name: "incremental after a recent run", state: &fresh, wantMode: stocksync.ModeIncremental, wantSince: fresh.Since.Add(-stocksync.DefaultSinceOverlap), reason: "1 SKUs that failed"},
+		{name: "the worker's overlap", state: &fresh, overlap: 5 * time.Minute, wantMode: stocksync.ModeIncremental, wantSince: fresh.Since.Add(-5 * time.Minute), reason: "minus 5m0s"},
+		{name: "--full", state: &fresh, in: PlanStockSyncInput{Full: true}, wantMode: stocksync.ModeFull, reason: "requested"},
+		{name: "full pass due", state: &stocksync.State{Shop: "demo", Since: fresh.Since, LastFullAt: now.Add(-25 * time.Hour), MappingFingerprint: fp}, wantMode: stocksync.ModeFull, reason: "older than stock_sync.full_every 24h"},
+		{name: "mapping changed", state: &stocksync.State{Shop: "demo", Since: fresh.Since, LastFullAt: fresh.LastFullAt, MappingFingerprint: "other"}, wantMode: stocksync.ModeFull, reason: "mapping table changed"},
+		{name: "unreadable state", raw: "{not json", wantMode: stocksync.ModeFull, reason: "no earlier successful run"},
 		{name: "scheduled while disabled", in: PlanStockSyncInput{Scheduled: true}, disabled: true},
-		{name: "manual while disabled", in: PlanStockSyncInput{Scheduled: false}, disabled: false, wantMode: StockModeFull, reason: "no earlier successful run"},
+		{name: "manual while disabled", in: PlanStockSyncInput{Scheduled: false}, disabled: false, wantMode: stocksync.ModeFull, reason: "no earlier successful run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -835,7 +835,7 @@ func TestPlanStockSync(t *testing.T) {
 			if res.Fingerprint != fp || res.MappedSKUs != 1 || res.LocationCode != "default" {
 				t.Errorf("plan = %+v", res)
 			}
-			if tt.state == &fresh && tt.wantMode == StockModeIncremental && !slices.Equal(res.RetrySKUs, []string{"x"}) {
+			if tt.state == &fresh && tt.wantMode == stocksync.ModeIncremental && !slices.Equal(res.RetrySKUs, []string{"x"}) {
 				t.Errorf("retry SKUs = %v", res.RetrySKUs)
 			}
 		})
@@ -851,7 +851,7 @@ func TestPlanStockSyncWithoutLocationFailsClearly(t *testing.T) {
 			return err
 		},
 		func(env *testsuite.TestActivityEnvironment) error {
-			_, err := env.ExecuteActivity(f.a.ReconcileStockPage, ReconcileStockPageInput{Shop: "demo", Mode: StockModeFull})
+			_, err := env.ExecuteActivity(f.a.ReconcileStockPage, ReconcileStockPageInput{Shop: "demo", Mode: stocksync.ModeFull})
 			return err
 		},
 	} {
@@ -879,16 +879,16 @@ func TestRecordStockSync(t *testing.T) {
 		}
 		return res
 	}
-	full := record(RecordStockSyncInput{Mode: StockModeFull, StartedAt: t0, Fingerprint: "f1", RetrySKUs: []string{"a"}})
+	full := record(RecordStockSyncInput{Mode: stocksync.ModeFull, StartedAt: t0, Fingerprint: "f1", RetrySKUs: []string{"a"}})
 	if !full.Since.Equal(t0) || !full.LastFullAt.Equal(t0) {
 		t.Errorf("after a full pass: %+v", full)
 	}
-	inc := record(RecordStockSyncInput{Mode: StockModeIncremental, StartedAt: t0.Add(10 * time.Minute), Fingerprint: "f1"})
+	inc := record(RecordStockSyncInput{Mode: stocksync.ModeIncremental, StartedAt: t0.Add(10 * time.Minute), Fingerprint: "f1"})
 	if !inc.Since.Equal(t0.Add(10*time.Minute)) || !inc.LastFullAt.Equal(t0) {
 		t.Errorf("after an incremental pass: %+v", inc)
 	}
 	// An older run finishing late never moves the watermark back.
-	late := record(RecordStockSyncInput{Mode: StockModeIncremental, StartedAt: t0.Add(5 * time.Minute), Fingerprint: "f1"})
+	late := record(RecordStockSyncInput{Mode: stocksync.ModeIncremental, StartedAt: t0.Add(5 * time.Minute), Fingerprint: "f1"})
 	if !late.Since.Equal(t0.Add(10 * time.Minute)) {
 		t.Errorf("watermark moved back to %v", late.Since)
 	}
@@ -904,7 +904,7 @@ func TestRecordStockSync(t *testing.T) {
 	if err := os.WriteFile(f.a.State.Path("demo"), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if again := record(RecordStockSyncInput{Mode: StockModeIncremental, StartedAt: t0, Fingerprint: "f2"}); !again.Since.Equal(t0) || !again.LastFullAt.IsZero() {
+	if again := record(RecordStockSyncInput{Mode: stocksync.ModeIncremental, StartedAt: t0, Fingerprint: "f2"}); !again.Since.Equal(t0) || !again.LastFullAt.IsZero() {
 		t.Errorf("after an unreadable state: %+v", again)
 	}
 }

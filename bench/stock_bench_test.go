@@ -18,12 +18,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
+	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -322,9 +322,9 @@ func (env *stockBench) measure(b *testing.B, in workflows.ReconcileStockInput) {
 	env.maxEvents = max(env.maxEvents, events)
 	env.maxPayload = max(env.maxPayload, payload)
 	env.last = res
-	wantMode := activities.StockModeIncremental
+	wantMode := stocksync.ModeIncremental
 	if in.Full {
-		wantMode = activities.StockModeFull
+		wantMode = stocksync.ModeFull
 	}
 	if res.Failed != 0 || res.ProblemCount != 0 || res.Read == 0 && in.Full || res.Mode != wantMode {
 		b.Errorf("run %s: %s pass, %d read, %d failed, %d problems: %+v", id, res.Mode, res.Read, res.Failed, res.ProblemCount, res.Problems)

@@ -19,11 +19,11 @@ import (
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
+	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -265,9 +265,9 @@ func TestStockSyncEndToEnd(t *testing.T) {
 	// in requests of at most 100, and reports the missing one.
 	first, runs := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop, PagesPerRun: 2})
 	histories = append(histories, runs...)
-	if first.Mode != activities.StockModeFull || first.Read != len(sc.rows) || first.Written != len(differ) || first.Changed != len(differ) ||
+	if first.Mode != stocksync.ModeFull || first.Read != len(sc.rows) || first.Written != len(differ) || first.Changed != len(differ) ||
 		first.Failed != 0 || first.Skipped.MissingAtLocation != 1 || first.Unchanged != len(sc.rows)-len(differ)-1 {
-		t.Fatalf("first run = %+v; want a full pass reading %d, writing %d", first.StockSummary, len(sc.rows), len(differ))
+		t.Fatalf("first run = %+v; want a full pass reading %d, writing %d", first.Summary, len(sc.rows), len(differ))
 	}
 	if first.Runs != 2 || first.Pages != 4 || len(runs) != 2 {
 		t.Errorf("first run: %d pages in %d runs (%d run IDs), want 4 pages in 2 runs", first.Pages, first.Runs, len(runs))
@@ -283,7 +283,7 @@ func TestStockSyncEndToEnd(t *testing.T) {
 			t.Errorf("%s written %d times, want %d", sku, writes[sku], wantWrites)
 		}
 	}
-	if !hasProblem(first, stockMissingSKU, activities.StockReasonMissingAtLocation) {
+	if !hasProblem(first, stockMissingSKU, stocksync.ReasonMissingAtLocation) {
 		t.Errorf("the SKU missing at the location is not reported: %+v", first.Problems)
 	}
 	// One request per page and API: 100 SKUs read, the differing ones
@@ -307,10 +307,10 @@ func TestStockSyncEndToEnd(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // LOGILESS times have one-second precision
 	s.sb.Ecforce.ResetRequestCounts()
 	second, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop})
-	if second.Mode != activities.StockModeIncremental || second.Written != 0 || second.Changed != 0 || s.sb.Ecforce.RequestCounts()[putStock] != 0 {
-		t.Errorf("second run = %s %+v, %d write requests; want incremental, nothing written", second.Mode, second.StockSummary, s.sb.Ecforce.RequestCounts()[putStock])
+	if second.Mode != stocksync.ModeIncremental || second.Written != 0 || second.Changed != 0 || s.sb.Ecforce.RequestCounts()[putStock] != 0 {
+		t.Errorf("second run = %s %+v, %d write requests; want incremental, nothing written", second.Mode, second.Summary, s.sb.Ecforce.RequestCounts()[putStock])
 	}
-	if !hasProblem(second, stockMissingSKU, activities.StockReasonMissingAtLocation) {
+	if !hasProblem(second, stockMissingSKU, stocksync.ReasonMissingAtLocation) {
 		t.Errorf("second run does not report the missing SKU again: %+v", second.Problems)
 	}
 	if got := stockWrites(s.sb, skus); !mapsEqual(got, writes) {
@@ -336,8 +336,8 @@ func TestStockSyncEndToEnd(t *testing.T) {
 			t.Errorf("%s was written although its stock did not change", sku)
 		}
 	}
-	if third.Mode != activities.StockModeIncremental || third.Read != len(changedSKUs)+1 || third.Written != 3 {
-		t.Errorf("third run = %s %+v; want incremental, reading the 3 affected SKUs and the retried one", third.Mode, third.StockSummary)
+	if third.Mode != stocksync.ModeIncremental || third.Read != len(changedSKUs)+1 || third.Written != 3 {
+		t.Errorf("third run = %s %+v; want incremental, reading the 3 affected SKUs and the retried one", third.Mode, third.Summary)
 	}
 	writes = after
 
@@ -350,7 +350,7 @@ func TestStockSyncEndToEnd(t *testing.T) {
 	dry, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop, DryRun: true})
 	it, _ := s.sb.Ecforce.StockItem("SKU-ST-151", ecforceapi.DefaultStockLocation)
 	if !dry.DryRun || dry.Written != 0 || len(dry.Changes) != 1 || dry.Changes[0].SKU != "SKU-ST-151" || dry.Changes[0].To != 0 || it.Stock == 0 {
-		t.Errorf("dry run = %+v, ecforce stock %d", dry.StockSummary, it.Stock)
+		t.Errorf("dry run = %+v, ecforce stock %d", dry.Summary, it.Stock)
 	}
 	fifth, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop})
 	if it, _ := s.sb.Ecforce.StockItem("SKU-ST-151", ecforceapi.DefaultStockLocation); fifth.Written != 1 || it.Stock != 0 {
@@ -378,7 +378,7 @@ func TestStockSyncEndToEnd(t *testing.T) {
 	full, runs := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop, Full: true, PagesPerRun: 1})
 	histories = append(histories, runs...)
 	if full.Runs != 4 || full.Written != 0 || full.Read != len(sc.rows) || s.sb.Ecforce.RequestCounts()[putStock] != 0 {
-		t.Errorf("full pass in step = %+v in %d runs, %d write requests", full.StockSummary, full.Runs, s.sb.Ecforce.RequestCounts()[putStock])
+		t.Errorf("full pass in step = %+v in %d runs, %d write requests", full.Summary, full.Runs, s.sb.Ecforce.RequestCounts()[putStock])
 	}
 
 	s.assertNoSecretsLeaked(ctx, ids...)
@@ -402,7 +402,7 @@ func TestStockSyncDisabledShop(t *testing.T) {
 	}
 	manual, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop})
 	if manual.Disabled || manual.Written != len(differ) {
-		t.Errorf("manual run = %+v, want %d written", manual.StockSummary, len(differ))
+		t.Errorf("manual run = %+v, want %d written", manual.Summary, len(differ))
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -74,9 +74,9 @@ func printStockResult(out io.Writer, res workflows.ReconcileStockResult) {
 			n    int
 			name string
 		}{
-			{k.MissingAtLocation, activities.StockReasonMissingAtLocation},
-			{k.ArticleUnknown, activities.StockReasonArticleUnknown},
-			{k.SetNotComputable, activities.StockReasonSetNotComputable},
+			{k.MissingAtLocation, stocksync.ReasonMissingAtLocation},
+			{k.ArticleUnknown, stocksync.ReasonArticleUnknown},
+			{k.SetNotComputable, stocksync.ReasonSetNotComputable},
 			{k.Unlimited, "stock-unlimited"},
 		} {
 			if p.n > 0 {
@@ -98,7 +98,7 @@ func printStockResult(out io.Writer, res workflows.ReconcileStockResult) {
 			fmt.Fprintf(out, "  %-32s %10d -> %d\n", c.SKU, c.From, c.To)
 		}
 		if more := res.Changed - len(res.Changes); more > 0 {
-			fmt.Fprintf(out, "  … and %d more (the summary lists the first %d)\n", more, activities.MaxStockChanges)
+			fmt.Fprintf(out, "  … and %d more (the summary lists the first %d)\n", more, stocksync.MaxChanges)
 		}
 	} else if res.DryRun {
 		fmt.Fprintln(out, "\ndry run: nothing would change")
@@ -109,11 +109,11 @@ func printStockResult(out io.Writer, res workflows.ReconcileStockResult) {
 			fmt.Fprintf(out, "  %-32s %-20s %s\n", p.SKU, p.Reason, p.Detail)
 		}
 		if more := res.ProblemCount - len(res.Problems); more > 0 {
-			fmt.Fprintf(out, "  … and %d more (the summary lists the first %d)\n", more, activities.MaxStockProblems)
+			fmt.Fprintf(out, "  … and %d more (the summary lists the first %d)\n", more, stocksync.MaxProblems)
 		}
 	}
 	if res.RetryTruncated {
 		fmt.Fprintf(out, "more than %d SKUs failed: the next incremental pass retries the first %d, the next full pass all\n",
-			activities.MaxStockRetrySKUs, activities.MaxStockRetrySKUs)
+			stocksync.MaxRetrySKUs, stocksync.MaxRetrySKUs)
 	}
 }

@@ -5,19 +5,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
 func TestPrintStockResult(t *testing.T) {
 	start := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
 	res := workflows.ReconcileStockResult{
-		Shop: "demo", Mode: activities.StockModeIncremental, ModeReason: "LOGILESS stock changed since 2024-05-01 17:50:00 JST",
+		Shop: "demo", Mode: stocksync.ModeIncremental, ModeReason: "LOGILESS stock changed since 2024-05-01 17:50:00 JST",
 		DryRun: true, Location: "default", MappedSKUs: 7, Pages: 1, Runs: 1, StartedAt: start, FinishedAt: start.Add(1200 * time.Millisecond),
-		StockSummary: activities.StockSummary{
-			Read: 3, Unchanged: 1, Changed: 1, Skipped: activities.StockSkips{MissingAtLocation: 1},
-			Changes:      []activities.StockChange{{SKU: "TS-WHT-M", From: 35, To: 40}},
-			Problems:     []activities.StockProblem{{SKU: "GIFT-X", Reason: activities.StockReasonMissingAtLocation, Detail: "create it"}},
+		Summary: stocksync.Summary{
+			Read: 3, Unchanged: 1, Changed: 1, Skipped: stocksync.Skips{MissingAtLocation: 1},
+			Changes:      []stocksync.Change{{SKU: "TS-WHT-M", From: 35, To: 40}},
+			Problems:     []stocksync.Problem{{SKU: "GIFT-X", Reason: stocksync.ReasonMissingAtLocation, Detail: "create it"}},
 			ProblemCount: 1,
 		},
 	}

@@ -11,7 +11,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/stocksync"
 )
 
 // Activity type names of ReconcileStock whose results carry its progress.
@@ -109,7 +109,7 @@ func stockPassFromHistory(events []*historypb.HistoryEvent, runStart time.Time) 
 					continue
 				}
 				if page.NeedFull {
-					p.mode = activities.StockModeFull // the workflow switches to a full pass
+					p.mode = stocksync.ModeFull // the workflow switches to a full pass
 					continue
 				}
 				p.pages++
@@ -152,8 +152,8 @@ func (p stockPass) line(now time.Time) (text, key string) {
 	if m := elapsed.Minutes(); m > 0 {
 		rate = float64(p.read) / m
 	}
-	if p.mode == activities.StockModeFull && p.mappedSKUs > 0 {
-		pageSize := activities.DefaultStockPageSize
+	if p.mode == stocksync.ModeFull && p.mappedSKUs > 0 {
+		pageSize := stocksync.DefaultPageSize
 		if p.pages > 0 && p.pageRead > 0 {
 			pageSize = (p.pageRead + p.pages - 1) / p.pages
 		}

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -60,8 +61,8 @@ func stockHistory(t *testing.T, in workflows.ReconcileStockInput, results ...any
 func runningPage(t *testing.T, read int, attempt int32, lastErr string) []*workflowpb.PendingActivityInfo {
 	hb := struct {
 		After   string
-		Summary activities.StockSummary
-	}{After: "S0500", Summary: activities.StockSummary{Read: read}}
+		Summary stocksync.Summary
+	}{After: "S0500", Summary: stocksync.Summary{Read: read}}
 	a := &workflowpb.PendingActivityInfo{
 		ActivityType: &commonpb.ActivityType{Name: reconcileStockPageActivity}, HeartbeatDetails: payloads(t, hb), Attempt: attempt,
 	}
@@ -73,12 +74,12 @@ func runningPage(t *testing.T, read int, attempt int32, lastErr string) []*workf
 
 func TestStockPassProgressLine(t *testing.T) {
 	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC) // 09:00 JST
-	plan := activities.PlanStockSyncResult{Mode: activities.StockModeFull, MappedSKUs: 2500}
+	plan := activities.PlanStockSyncResult{Mode: stocksync.ModeFull, MappedSKUs: 2500}
 	page := func(read int) activities.ReconcileStockPageResult {
-		return activities.ReconcileStockPageResult{Summary: activities.StockSummary{Read: read}, Next: "S"}
+		return activities.ReconcileStockPageResult{Summary: stocksync.Summary{Read: read}, Next: "S"}
 	}
 	carried := &workflows.ReconcileStockProgress{StartedAt: start, Result: workflows.ReconcileStockResult{
-		Mode: activities.StockModeFull, MappedSKUs: 25000, Pages: 20, StockSummary: activities.StockSummary{Read: 20000},
+		Mode: stocksync.ModeFull, MappedSKUs: 25000, Pages: 20, Summary: stocksync.Summary{Read: 20000},
 	}}
 	for _, tt := range []struct {
 		name    string
@@ -98,10 +99,10 @@ func TestStockPassProgressLine(t *testing.T) {
 		{"continued run", stockHistory(t, workflows.ReconcileStockInput{Shop: "demo", Progress: carried}, page(1000)), nil, 42 * time.Minute,
 			"full pass: 21/25 pages · 21,000/25,000 SKUs (84%) · 500 SKUs/min · ETA 09:50 JST (in 8m0s) · 42m0s"},
 		{"incremental", stockHistory(t, workflows.ReconcileStockInput{Shop: "demo"},
-			activities.PlanStockSyncResult{Mode: activities.StockModeIncremental, MappedSKUs: 2500}, page(40)), nil, 2 * time.Minute,
+			activities.PlanStockSyncResult{Mode: stocksync.ModeIncremental, MappedSKUs: 2500}, page(40)), nil, 2 * time.Minute,
 			"incremental pass: 1 pages done · 40 SKUs read · 20 SKUs/min · 2m0s"},
 		{"incremental turned full", stockHistory(t, workflows.ReconcileStockInput{Shop: "demo"},
-			activities.PlanStockSyncResult{Mode: activities.StockModeIncremental, MappedSKUs: 2500},
+			activities.PlanStockSyncResult{Mode: stocksync.ModeIncremental, MappedSKUs: 2500},
 			activities.ReconcileStockPageResult{NeedFull: true}), runningPage(t, 100, 1, ""), time.Minute,
 			"full pass: 0/3 pages · 100/2,500 SKUs (4%) · 100 SKUs/min · ETA 09:25 JST (in 24m0s) · 1m0s"},
 	} {
@@ -123,8 +124,8 @@ func TestReconcileStockShowsProgress(t *testing.T) {
 	f := newFakeTemporal()
 	f.runningPolls = 6
 	f.runStart = time.Now().Add(-time.Minute)
-	plan := activities.PlanStockSyncResult{Mode: activities.StockModeFull, MappedSKUs: 2500}
-	page := activities.ReconcileStockPageResult{Summary: activities.StockSummary{Read: 1000}}
+	plan := activities.PlanStockSyncResult{Mode: stocksync.ModeFull, MappedSKUs: 2500}
+	page := activities.ReconcileStockPageResult{Summary: stocksync.Summary{Read: 1000}}
 	f.history = func(poll int) []*historypb.HistoryEvent {
 		if poll <= 3 {
 			return stockHistory(t, workflows.ReconcileStockInput{Shop: "demo"}, plan)
@@ -132,8 +133,8 @@ func TestReconcileStockShowsProgress(t *testing.T) {
 		return stockHistory(t, workflows.ReconcileStockInput{Shop: "demo"}, plan, page)
 	}
 	f.pending = func(int) []*workflowpb.PendingActivityInfo { return runningPage(t, 200, 1, "") }
-	f.result = workflows.ReconcileStockResult{Shop: "demo", Mode: activities.StockModeFull, ModeReason: "full pass requested",
-		Location: "default", MappedSKUs: 2500, Pages: 3, Runs: 1, StockSummary: activities.StockSummary{Read: 2500, Unchanged: 2500}}
+	f.result = workflows.ReconcileStockResult{Shop: "demo", Mode: stocksync.ModeFull, ModeReason: "full pass requested",
+		Location: "default", MappedSKUs: 2500, Pages: 3, Runs: 1, Summary: stocksync.Summary{Read: 2500, Unchanged: 2500}}
 	f.use(t)
 
 	code, out, errOut := runStarter(t, "reconcile-stock", "--shop", "demo", "--full")

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/shipment"
 )
 
 func newShipmentEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities.ShipmentNotification) {
@@ -34,7 +35,7 @@ func preparedShipment(withSales bool, statusAfter string) activities.PrepareShip
 	return activities.PrepareShipmentResult{
 		OrderID: 7, SalesOrderID: 70, ShippingSlip: "438000000001,438000000002", TrackingNumbers: 2, Parcels: 2,
 		ShippedAt: notifiedShipTime, DeliveryMethod: "yamato", CarrierID: 1,
-		Current:   activities.EcforceShipping{OrderID: 7, Number: "EC00000007", State: "complete", PaymentState: "authed"},
+		Current:   shipment.EcforceShipping{OrderID: 7, Number: "EC00000007", State: "complete", PaymentState: "authed"},
 		WithSales: withSales, StatusAfter: statusAfter,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/stocksync"
 )
 
 // DefaultStockPagesPerRun is how many pages one run of ReconcileStock
@@ -48,7 +49,7 @@ type ReconcileStockProgress struct {
 // workflow's result in the Web UI and printed by the starter.
 type ReconcileStockResult struct {
 	Shop       string
-	Mode       string // activities.StockModeFull or StockModeIncremental
+	Mode       string // stocksync.ModeFull or StockModeIncremental
 	ModeReason string
 	// Since is where an incremental pass started reading LOGILESS changes.
 	Since      time.Time `json:",omitzero"`
@@ -56,7 +57,7 @@ type ReconcileStockResult struct {
 	Disabled   bool
 	Location   string
 	MappedSKUs int
-	activities.StockSummary
+	stocksync.Summary
 	// RetryTruncated: more SKUs failed than the next incremental pass
 	// retries; the rest wait for the next full pass.
 	RetryTruncated bool
@@ -141,17 +142,17 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 		}
 		if page.NeedFull {
 			// Too much changed for an incremental pass: do a full one.
-			p.Plan.Mode, p.Plan.Since, p.Plan.RetrySKUs = activities.StockModeFull, time.Time{}, nil
-			p.Result.Mode, p.Result.Since = activities.StockModeFull, time.Time{}
+			p.Plan.Mode, p.Plan.Since, p.Plan.RetrySKUs = stocksync.ModeFull, time.Time{}, nil
+			p.Result.Mode, p.Result.Since = stocksync.ModeFull, time.Time{}
 			p.Result.ModeReason = page.NeedFullReason + ", so a full pass runs instead"
 			p.Cursor = ""
 			continue
 		}
 		pages++
 		p.Result.Pages++
-		p.Result.StockSummary.Add(page.Summary)
+		p.Result.Summary.Add(page.Summary)
 		for _, sku := range page.RetrySKUs {
-			if len(p.RetrySKUs) >= activities.MaxStockRetrySKUs {
+			if len(p.RetrySKUs) >= stocksync.MaxRetrySKUs {
 				p.Result.RetryTruncated = true
 				break
 			}

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/stocksync"
 )
 
 // stockPages fakes ReconcileStockPage over a catalogue of n SKUs "S00".."Snn",
@@ -44,7 +45,7 @@ func (p *stockPages) page(_ context.Context, in activities.ReconcileStockPageInp
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, in)
 	var res activities.ReconcileStockPageResult
-	if p.needFullOnce && in.Mode == activities.StockModeIncremental {
+	if p.needFullOnce && in.Mode == stocksync.ModeIncremental {
 		p.needFullOnce = false
 		res.NeedFull, res.NeedFullReason = true, "more than 20000 LOGILESS articles changed"
 		return res, nil
@@ -59,12 +60,12 @@ func (p *stockPages) page(_ context.Context, in activities.ReconcileStockPageInp
 		if sku == p.problemAt {
 			res.Summary.Skipped.MissingAtLocation++
 			res.Summary.ProblemCount++
-			res.Summary.Problems = append(res.Summary.Problems, activities.StockProblem{SKU: sku, Reason: activities.StockReasonMissingAtLocation})
+			res.Summary.Problems = append(res.Summary.Problems, stocksync.Problem{SKU: sku, Reason: stocksync.ReasonMissingAtLocation})
 			res.RetrySKUs = append(res.RetrySKUs, sku)
 			continue
 		}
 		res.Summary.Changed++
-		res.Summary.Changes = append(res.Summary.Changes, activities.StockChange{SKU: sku, To: 1})
+		res.Summary.Changes = append(res.Summary.Changes, stocksync.Change{SKU: sku, To: 1})
 		if !in.DryRun {
 			res.Summary.Written++
 		}
@@ -140,7 +141,7 @@ func (e *stockEnv) outcome() string {
 }
 
 func fullPlan() *activities.PlanStockSyncResult {
-	return &activities.PlanStockSyncResult{Mode: activities.StockModeFull, Reason: "no earlier successful run is recorded",
+	return &activities.PlanStockSyncResult{Mode: stocksync.ModeFull, Reason: "no earlier successful run is recorded",
 		LocationCode: "default", MappedSKUs: 7, Fingerprint: "fp1"}
 }
 
@@ -160,7 +161,7 @@ func stockResult(t *testing.T, e *stockEnv) ReconcileStockResult {
 }
 
 func TestReconcileStock(t *testing.T) {
-	incremental := &activities.PlanStockSyncResult{Mode: activities.StockModeIncremental, Reason: "changed since",
+	incremental := &activities.PlanStockSyncResult{Mode: stocksync.ModeIncremental, Reason: "changed since",
 		Since: time.Date(2024, 5, 1, 8, 48, 0, 0, time.UTC), LocationCode: "default", MappedSKUs: 7, Fingerprint: "fp1", RetrySKUs: []string{"Sab"}}
 	tests := []struct {
 		name        string
@@ -178,7 +179,7 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "full pass walks every page and records the watermark",
 			in:   ReconcileStockInput{Shop: "demo"}, plan: fullPlan(), pages: newStockPages(7, 3),
-			wantPages: 3, wantWritten: 7, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			wantPages: 3, wantWritten: 7, wantMode: stocksync.ModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
 			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv) {
 				var afters []string
 				for _, c := range pages.calls {
@@ -188,7 +189,7 @@ func TestReconcileStock(t *testing.T) {
 					t.Errorf("cursors = %q", afters)
 				}
 				rec := e.records[0]
-				if rec.Mode != activities.StockModeFull || rec.Fingerprint != "fp1" || !rec.StartedAt.Equal(res.StartedAt) || len(rec.RetrySKUs) != 0 {
+				if rec.Mode != stocksync.ModeFull || rec.Fingerprint != "fp1" || !rec.StartedAt.Equal(res.StartedAt) || len(rec.RetrySKUs) != 0 {
 					t.Errorf("record = %+v", rec)
 				}
 				if pages.calls[0].RunKey == "" || pages.calls[2].RunKey != pages.calls[0].RunKey {
@@ -199,7 +200,7 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "incremental pass passes since and the SKUs to retry",
 			in:   ReconcileStockInput{Shop: "demo"}, plan: incremental, pages: newStockPages(2, 1000),
-			wantPages: 1, wantWritten: 2, wantMode: activities.StockModeIncremental, wantOutcome: OutcomeCompleted, wantRecord: true,
+			wantPages: 1, wantWritten: 2, wantMode: stocksync.ModeIncremental, wantOutcome: OutcomeCompleted, wantRecord: true,
 			check: func(t *testing.T, _ ReconcileStockResult, pages *stockPages, _ *stockEnv) {
 				c := pages.calls[0]
 				if !c.Since.Equal(incremental.Since) || !slices.Equal(c.RetrySKUs, []string{"Sab"}) {
@@ -210,12 +211,12 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "too many changes switch to a full pass",
 			in:   ReconcileStockInput{Shop: "demo"}, plan: incremental, pages: func() *stockPages { p := newStockPages(4, 1000); p.needFullOnce = true; return p }(),
-			wantPages: 1, wantWritten: 4, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			wantPages: 1, wantWritten: 4, wantMode: stocksync.ModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
 			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, e *stockEnv) {
-				if len(pages.calls) != 2 || pages.calls[1].Mode != activities.StockModeFull || pages.calls[1].After != "" || !pages.calls[1].Since.IsZero() {
+				if len(pages.calls) != 2 || pages.calls[1].Mode != stocksync.ModeFull || pages.calls[1].After != "" || !pages.calls[1].Since.IsZero() {
 					t.Errorf("calls = %+v", pages.calls)
 				}
-				if !strings.Contains(res.ModeReason, "full pass runs instead") || e.records[0].Mode != activities.StockModeFull {
+				if !strings.Contains(res.ModeReason, "full pass runs instead") || e.records[0].Mode != stocksync.ModeFull {
 					t.Errorf("reason %q, record %+v", res.ModeReason, e.records[0])
 				}
 			},
@@ -223,7 +224,7 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "problems are reported and retried next time",
 			in:   ReconcileStockInput{Shop: "demo"}, plan: fullPlan(), pages: func() *stockPages { p := newStockPages(5, 2); p.problemAt = "Sad"; return p }(),
-			wantPages: 3, wantWritten: 4, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompletedWithProblems, wantRecord: true,
+			wantPages: 3, wantWritten: 4, wantMode: stocksync.ModeFull, wantOutcome: OutcomeCompletedWithProblems, wantRecord: true,
 			check: func(t *testing.T, res ReconcileStockResult, _ *stockPages, e *stockEnv) {
 				if res.ProblemCount != 1 || res.Problems[0].SKU != "Sad" || res.Skipped.MissingAtLocation != 1 {
 					t.Errorf("result = %+v", res)
@@ -236,7 +237,7 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "dry run writes nothing and keeps the watermark",
 			in:   ReconcileStockInput{Shop: "demo", DryRun: true}, plan: fullPlan(), pages: newStockPages(3, 1000),
-			wantPages: 1, wantWritten: 0, wantMode: activities.StockModeFull, wantOutcome: OutcomeDryRun,
+			wantPages: 1, wantWritten: 0, wantMode: stocksync.ModeFull, wantOutcome: OutcomeDryRun,
 			check: func(t *testing.T, res ReconcileStockResult, pages *stockPages, _ *stockEnv) {
 				if !pages.calls[0].DryRun || !res.DryRun || res.Changed != 3 || len(res.Changes) != 3 {
 					t.Errorf("result = %+v", res)
@@ -267,7 +268,7 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "manual run of a disabled shop runs",
 			in:   ReconcileStockInput{Shop: "demo"}, switches: stockOff, plan: fullPlan(), pages: newStockPages(3, 1000),
-			wantPages: 1, wantWritten: 3, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			wantPages: 1, wantWritten: 3, wantMode: stocksync.ModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
 			check: func(t *testing.T, res ReconcileStockResult, _ *stockPages, e *stockEnv) {
 				if res.Disabled || *e.switchCalls != 1 {
 					t.Errorf("result %+v after %d switch reads", res, *e.switchCalls)
@@ -277,7 +278,7 @@ func TestReconcileStock(t *testing.T) {
 		{
 			name: "scheduled run of an enabled shop plans, the decision already made",
 			in:   ReconcileStockInput{Shop: "demo", Scheduled: true}, switches: stockOn, plan: fullPlan(), pages: newStockPages(3, 1000),
-			wantPages: 1, wantWritten: 3, wantMode: activities.StockModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
+			wantPages: 1, wantWritten: 3, wantMode: stocksync.ModeFull, wantOutcome: OutcomeCompleted, wantRecord: true,
 			check: func(t *testing.T, _ ReconcileStockResult, _ *stockPages, e *stockEnv) {
 				if len(e.plans) != 1 || e.plans[0].Scheduled {
 					t.Errorf("plan inputs %+v, want one without the schedule flag", e.plans)
