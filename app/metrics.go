@@ -32,7 +32,7 @@ import (
 //   - connector_workflow_failures_total{workflow,reason}: failed runs by error type
 //   - connector_logiless_refresh_token_stored{shop} and
 //     connector_logiless_refresh_token_expiry_timestamp_seconds{shop}, once
-//     ReportLogilessTokens is called (see logilesstokenmetrics.go)
+//     ReportShops is called (see shopmetrics.go)
 //
 // The workflows and activities count through the Temporal metrics handler
 // (Handler) by the names without _total; Handler sends those names to the
@@ -43,6 +43,7 @@ type Metrics struct {
 	HTTP     http.Handler
 	registry *prom.Registry
 	closer   io.Closer
+	counters map[string]countedVec // by the name flow code passes
 
 	apiRequests *prom.CounterVec
 	apiLatency  *prom.HistogramVec
@@ -65,22 +66,28 @@ type countedMetric struct {
 	name   string // as the code passes it to Counter, without _total
 	labels []string
 	help   string
+	// perShop makes ReportShops start a series at 0 for every shop, one for
+	// each of startAt (the labels besides shop; nil: shop alone), so that
+	// increase() sees a shop's first count.
+	perShop bool
+	startAt []prom.Labels
 }
 
 // countedMetrics are the connector's counters that flow code increments.
 // The names and labels are what docs/operations.md and the alert rules in
 // deploy/prometheus use.
 var countedMetrics = []countedMetric{
-	{"connector_orders_imported", []string{"shop"},
-		"Sales orders the order import created in LOGILESS, by shop."},
-	{"connector_notifications_sent", []string{"shop", "step"},
-		"Shipment notification steps done in ecforce, by shop and step: shipping (slip number and ship date written) or capture (a capture the connector requested settled)."},
-	{"connector_stock_writes", []string{"shop"},
-		"SKUs whose stock the stock sync wrote to ecforce, by shop."},
-	{"connector_stock_write_failures", []string{"shop"},
-		"SKUs whose stock write ecforce refused, by shop (the run result lists them)."},
-	{"connector_workflow_failures", []string{"workflow", "reason"},
-		"Workflow runs that failed, by workflow type and reason (the error type, a section of docs/errors.md)."},
+	{name: "connector_orders_imported", labels: []string{"shop"}, perShop: true,
+		help: "Sales orders the order import created in LOGILESS, by shop."},
+	{name: "connector_notifications_sent", labels: []string{"shop", "step"}, perShop: true,
+		startAt: []prom.Labels{{"step": "shipping"}, {"step": "capture"}},
+		help:    "Shipment notification steps done in ecforce, by shop and step: shipping (slip number and ship date written) or capture (a capture the connector requested settled)."},
+	{name: "connector_stock_writes", labels: []string{"shop"}, perShop: true,
+		help: "SKUs whose stock the stock sync wrote to ecforce, by shop."},
+	{name: "connector_stock_write_failures", labels: []string{"shop"}, perShop: true,
+		help: "SKUs whose stock write ecforce refused, by shop (the run result lists them)."},
+	{name: "connector_workflow_failures", labels: []string{"workflow", "reason"},
+		help: "Workflow runs that failed, by workflow type and reason (the error type, a section of docs/errors.md)."},
 }
 
 // NewMetrics builds the registry.
@@ -129,6 +136,7 @@ func NewMetrics() (*Metrics, error) {
 		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
 	}, time.Second)
 	scope = sdktally.NewPrometheusNamingScope(scope)
+	m.counters = counters
 	m.Handler = countingHandler{sdk: sdktally.NewMetricsHandler(scope), counters: counters}
 	m.HTTP = promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry})
 	m.closer = closer

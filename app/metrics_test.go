@@ -105,7 +105,7 @@ func TestConnectorCountersKeepTheirLabelsUnderSDKTags(t *testing.T) {
 // the buckets of APILatencyBuckets, the SDK's timers with theirs.
 func TestMetricsHaveHelpTextsAndHistograms(t *testing.T) {
 	m := newTestMetrics(t)
-	if err := m.ReportLogilessTokens(t.TempDir(), []string{"demo"}); err != nil {
+	if err := m.ReportShops(t.TempDir(), []string{"demo"}); err != nil {
 		t.Fatal(err)
 	}
 	m.ObserveResponse("LOGILESS", 200, 70*time.Millisecond)
@@ -166,6 +166,32 @@ func TestMetricsHaveHelpTextsAndHistograms(t *testing.T) {
 	}
 }
 
+// ReportShops starts every per-shop counter at 0, so that an alert's
+// increase() sees a shop's first order, notification or stock failure.
+func TestReportShopsStartsPerShopCountersAtZero(t *testing.T) {
+	m := newTestMetrics(t)
+	if err := m.ReportShops(t.TempDir(), []string{"a", "b"}); err != nil {
+		t.Fatal(err)
+	}
+	body := scrape(t, m, "connector_orders_imported_total")
+	for _, shop := range []string{"a", "b"} {
+		for _, want := range []string{
+			`connector_orders_imported_total{shop="%s"} 0`,
+			`connector_notifications_sent_total{shop="%s",step="shipping"} 0`,
+			`connector_notifications_sent_total{shop="%s",step="capture"} 0`,
+			`connector_stock_writes_total{shop="%s"} 0`,
+			`connector_stock_write_failures_total{shop="%s"} 0`,
+		} {
+			if want := fmt.Sprintf(want, shop); !strings.Contains(body, want) {
+				t.Errorf("metrics lack %s\n%s", want, excerpt(body))
+			}
+		}
+	}
+	if strings.Contains(body, "connector_workflow_failures_total{") {
+		t.Errorf("failures by reason are started for no reason:\n%s", excerpt(body))
+	}
+}
+
 func TestLogilessTokenMetrics(t *testing.T) {
 	stateDir := t.TempDir()
 	store := logiless.NewFileTokenStore(LogilessTokenFile(stateDir, "authorized"))
@@ -186,7 +212,7 @@ func TestLogilessTokenMetrics(t *testing.T) {
 	}
 
 	m := newTestMetrics(t)
-	if err := m.ReportLogilessTokens(stateDir, []string{"authorized", "never", "empty"}); err != nil {
+	if err := m.ReportShops(stateDir, []string{"authorized", "never", "empty"}); err != nil {
 		t.Fatal(err)
 	}
 	body := scrape(t, m, "connector_logiless_refresh_token_stored")
@@ -221,8 +247,8 @@ func TestLogilessTokenMetrics(t *testing.T) {
 		t.Errorf("after a refresh the metrics lack %s\n%s", want, excerpt(body))
 	}
 
-	if err := m.ReportLogilessTokens(stateDir, []string{"authorized"}); err == nil {
-		t.Error("a second ReportLogilessTokens was accepted")
+	if err := m.ReportShops(stateDir, []string{"authorized"}); err == nil {
+		t.Error("a second ReportShops was accepted")
 	}
 }
 

@@ -63,7 +63,7 @@ func run() error {
 		for _, s := range shops.Shops {
 			codes = append(codes, s.Code)
 		}
-		if err := metrics.ReportLogilessTokens(proc.StateDir, codes); err != nil {
+		if err := metrics.ReportShops(proc.StateDir, codes); err != nil {
 			return err
 		}
 		if err := serveMetrics(ctx, proc.MetricsAddress, metrics, logger); err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"time"
@@ -18,9 +19,12 @@ import (
 // must be authorized again.
 const LogilessRefreshTokenLife = 30 * 24 * time.Hour
 
-// ReportLogilessTokens makes /metrics report, for each of shops, whether its
-// LOGILESS token file (LogilessTokenFile under stateDir) holds a token pair
-// and when the stored refresh token runs out:
+// ReportShops makes /metrics report each of shops from the start. The
+// per-shop connector counters (orders imported, notifications by step,
+// stock writes and failures) start at 0, so that increase() in an alert
+// sees a shop's first count, and two gauges tell from the shop's LOGILESS
+// token file (LogilessTokenFile under stateDir) whether it holds a token
+// pair and when the stored refresh token runs out:
 //
 //	connector_logiless_refresh_token_stored{shop}                     1 or 0
 //	connector_logiless_refresh_token_expiry_timestamp_seconds{shop}   Unix time
@@ -28,7 +32,7 @@ const LogilessRefreshTokenLife = 30 * 24 * time.Hour
 // The files are read at each scrape, so the values follow every refresh
 // the worker or the starter stores. No token, nor anything derived from
 // one, is exposed. Call it once.
-func (m *Metrics) ReportLogilessTokens(stateDir string, shops []string) error {
+func (m *Metrics) ReportShops(stateDir string, shops []string) error {
 	c := &logilessTokenCollector{
 		stateDir: stateDir,
 		shops:    slices.Clone(shops),
@@ -41,6 +45,25 @@ func (m *Metrics) ReportLogilessTokens(stateDir string, shops []string) error {
 	}
 	if err := m.registry.Register(c); err != nil {
 		return fmt.Errorf("register the LOGILESS token metrics: %w", err)
+	}
+	for _, def := range countedMetrics {
+		if !def.perShop {
+			continue
+		}
+		vec := m.counters[def.name].vec
+		starts := def.startAt
+		if starts == nil {
+			starts = []prom.Labels{{}}
+		}
+		for _, shop := range shops {
+			for _, start := range starts {
+				labels := prom.Labels{"shop": shop}
+				maps.Copy(labels, start)
+				if _, err := vec.GetMetricWith(labels); err != nil {
+					return fmt.Errorf("shop %q: start metric %s: %w", shop, def.name, err)
+				}
+			}
+		}
 	}
 	return nil
 }
