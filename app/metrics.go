@@ -5,6 +5,9 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
@@ -141,6 +144,22 @@ func NewMetrics() (*Metrics, error) {
 	m.HTTP = promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry})
 	m.closer = closer
 	return m, nil
+}
+
+// Text returns what /metrics serves, once it holds every one of want or
+// when wait has passed (the SDK's metrics reach the registry once a second,
+// the connector's at once). For tests and diagnostics.
+func (m *Metrics) Text(wait time.Duration, want ...string) string {
+	deadline := time.Now().Add(wait)
+	for {
+		rec := httptest.NewRecorder()
+		m.HTTP.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		body := rec.Body.String()
+		if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(body, w) }) || !time.Now().Before(deadline) {
+			return body
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Close flushes and stops the SDK metrics' reporter.

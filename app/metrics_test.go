@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,27 +23,10 @@ func newTestMetrics(t *testing.T) *Metrics {
 	return m
 }
 
-// scrape reads /metrics until it contains want (the SDK's tally reporter
-// flushes every second) or 5 s pass, and returns the last body.
+// scrape reads /metrics until it contains want or 5 s pass.
 func scrape(t *testing.T, m *Metrics, want string) string {
 	t.Helper()
-	srv := httptest.NewServer(m.HTTP)
-	defer srv.Close()
-	var body string
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := srv.Client().Get(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
-		if strings.Contains(body, want) || time.Now().After(deadline) {
-			return body
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return m.Text(5*time.Second, want)
 }
 
 func TestMetricsServeConnectorCounters(t *testing.T) {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,14 +75,7 @@ func TestAlertRulesWithPromtool(t *testing.T) {
 // recording rules, with Grafana's variables replaced by values.
 func TestDashboardQueriesParse(t *testing.T) {
 	bin := promtool(t)
-	b, err := os.ReadFile(dashboardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d dashboard
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatalf("%s is not valid JSON: %v", dashboardFile, err)
-	}
+	d := loadDashboard(t)
 	grafana := strings.NewReplacer("$__rate_interval", "5m", "$__range", "1h", "$__interval", "1m", "$shop", ".*")
 	type rule struct {
 		Record string `yaml:"record"`
@@ -209,9 +200,8 @@ type dashboard struct {
 	} `json:"panels"`
 }
 
-// The dashboard is valid JSON whose every query names only metrics (and
-// labels) the worker exports, and which shows every connector metric.
-func TestDashboardQueriesNameExportedMetrics(t *testing.T) {
+func loadDashboard(t *testing.T) dashboard {
+	t.Helper()
 	b, err := os.ReadFile(dashboardFile)
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +210,13 @@ func TestDashboardQueriesNameExportedMetrics(t *testing.T) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		t.Fatalf("%s is not valid JSON: %v", dashboardFile, err)
 	}
+	return d
+}
+
+// The dashboard is valid JSON whose every query names only metrics (and
+// labels) the worker exports, and which shows every connector metric.
+func TestDashboardQueriesNameExportedMetrics(t *testing.T) {
+	d := loadDashboard(t)
 	if d.Title == "" || d.UID == "" {
 		t.Errorf("dashboard title %q, uid %q: both must be set", d.Title, d.UID)
 	}
@@ -456,21 +453,7 @@ func workerMetrics(t *testing.T) map[string]map[string]bool {
 		waitFor = append(waitFor, name+"_seconds_count{")
 	}
 
-	srv := httptest.NewServer(m.HTTP)
-	defer srv.Close()
-	var body string
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := srv.Client().Get(srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		body = string(b)
-		if !slices.ContainsFunc(waitFor, func(s string) bool { return !strings.Contains(body, s) }) || time.Now().After(deadline) {
-			break
-		}
-	}
+	body := m.Text(5*time.Second, waitFor...)
 	series := regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? `)
 	label := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="`)
 	out := map[string]map[string]bool{}
