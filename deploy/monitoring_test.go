@@ -458,6 +458,13 @@ func workerMetrics(t *testing.T) map[string]map[string]bool {
 	label := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="`)
 	out := map[string]map[string]bool{}
 	for _, line := range strings.Split(body, "\n") {
+		// A connector metric the flow code counts but app does not declare
+		// gets tally's placeholder HELP "<name> counter".
+		if rest, ok := strings.CutPrefix(line, "# HELP connector_"); ok {
+			if name, help, _ := strings.Cut(rest, " "); strings.HasPrefix(help, "connector_"+name) {
+				t.Errorf("connector_%s has no HELP text: declare it in app's countedMetrics", name)
+			}
+		}
 		mm := series.FindStringSubmatch(line)
 		if mm == nil {
 			continue
