@@ -9,14 +9,14 @@ WORKFLOWCHECK := $(BIN)/workflowcheck
 # What `starter --version` prints.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test bench lint build clean browser
+.PHONY: demo test bench lint build clean browser promtool
 
 ## demo: real Temporal dev server + Web UI, the sandbox APIs, the worker, a first import.
 demo: $(TEMPORAL) build
 	./demo/run.sh
 
 ## test: vet, workflowcheck, unit tests, sandbox client tests and e2e tests on a real dev server.
-test: $(TEMPORAL) lint browser
+test: $(TEMPORAL) lint browser promtool
 	$(GO) test -count=1 -timeout 12m ./...
 
 ## bench: API calls per order, throughput against the sandbox rate limit, memory.
@@ -45,6 +45,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the Web UI test (needs root; or set CHROMIUM=/path)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# promtool from Debian's prometheus package, for the test that checks the
+# alert rules in deploy/prometheus (the test uses promtool only; no
+# Prometheus server needs to run).
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus package for promtool (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
 
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)

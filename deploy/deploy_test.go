@@ -1,6 +1,9 @@
 // Package deploy holds the files users deploy the connector with (the shops
-// files mounted by docker-compose.yml) and the test that checks the compose
-// file's services and wiring, since no Docker engine runs where tests run.
+// files mounted by docker-compose.yml, the Prometheus alert rules and
+// configuration in prometheus/, the Grafana dashboard in grafana/) and the
+// tests that check them: the compose file's services and wiring, since no
+// Docker engine runs where tests run, and the monitoring files against the
+// metrics the worker exports (monitoring_test.go, with promtool).
 package deploy
 
 import (

@@ -3,5 +3,6 @@
 // settings (configuration.md), day-to-day operation (operations.md) and the
 // runbook of every stable error type (errors.md), which the errors in the
 // code point at. It holds no code; its test keeps README.md and these files
-// in step with each other and with the error types in the code.
+// in step with each other, with the error types in the code and with the
+// runbook links of the alert rules and dashboard in deploy/.
 package docs

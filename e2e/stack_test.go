@@ -43,6 +43,8 @@ type stack struct {
 	shop      string
 	worker    worker.Worker
 	neighbour *neighbourShop
+	metrics   *app.Metrics
+	client    client.Client // the worker's, when it has metrics
 }
 
 // shopCounter makes every stack's shop code unique on the shared dev
@@ -55,6 +57,9 @@ type stackOptions struct {
 	// neighbour adds a second shop, on its own sandbox and LOGILESS
 	// merchant, served by the same worker (stack.neighbour).
 	neighbour bool
+	// metrics, if set, sees every HTTP exchange and the worker's Temporal
+	// metrics, as in the worker binary with CONNECTOR_METRICS_ADDRESS.
+	metrics *app.Metrics
 }
 
 // neighbourShop is a second shop of a stack, sharing its worker.
@@ -108,7 +113,11 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: logger, HTTPTimeout: 5 * time.Second})
+	buildOpts := app.Options{StateDir: filepath.Join(dir, "state"), Logger: logger, HTTPTimeout: 5 * time.Second}
+	if opts.metrics != nil {
+		buildOpts.Observer = opts.metrics
+	}
+	conn, err := app.Build(ctx, shops, buildOpts)
 	if err != nil {
 		t.Fatalf("build connector: %v", err)
 	}
@@ -122,7 +131,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		}
 	}
 
-	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour,
+	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour, metrics: opts.metrics,
 		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)
@@ -154,7 +163,15 @@ func newShopCode() string {
 // startWorker starts the stack's worker, as the worker binary would.
 func (s *stack) startWorker() {
 	s.t.Helper()
-	w := worker.New(temporalClient, s.taskQueue, worker.Options{})
+	c := temporalClient
+	if s.metrics != nil {
+		var err error
+		if c, err = client.NewClientFromExisting(temporalClient, client.Options{MetricsHandler: s.metrics.Handler}); err != nil {
+			s.t.Fatalf("client with metrics: %v", err)
+		}
+		s.client = c
+	}
+	w := worker.New(c, s.taskQueue, worker.Options{})
 	s.conn.Register(w)
 	if err := w.Start(); err != nil {
 		s.t.Fatalf("start worker: %v", err)
@@ -167,6 +184,10 @@ func (s *stack) stopWorker() {
 	if s.worker != nil {
 		s.worker.Stop()
 		s.worker = nil
+	}
+	if s.client != nil {
+		s.client.Close()
+		s.client = nil
 	}
 }
 

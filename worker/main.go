@@ -59,6 +59,13 @@ func run() error {
 		}
 		defer metrics.Close()
 		opts.Observer, clientOpts.MetricsHandler = metrics, metrics.Handler
+		var codes []string
+		for _, s := range shops.Shops {
+			codes = append(codes, s.Code)
+		}
+		if err := metrics.ReportShops(proc.StateDir, codes); err != nil {
+			return err
+		}
 		if err := serveMetrics(ctx, proc.MetricsAddress, metrics, logger); err != nil {
 			return err
 		}
