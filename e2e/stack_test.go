@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,10 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -38,7 +38,7 @@ type stack struct {
 	sb        *sandbox.Servers
 	conn      *app.Connector
 	taskQueue string
-	logs      *syncBuffer
+	logs      *logbuffer.Buffer
 	dir       string
 	shop      string
 	worker    worker.Worker
@@ -111,7 +111,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if err != nil {
 		t.Fatalf("load shops: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &logbuffer.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	buildOpts := app.Options{StateDir: filepath.Join(dir, "state"), Logger: logger, HTTPTimeout: 5 * time.Second}
 	if opts.metrics != nil {
@@ -311,21 +311,3 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
-// syncBuffer is a bytes.Buffer safe for the worker's concurrent logging.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

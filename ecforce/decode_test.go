@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
 )
 
 func TestTypesMatch(t *testing.T) {
@@ -148,7 +150,7 @@ func TestAddressNeverPrintsPersonalData(t *testing.T) {
 	a := Address{Name01: "山田", Name02: "太郎", Kana01: "ヤマダ", Zip01: "150", Zip02: "0001", PrefectureID: 13,
 		PrefectureName: "東京都", Addr01: "渋谷区神宮前", Addr02: "1-2-3", Tel01: "03", Tel02: "1234", Tel03: "5678"}
 	o := Order{ID: 1, Number: "N1", Email: "taro@example.jp", Remark: "置き配", ShippingAddress: &a, BillingAddress: &a}
-	var logs syncBuffer
+	var logs logbuffer.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	log.Info("x", "addr", a, "ptr", &a, "order", o)
 	outputs := []string{logs.String()}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
+
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -30,24 +32,6 @@ const (
 	testPassword = "pw-SECRET-91b2d4"
 	testLoginID  = "api@shop.example"
 )
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // fakeClock is an injectable Now, shared by the client and the sandbox.
 type fakeClock struct {
@@ -200,9 +184,9 @@ func (s *testShop) seedOrders(t *testing.T, n int) []int64 {
 }
 
 // newTestClient builds a fast client: unlimited limiter, 1ms backoff.
-func newTestClient(t *testing.T, baseURL string, mutate func(*Config)) (*Client, *syncBuffer) {
+func newTestClient(t *testing.T, baseURL string, mutate func(*Config)) (*Client, *logbuffer.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logbuffer.Buffer{}
 	cfg := Config{
 		Shop:     "test-shop",
 		BaseURL:  baseURL,

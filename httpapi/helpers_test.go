@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
 )
 
 // These tests run the transport against hand-written httptest servers on
@@ -99,24 +101,6 @@ func drop(w http.ResponseWriter, _ *http.Request) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fakeAuth hands out "tok-SECRET-<n>" tokens and, unless refuse is set,
 // asks for one more attempt after a 401 with a new token.
 type fakeAuth struct {
@@ -170,9 +154,9 @@ func (a *fakeAuth) calls() []Unauthorized {
 
 // newTransport returns a fast transport to s: unpaced, millisecond backoff,
 // debug logs into the returned buffer.
-func newTransport(t *testing.T, s *server, mutate func(*Config)) (*Transport, *syncBuffer) {
+func newTransport(t *testing.T, s *server, mutate func(*Config)) (*Transport, *logbuffer.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logbuffer.Buffer{}
 	cfg := Config{
 		API:     "TestAPI",
 		BaseURL: s.URL + "/api",
@@ -200,6 +184,6 @@ func assertNoSecret(t *testing.T, where, text string) {
 	}
 }
 
-func newTestLogger(w *syncBuffer) *slog.Logger {
+func newTestLogger(w *logbuffer.Buffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

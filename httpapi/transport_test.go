@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
 )
 
 func TestRequestIsSentAsAsked(t *testing.T) {
@@ -550,7 +552,7 @@ func readBody(r *http.Request) string {
 }
 
 func TestRestyLoggerDropsQueriesAndSecrets(t *testing.T) {
-	var logs syncBuffer
+	var logs logbuffer.Buffer
 	tr, _ := newTransport(t, newServer(t, always(ok200)), func(c *Config) { c.Authorizer = newFakeAuth() })
 	l := restyLogger{log: newTestLogger(&logs), redact: func(s string) string { return tr.redact(s, "", nil) }}
 	l.Errorf("GET %s failed", "https://x.example/oauth2/token?refresh_token=rt-SECRET-1&client_secret=abc")

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
+
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
@@ -283,7 +285,7 @@ func TestInvalidGrant(t *testing.T) {
 		tok := f.issue()
 		tok.ExpiresAt = time.Now().Add(time.Hour)
 		f.ExpireRefreshTokens()
-		var logs syncBuffer
+		var logs logbuffer.Buffer
 		c := newTestClient(t, f, newMemStore(tok), withLogs(&logs))
 		for range 3 {
 			if err := getOrder(context.Background(), c); err != nil {

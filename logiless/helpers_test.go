@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
+
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
@@ -255,27 +257,9 @@ func (s *memStore) current() Token {
 	return s.tok
 }
 
-// syncBuffer collects log output from concurrent goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type clientOpt func(*Config)
 
-func withLogs(buf *syncBuffer) clientOpt {
+func withLogs(buf *logbuffer.Buffer) clientOpt {
 	return func(c *Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecforce-logiless/connector/internal/logbuffer"
+
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
 
@@ -99,7 +101,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs syncBuffer
+			var logs logbuffer.Buffer
 			f := newFake(t)
 			f.seedOrder("A-1")
 			tok := f.issue()
@@ -136,7 +138,7 @@ func TestTokenIsNeverPrinted(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Write(b)
-	var logs syncBuffer
+	var logs logbuffer.Buffer
 	c := &Config{}
 	withLogs(&logs)(c)
 	c.Logger.Info("token", "tok", tok)
@@ -148,7 +150,7 @@ func TestTokenIsNeverPrinted(t *testing.T) {
 }
 
 func TestSuccessfulFlowsLogNoSecrets(t *testing.T) {
-	var logs syncBuffer
+	var logs logbuffer.Buffer
 	f := newFake(t)
 	f.seedOrder("A-1")
 	store := newMemStore(Token{})
