@@ -142,6 +142,13 @@ bin/starter reconcile-stock --shop demo
 echo "applying the Temporal Schedules of every shop and flow..."
 bin/starter schedules apply
 
+# What another shell needs to reach this demo: env.sh with its ports.
+envcmd="source demo/env.sh"
+ports="TEMPORAL_PORT=$TEMPORAL_PORT UI_PORT=$UI_PORT CONNECTOR_METRICS_ADDRESS=$CONNECTOR_METRICS_ADDRESS"
+if [ "$ports" != "TEMPORAL_PORT=7233 UI_PORT=8233 CONNECTOR_METRICS_ADDRESS=127.0.0.1:9464" ]; then
+  envcmd="export $ports; $envcmd"
+fi
+
 cat <<MSG
 
 The demo is running. The sandbox simulates a shop: new orders arrive, the
@@ -149,10 +156,10 @@ warehouse ships them, stock moves; the schedules import, notify and sync by
 themselves every minute or two.
   Temporal Web UI:  http://localhost:$UI_PORT  (search: ConnectorShop="demo"; schedules under "Schedules")
   metrics:          http://$CONNECTOR_METRICS_ADDRESS/metrics
-  in another shell: source demo/env.sh; bin/starter status --shop demo
+  in another shell: $envcmd; bin/starter status --shop demo
   sandbox state:    curl -s http://$ECFORCE_ADDR/_sandbox/state ; curl -s http://$LOGILESS_ADDR/_sandbox/state
   logs:             $STATE/*.log  (earlier runs' logs: $LOGS/)
-Try: bin/starter import-orders --shop demo --wait   (after source demo/env.sh; a second run creates nothing new)
+Try: bin/starter import-orders --shop demo --wait   (after $envcmd; a second run creates nothing new)
 Press Ctrl-C to stop everything.
 MSG
 wait
