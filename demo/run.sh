@@ -6,16 +6,18 @@
 # It never destroys a running demo's state: it first checks that no demo
 # runs (every port it would use is free and no other run.sh holds the lock)
 # and only then moves the previous run's logs to .state/demo-logs/<time>/
-# and starts afresh in .state/demo. `demo/run.sh --prepare` does only that
-# part (checks, logs, shops file) and exits; the tests use it.
+# and starts afresh in .state/demo. `demo/run.sh --check` only checks (make
+# demo runs it before it builds anything); `demo/run.sh --prepare` does the
+# checks, keeps the logs, writes the shops file and exits (the tests use it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-prepare_only=false
+prepare_only=false check_only=false
 case "${1:-}" in
   "") ;;
   --prepare) prepare_only=true ;;
-  *) echo "usage: demo/run.sh [--prepare]" >&2; exit 2 ;;
+  --check) check_only=true ;;
+  *) echo "usage: demo/run.sh [--check|--prepare]" >&2; exit 2 ;;
 esac
 
 STATE=.state/demo
@@ -43,14 +45,20 @@ for addr in "127.0.0.1:$TEMPORAL_PORT" "127.0.0.1:$UI_PORT" "$ECFORCE_ADDR" "$LO
 done
 # Two demos starting at the same moment both see free ports; the lock lets
 # only one of them on (flock is missing on some systems: then ports only).
-if ! $prepare_only && command -v flock >/dev/null 2>&1; then
-  mkdir -p .state
-  exec 9>>.state/demo.lock
-  if ! flock -n 9; then
-    echo "demo: another demo/run.sh is starting or running (it holds .state/demo.lock); nothing was changed" >&2
-    exit 1
+lock_taken() {
+  echo "demo: another demo/run.sh is starting or running (it holds .state/demo.lock); nothing was changed" >&2
+  exit 1
+}
+if command -v flock >/dev/null 2>&1; then
+  if $check_only; then
+    if [ -e .state/demo.lock ] && ! flock -n .state/demo.lock true; then lock_taken; fi
+  elif ! $prepare_only; then
+    mkdir -p .state
+    exec 9>>.state/demo.lock
+    flock -n 9 || lock_taken
   fi
 fi
+if $check_only; then exit 0; fi
 
 # 2. Keep the previous run's logs, then start from a fresh state: the
 # sandbox starts empty, so old tokens and watermarks would not match it.

@@ -136,7 +136,7 @@ func runningDemoState(t *testing.T, root string) {
 // with a message naming the port, before it writes anything.
 func TestRunRefusesWhileAPortIsTaken(t *testing.T) {
 	for _, name := range []string{"TEMPORAL_PORT", "UI_PORT", "ECFORCE_ADDR", "LOGILESS_ADDR", "CONNECTOR_METRICS_ADDRESS"} {
-		for _, mode := range [][]string{nil, {"--prepare"}} {
+		for _, mode := range [][]string{nil, {"--check"}, {"--prepare"}} {
 			t.Run(name+strings.Join(mode, ""), func(t *testing.T) {
 				root := demoRoot(t)
 				runningDemoState(t, root)
@@ -188,12 +188,26 @@ func TestRunRefusesWhileAnotherRunHoldsTheLock(t *testing.T) {
 	}
 	before := snapshot(t, filepath.Join(root, ".state"))
 
-	code, out := run(t, root, newDemoEnv(t))
-	if code != 1 || !strings.Contains(out, "holds .state/demo.lock") {
-		t.Fatalf("exit code %d, want 1 with a message about the lock; output:\n%s", code, out)
+	for _, mode := range [][]string{nil, {"--check"}} {
+		code, out := run(t, root, newDemoEnv(t), mode...)
+		if code != 1 || !strings.Contains(out, "holds .state/demo.lock") {
+			t.Fatalf("%v: exit code %d, want 1 with a message about the lock; output:\n%s", mode, code, out)
+		}
+		if after := snapshot(t, filepath.Join(root, ".state")); !equal(before, after) {
+			t.Errorf("%v: .state/ changed:\nbefore %v\nafter  %v", mode, before, after)
+		}
 	}
-	if after := snapshot(t, filepath.Join(root, ".state")); !equal(before, after) {
-		t.Errorf(".state/ changed:\nbefore %v\nafter  %v", before, after)
+}
+
+// make demo runs the check before it builds; with nothing running it passes
+// and writes nothing.
+func TestRunCheckWritesNothing(t *testing.T) {
+	root := demoRoot(t)
+	if code, out := run(t, root, newDemoEnv(t), "--check"); code != 0 {
+		t.Fatalf("exit code %d; output:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".state")); !os.IsNotExist(err) {
+		t.Errorf("--check created .state/ (err %v)", err)
 	}
 }
 
