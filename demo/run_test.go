@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -162,7 +163,7 @@ func TestRunRefusesWhileAPortIsTaken(t *testing.T) {
 				if want := held + " is already in use"; !strings.Contains(out, want) || !strings.Contains(out, "nothing was changed") {
 					t.Errorf("output does not say %q and that nothing was changed:\n%s", want, out)
 				}
-				if after := snapshot(t, filepath.Join(root, ".state")); !equal(before, after) {
+				if after := snapshot(t, filepath.Join(root, ".state")); !maps.Equal(before, after) {
 					t.Errorf(".state/ changed:\nbefore %v\nafter  %v", before, after)
 				}
 			})
@@ -193,7 +194,7 @@ func TestRunRefusesWhileAnotherRunHoldsTheLock(t *testing.T) {
 		if code != 1 || !strings.Contains(out, "holds .state/demo.lock") {
 			t.Fatalf("%v: exit code %d, want 1 with a message about the lock; output:\n%s", mode, code, out)
 		}
-		if after := snapshot(t, filepath.Join(root, ".state")); !equal(before, after) {
+		if after := snapshot(t, filepath.Join(root, ".state")); !maps.Equal(before, after) {
 			t.Errorf("%v: .state/ changed:\nbefore %v\nafter  %v", mode, before, after)
 		}
 	}
@@ -280,16 +281,4 @@ func TestRunWritesItsPortsIntoTheShopsFile(t *testing.T) {
 	if want := filepath.Join(root, "demo", "mapping.csv"); s.MappingFile != want {
 		t.Errorf("mapping_file = %q, want %q", s.MappingFile, want)
 	}
-}
-
-func equal(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
