@@ -12,7 +12,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 .PHONY: demo test bench lint build clean browser promtool
 
 ## demo: real Temporal dev server + Web UI, the sandbox APIs, the worker, a first import.
-demo: $(TEMPORAL) build
+## Over a running demo it stops before it builds or changes anything.
+demo:
+	@./demo/run.sh --check
+	@$(MAKE) --no-print-directory $(TEMPORAL) build
 	./demo/run.sh
 
 ## test: vet, workflowcheck, unit tests, sandbox client tests and e2e tests on a real dev server.

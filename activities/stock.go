@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/stocksync"
 )
@@ -110,7 +111,7 @@ func (a *StockSync) PlanStockSync(ctx context.Context, in PlanStockSyncInput) (P
 	}
 	plan := stocksync.MakePlan(stocksync.PlanInput{Last: st, HasLast: ok, Now: in.Now, Full: in.Full,
 		FullEvery: settings.FullEvery, Fingerprint: idx.Fingerprint(), Overlap: a.SinceOverlap})
-	res.Mode, res.Reason, res.Since, res.RetrySKUs = plan.Mode, plan.Reason, plan.Since, plan.RetrySKUs
+	res.Mode, res.Reason, res.Since, res.RetrySKUs = plan.Mode, plan.Reason, ecforce.InJST(plan.Since), plan.RetrySKUs
 	return res, nil
 }
 
@@ -291,7 +292,7 @@ func (a *StockSync) RecordStockSync(ctx context.Context, in RecordStockSyncInput
 	if err := a.State.Save(st); err != nil {
 		return RecordStockSyncResult{}, classify(fmt.Sprintf("record the stock sync of shop %s", in.Shop), err)
 	}
-	return RecordStockSyncResult{Since: st.Since, LastFullAt: st.LastFullAt}, nil
+	return RecordStockSyncResult{Since: ecforce.InJST(st.Since), LastFullAt: ecforce.InJST(st.LastFullAt)}, nil
 }
 
 func (a *StockSync) pageSize() int {

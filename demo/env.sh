@@ -3,7 +3,9 @@
 export DEMO_ECFORCE_PASSWORD=demo-password
 export DEMO_LOGILESS_CLIENT_SECRET=demo-client-secret
 export CONNECTOR_TEMPORAL_ADDRESS=127.0.0.1:${TEMPORAL_PORT:-7233}
-export CONNECTOR_SHOPS_FILE=demo/shops.yaml
+# The shops file is demo/shops.yaml with this run's sandbox addresses
+# (ECFORCE_ADDR, LOGILESS_ADDR); demo/run.sh writes it when it starts.
+export CONNECTOR_SHOPS_FILE=.state/demo/shops.yaml
 export CONNECTOR_STATE_DIR=.state/demo
 export CONNECTOR_WEB_UI_URL=http://localhost:${UI_PORT:-8233}
 export CONNECTOR_METRICS_ADDRESS=${CONNECTOR_METRICS_ADDRESS-127.0.0.1:9464}

@@ -2,20 +2,91 @@
 # make demo: a real Temporal dev server with its Web UI, the sandbox ecforce
 # and LOGILESS APIs seeded with sample orders, the worker, and a first order
 # import. Ctrl-C stops everything this script started.
+#
+# It never destroys a running demo's state: it first checks that no demo
+# runs (every port it would use is free and no other run.sh holds the lock)
+# and only then moves the previous run's logs to .state/demo-logs/<time>/
+# and starts afresh in .state/demo. `demo/run.sh --check` only checks (make
+# demo runs it before it builds anything); `demo/run.sh --prepare` does the
+# checks, keeps the logs, writes the shops file and exits (the tests use it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+prepare_only=false check_only=false
+case "${1:-}" in
+  "") ;;
+  --prepare) prepare_only=true ;;
+  --check) check_only=true ;;
+  *) echo "usage: demo/run.sh [--check|--prepare]" >&2; exit 2 ;;
+esac
+
 STATE=.state/demo
-rm -rf "$STATE" && mkdir -p "$STATE"
+LOGS=.state/demo-logs
+KEEP_LOG_RUNS=${KEEP_LOG_RUNS:-10}
 
 TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
 UI_PORT=${UI_PORT:-8233}
 ECFORCE_ADDR=${ECFORCE_ADDR:-127.0.0.1:18081}
 LOGILESS_ADDR=${LOGILESS_ADDR:-127.0.0.1:18082}
+export TEMPORAL_PORT UI_PORT ECFORCE_ADDR LOGILESS_ADDR
 
 # Credentials of the sandbox (real shops put theirs in env vars or files)
-# and the connector's settings.
+# and the connector's settings. Sourcing it only sets variables.
 source demo/env.sh
+
+# 1. Is a demo (or anything else) already running? Checked before anything
+# is written, so a second `make demo` leaves the running one's tokens,
+# watermark and logs alone.
+for addr in "127.0.0.1:$TEMPORAL_PORT" "127.0.0.1:$UI_PORT" "$ECFORCE_ADDR" "$LOGILESS_ADDR" ${CONNECTOR_METRICS_ADDRESS:+"$CONNECTOR_METRICS_ADDRESS"}; do
+  if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
+    echo "demo: $addr is already in use (another demo or Temporal server?); nothing was changed. Stop it, or choose other ports with TEMPORAL_PORT, UI_PORT, ECFORCE_ADDR, LOGILESS_ADDR, CONNECTOR_METRICS_ADDRESS" >&2
+    exit 1
+  fi
+done
+# Two demos starting at the same moment both see free ports; the lock lets
+# only one of them on (flock is missing on some systems: then ports only).
+lock_taken() {
+  echo "demo: another demo/run.sh is starting or running (it holds .state/demo.lock); nothing was changed" >&2
+  exit 1
+}
+if command -v flock >/dev/null 2>&1; then
+  if $check_only; then
+    if [ -e .state/demo.lock ] && ! flock -n .state/demo.lock true; then lock_taken; fi
+  elif ! $prepare_only; then
+    mkdir -p .state
+    exec 9>>.state/demo.lock
+    flock -n 9 || lock_taken
+  fi
+fi
+if $check_only; then exit 0; fi
+
+# 2. Keep the previous run's logs, then start from a fresh state: the
+# sandbox starts empty, so old tokens and watermarks would not match it.
+if compgen -G "$STATE/*.log" >/dev/null; then
+  # Named by the time in JST (TZ=JST-9 needs no zone database).
+  base="$LOGS/$(TZ=JST-9 date +%Y%m%d-%H%M%S)JST"
+  kept=$base n=1
+  while [ -e "$kept" ]; do n=$((n + 1)); kept="$base-$n"; done
+  mkdir -p "$kept"
+  mv "$STATE"/*.log "$kept"/
+  echo "kept the previous demo's logs in $kept/"
+  # Only the newest KEEP_LOG_RUNS runs' logs stay.
+  ls -1dt "$LOGS"/*/ | awk -v keep="$KEEP_LOG_RUNS" 'NR > keep' | while read -r old; do rm -rf "$old"; done
+fi
+rm -rf "$STATE" && mkdir -p "$STATE"
+
+# 3. The shops file the worker and the starter use: demo/shops.yaml with the
+# sandbox addresses of this run (ECFORCE_ADDR, LOGILESS_ADDR) and the
+# mapping table of demo/.
+sed -e "s#http://127.0.0.1:18081#http://$ECFORCE_ADDR#g" \
+    -e "s#http://127.0.0.1:18082#http://$LOGILESS_ADDR#g" \
+    -e "s#^\( *mapping_file:\) *mapping.csv#\1 ../../demo/mapping.csv#" \
+    demo/shops.yaml >"$CONNECTOR_SHOPS_FILE"
+
+if $prepare_only; then
+  echo "demo: prepared $STATE (shops file $CONNECTOR_SHOPS_FILE); not starting anything (--prepare)"
+  exit 0
+fi
 
 pids=()
 cleanup() {
@@ -34,13 +105,6 @@ wait_for_port() { # host:port name
   echo "$2 did not start listening on $1; see $STATE/*.log" >&2
   exit 1
 }
-
-for addr in "127.0.0.1:$TEMPORAL_PORT" "127.0.0.1:$UI_PORT" "$ECFORCE_ADDR" "$LOGILESS_ADDR" ${CONNECTOR_METRICS_ADDRESS:+"$CONNECTOR_METRICS_ADDRESS"}; do
-  if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
-    echo "$addr is already in use (another demo or Temporal server?): stop it, or choose other ports with TEMPORAL_PORT, UI_PORT, ECFORCE_ADDR, LOGILESS_ADDR" >&2
-    exit 1
-  fi
-done
 
 echo "starting the Temporal dev server (Web UI http://localhost:$UI_PORT)..."
 bin/temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
@@ -86,6 +150,13 @@ bin/starter reconcile-stock --shop demo
 echo "applying the Temporal Schedules of every shop and flow..."
 bin/starter schedules apply
 
+# What another shell needs to reach this demo: env.sh with its ports.
+envcmd="source demo/env.sh"
+ports="TEMPORAL_PORT=$TEMPORAL_PORT UI_PORT=$UI_PORT CONNECTOR_METRICS_ADDRESS=$CONNECTOR_METRICS_ADDRESS"
+if [ "$ports" != "TEMPORAL_PORT=7233 UI_PORT=8233 CONNECTOR_METRICS_ADDRESS=127.0.0.1:9464" ]; then
+  envcmd="export $ports; $envcmd"
+fi
+
 cat <<MSG
 
 The demo is running. The sandbox simulates a shop: new orders arrive, the
@@ -93,10 +164,10 @@ warehouse ships them, stock moves; the schedules import, notify and sync by
 themselves every minute or two.
   Temporal Web UI:  http://localhost:$UI_PORT  (search: ConnectorShop="demo"; schedules under "Schedules")
   metrics:          http://$CONNECTOR_METRICS_ADDRESS/metrics
-  in another shell: source demo/env.sh; bin/starter status --shop demo
+  in another shell: $envcmd; bin/starter status --shop demo
   sandbox state:    curl -s http://$ECFORCE_ADDR/_sandbox/state ; curl -s http://$LOGILESS_ADDR/_sandbox/state
-  logs:             $STATE/*.log
-Try: bin/starter import-orders --shop demo --wait   (after source demo/env.sh; a second run creates nothing new)
+  logs:             $STATE/*.log  (earlier runs' logs: $LOGS/)
+Try: bin/starter import-orders --shop demo --wait   (after $envcmd; a second run creates nothing new)
 Press Ctrl-C to stop everything.
 MSG
 wait

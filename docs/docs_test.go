@@ -27,7 +27,77 @@ func markdownFiles(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append([]string{filepath.Join(root, "README.md")}, files...)
+	translated, err := filepath.Glob(filepath.Join(root, "docs", "*", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(append([]string{filepath.Join(root, "README.md")}, files...), translated...)
+}
+
+// japaneseGuide is the operator guide for shop staff.
+var japaneseGuide = filepath.Join(root, "docs", "ja", "operator-guide.md")
+
+// TestJapaneseGuideCoversEveryErrorType checks that the Japanese operator
+// guide has a heading for every error type that docs/errors.md has a
+// section for, so a type added to the runbook is not missing for shop staff.
+func TestJapaneseGuideCoversEveryErrorType(t *testing.T) {
+	runbook, err := sectionHeadings(filepath.Join(root, "docs", "errors.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide, err := headingTexts(japaneseGuide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typeName := regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	var types []string
+	for h := range runbook {
+		if typeName.MatchString(h) {
+			types = append(types, h)
+		}
+	}
+	sort.Strings(types)
+	if len(types) < 10 {
+		t.Fatalf("found only %d error type sections in docs/errors.md (%v); has its layout changed?", len(types), types)
+	}
+	for _, typ := range types {
+		if !guide[typ] {
+			t.Errorf("docs/ja/operator-guide.md has no heading %q (docs/errors.md has a section for it)", typ)
+		}
+	}
+}
+
+// TestJapaneseGuideCoversEveryOutcome checks that every ConnectorOutcome
+// value (the Outcome* string constants of workflows/) appears in the
+// Japanese operator guide as code, e.g. `imported` or `failed:<種別>`.
+func TestJapaneseGuideCoversEveryOutcome(t *testing.T) {
+	outcomes, err := stringConstants(filepath.Join(root, "workflows"), "Outcome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := outcomes["imported"]; !ok {
+		t.Fatalf("Outcome constants found (%v) do not include imported; is the parse right?", sortedKeys(outcomes))
+	}
+	src, err := os.ReadFile(japaneseGuide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, value := range sortedKeys(outcomes) {
+		if !strings.Contains(string(src), "`"+value) {
+			t.Errorf("docs/ja/operator-guide.md does not mention the outcome `%s` (%s)", value, outcomes[value])
+		}
+	}
+}
+
+// headingTexts returns the texts of every heading of a Markdown file.
+func headingTexts(path string) (map[string]bool, error) {
+	headings := map[string]bool{}
+	err := eachProseLine(path, func(_ int, line string) {
+		if text, ok := headingText(line); ok {
+			headings[text] = true
+		}
+	})
+	return headings, err
 }
 
 // TestLinksResolve checks that every relative Markdown link in README.md and
@@ -256,6 +326,12 @@ func isExternal(target string) bool {
 // errorTypes returns the value → constant name of every string constant
 // named ErrType* in the module's non-test Go files.
 func errorTypes(dir string) (map[string]string, error) {
+	return stringConstants(dir, "ErrType")
+}
+
+// stringConstants returns the value → file and name of every string
+// constant whose name starts with prefix in the non-test Go files under dir.
+func stringConstants(dir, prefix string) (map[string]string, error) {
 	types := map[string]string{}
 	fset := token.NewFileSet()
 	err := walkGo(dir, false, func(path string) error {
@@ -271,7 +347,7 @@ func errorTypes(dir string) (map[string]string, error) {
 			for _, spec := range gd.Specs {
 				vs := spec.(*ast.ValueSpec)
 				for i, name := range vs.Names {
-					if !strings.HasPrefix(name.Name, "ErrType") || i >= len(vs.Values) {
+					if !strings.HasPrefix(name.Name, prefix) || i >= len(vs.Values) {
 						continue
 					}
 					lit, ok := vs.Values[i].(*ast.BasicLit)

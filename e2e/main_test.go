@@ -71,7 +71,7 @@ func runWithDevServer(m *testing.M) int {
 	defer func() { _ = server.Stop() }()
 	temporalClient = server.Client()
 	temporalAddress = server.FrontendHostPort()
-	return m.Run()
+	return checkNoWritesOutsideTempDirs(m.Run)
 }
 
 func freePort() (string, error) {

@@ -11,6 +11,16 @@ import (
 // saving), so no tzdata is needed. Every Time this package returns is in it.
 var JST = time.FixedZone("JST", 9*60*60)
 
+// InJST is t in JST, the zone of every time the connector shows people
+// (results, logs, the starter). The zero time stays zero as it is, so it
+// still reads as "none" (0001-01-01T00:00:00Z) wherever it is encoded.
+func InJST(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.In(JST)
+}
+
 // filterLayout is how request filter values (ransack q[...]) are written.
 const filterLayout = "2006-01-02 15:04:05"
 

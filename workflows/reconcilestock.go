@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/stocksync"
 )
 
@@ -46,7 +47,8 @@ type ReconcileStockProgress struct {
 }
 
 // ReconcileStockResult is the summary of a stock sync, shown as the
-// workflow's result in the Web UI and printed by the starter.
+// workflow's result in the Web UI and printed by the starter. Its times are
+// in JST (RFC 3339 with +09:00; runs recorded before that show UTC).
 type ReconcileStockResult struct {
 	Shop       string
 	Mode       string // stocksync.ModeFull or StockModeIncremental
@@ -89,7 +91,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 
 	p := in.Progress
 	if p == nil {
-		now := workflow.Now(ctx)
+		now := ecforce.InJST(workflow.Now(ctx))
 		disabled := ReconcileStockResult{Shop: in.Shop, Disabled: true, StartedAt: now, FinishedAt: now}
 		off, planScheduled, err := scheduledRunOff(ctx, in.Shop, in.Scheduled, stockSyncOn)
 		if err != nil {
@@ -182,7 +184,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 			return p.Result, fail(ctx, err)
 		}
 	}
-	p.Result.FinishedAt = workflow.Now(ctx)
+	p.Result.FinishedAt = ecforce.InJST(workflow.Now(ctx))
 	p.Result.MaxHistoryEvents = max(p.Result.MaxHistoryEvents, workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	outcome := OutcomeCompleted
 	switch {

@@ -195,6 +195,12 @@ func TestReconcileStock(t *testing.T) {
 				if pages.calls[0].RunKey == "" || pages.calls[2].RunKey != pages.calls[0].RunKey {
 					t.Errorf("run keys %q %q", pages.calls[0].RunKey, pages.calls[2].RunKey)
 				}
+				// Times people read in the result are JST (+09:00).
+				for what, at := range map[string]time.Time{"StartedAt": res.StartedAt, "FinishedAt": res.FinishedAt} {
+					if _, offset := at.Zone(); at.IsZero() || offset != 9*60*60 {
+						t.Errorf("%s = %v, want a time in JST", what, at)
+					}
+				}
 			},
 		},
 		{
