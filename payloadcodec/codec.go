@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -198,4 +199,22 @@ func (c *Codec) Configure(opts *client.Options) {
 	}
 	opts.DataConverter = c.DataConverter()
 	opts.FailureConverter = c.FailureConverter()
+}
+
+// FailureMessage is the message of a failure read from a history or a
+// pending activity. With the failure converter of a codec, the message is
+// inside the failure's encrypted attributes, which dc (the data converter
+// of that codec) opens; without, or if dc cannot open them, it is the
+// failure's own message.
+func FailureMessage(dc converter.DataConverter, f *failurepb.Failure) string {
+	if f.GetEncodedAttributes() == nil {
+		return f.GetMessage()
+	}
+	var attrs struct {
+		Message string `json:"message"`
+	}
+	if err := dc.FromPayload(f.GetEncodedAttributes(), &attrs); err != nil {
+		return f.GetMessage()
+	}
+	return attrs.Message
 }

@@ -121,6 +121,16 @@ func TestFailureMessagesAreEncrypted(t *testing.T) {
 	if f.GetApplicationFailureInfo().GetType() != "UnmappedSKU" {
 		t.Errorf("failure type = %q; it must stay readable for retry policies", f.GetApplicationFailureInfo().GetType())
 	}
+	if got := FailureMessage(c.DataConverter(), f); got != "order ORD-9 of shop demo: SKU GIFT-WRAP is not mapped" {
+		t.Errorf("FailureMessage with the codec = %q", got)
+	}
+	if got := FailureMessage(converter.GetDefaultDataConverter(), f); got == "" || strings.Contains(got, "ORD-9") {
+		t.Errorf("FailureMessage without the codec = %q, want the placeholder", got)
+	}
+	plain := temporal.GetDefaultFailureConverter().ErrorToFailure(errors.New("plain message"))
+	if got := FailureMessage(c.DataConverter(), plain); got != "plain message" {
+		t.Errorf("FailureMessage of an unencrypted failure = %q", got)
+	}
 	err := fc.FailureToError(f)
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || !strings.Contains(appErr.Error(), "GIFT-WRAP is not mapped") || appErr.Type() != "UnmappedSKU" {
