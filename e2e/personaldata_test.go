@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
@@ -32,7 +33,20 @@ var personalData = struct {
 
 // minPersonalBytes skips pieces too short to tell apart from other text
 // ("03", a prefecture code); the joined forms (03-1234-5678) are kept.
-const minPersonalBytes = 4
+// Values of only digits and hyphens (a house number "1-2-3") need
+// minNumericBytes, as short ones occur in ids by chance.
+const (
+	minPersonalBytes = 4
+	minNumericBytes  = 7
+)
+
+func distinctive(v string) bool {
+	if len(v) < minPersonalBytes || !utf8.ValidString(v) {
+		return false
+	}
+	numeric := strings.Trim(v, "0123456789-") == ""
+	return !numeric || len(v) >= minNumericBytes
+}
 
 // recordPersonalData remembers the personal data of the orders of one
 // sandbox: the ecforce customers' and the LOGILESS buyers and recipients.
@@ -41,7 +55,7 @@ func recordPersonalData(sb *sandbox.Servers) {
 	defer personalData.Unlock()
 	add := func(where string, values ...string) {
 		for _, v := range values {
-			if len(v) >= minPersonalBytes && utf8.ValidString(v) {
+			if distinctive(v) {
 				personalData.values[v] = where
 			}
 		}
