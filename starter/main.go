@@ -73,7 +73,8 @@ func newRootCommand() *cobra.Command {
 		Long: `starter starts the connector's workflows now (an order discovery, one import, a
 shipment discovery or notification, a stock sync), shows a shop's runs and
 schedules, manages the Temporal Schedules of every shop, checks a mapping
-table and authorizes the connector at LOGILESS.
+table, authorizes the connector at LOGILESS and, when payloads are encrypted,
+serves the payload codec to the Web UI (codec-server).
 
 Settings come from CONNECTOR_* environment variables (CONNECTOR_TEMPORAL_ADDRESS,
 CONNECTOR_SHOPS_FILE, CONNECTOR_WEB_UI_URL, …; see docs/configuration.md). Only
