@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,8 +17,11 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/internal/logbuffer"
 	"github.com/ecforce-logiless/connector/payloadcodec"
+	"github.com/ecforce-logiless/connector/stocksync"
+	"github.com/ecforce-logiless/connector/workflows"
 )
 
 func testKeyLine(id string, b byte) string {
@@ -185,5 +189,47 @@ func TestCodecServerRefuses(t *testing.T) {
 	code, _, errOut = runStarter(t, "codec-server", "--web-ui-origin", "localhost:8233")
 	if code != exitUsage || !strings.Contains(errOut, `--web-ui-origin "localhost:8233": want the Web UI's origin`) {
 		t.Errorf("bad origin: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// With CONNECTOR_PAYLOAD_KEYS_FILE the starter reads what the encrypting
+// worker recorded: the stock sync's plan, pages and heartbeat, and the last
+// failure of a retrying activity.
+func TestProgressOfAnEncryptedRun(t *testing.T) {
+	codec := testPayloadCodec(t, testKeyLine("k1", 1))
+	start := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	events := stockHistory(t, workflows.ReconcileStockInput{Shop: "demo"},
+		activities.PlanStockSyncResult{Mode: stocksync.ModeFull, MappedSKUs: 2500},
+		activities.ReconcileStockPageResult{Summary: stocksync.Summary{Read: 1000}, Next: "S"})
+	pending := runningPage(t, 0, 3, "")
+	pending[0].LastFailure = codec.FailureConverter().ErrorToFailure(errors.New("ecforce: 503 for shop demo"))
+	encrypt := func(p *commonpb.Payloads) {
+		if p == nil {
+			return
+		}
+		enc, err := codec.Encode(p.GetPayloads())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Payloads = enc
+	}
+	for _, ev := range events {
+		encrypt(ev.GetWorkflowExecutionStartedEventAttributes().GetInput())
+		encrypt(ev.GetActivityTaskCompletedEventAttributes().GetResult())
+	}
+	encrypt(pending[0].GetHeartbeatDetails())
+
+	s := &session{codec: codec}
+	p := stockPassFromHistory(events, start, s.dataConverter())
+	p.addRunningPage(runSnapshot{pending: pending}, s.dataConverter())
+	got, _ := p.line(start.Add(2 * time.Minute))
+	want := "full pass: 1/3 pages · 1,000/2,500 SKUs (40%) · 500 SKUs/min · ETA 09:05 JST (in 3m0s) · ReconcileStockPage attempt 3: ecforce: 503 for shop demo · 2m0s"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// Without the keys the progress is unknown, never wrong.
+	plain := stockPassFromHistory(events, start, (&session{}).dataConverter())
+	if plain.planned || plain.pages != 0 {
+		t.Errorf("read encrypted payloads without the keys: %+v", plain)
 	}
 }
