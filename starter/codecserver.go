@@ -94,7 +94,7 @@ func runCodecServer(cmd *cobra.Command, f codecServerFlags) error {
 	if err != nil {
 		return fmt.Errorf("codec server: listen on %s: %w (is another codec server running? choose another --listen)", f.listen, err)
 	}
-	srv := &http.Server{Handler: codecServerHandler(codec, origins, token), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: codecServerHandler(codec, origins, token), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	out := cmd.OutOrStdout()
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(out, "codec server listening on %s (encrypts with key %s; decrypts %s)\n", endpoint, codec.CurrentKeyID(), strings.Join(codec.KeyIDs(), ", "))
