@@ -53,6 +53,11 @@ type Process struct {
 	MetricsAddress string `envconfig:"CONNECTOR_METRICS_ADDRESS" desc:"host:port for metrics; empty = off"`
 	// WebUIURL is the Temporal Web UI, used to print links to runs.
 	WebUIURL string `envconfig:"CONNECTOR_WEB_UI_URL" default:"http://localhost:8233" desc:"Temporal Web UI base URL"`
+	// PayloadKeysFile is the path of the key file that turns on the
+	// encryption of workflow payloads (see package payloadcodec); empty
+	// leaves payloads unencrypted. The keys themselves are only in the
+	// file, never in the environment.
+	PayloadKeysFile string `envconfig:"CONNECTOR_PAYLOAD_KEYS_FILE" desc:"path of the payload encryption key file; empty = off"`
 }
 
 // LoadProcess reads the process settings from the environment, applies the
@@ -99,6 +104,9 @@ func (p Process) Validate() error {
 	checkHostPort(&probs, "CONNECTOR_METRICS_ADDRESS", p.MetricsAddress, true)
 	if msg := checkHTTPURL(p.WebUIURL); msg != "" {
 		probs.add("CONNECTOR_WEB_UI_URL: %s", msg)
+	}
+	if p.PayloadKeysFile != "" && strings.TrimSpace(p.PayloadKeysFile) != p.PayloadKeysFile {
+		probs.add("CONNECTOR_PAYLOAD_KEYS_FILE: %q has white space around the path", p.PayloadKeysFile)
 	}
 	return probs.err("environment")
 }

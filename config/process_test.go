@@ -11,7 +11,7 @@ import (
 var processVars = []string{
 	"CONNECTOR_TEMPORAL_ADDRESS", "CONNECTOR_TEMPORAL_NAMESPACE", "CONNECTOR_TASK_QUEUE",
 	"CONNECTOR_SHOPS_FILE", "CONNECTOR_STATE_DIR", "CONNECTOR_LOG_LEVEL", "CONNECTOR_LOG_FORMAT",
-	"CONNECTOR_METRICS_ADDRESS", "CONNECTOR_WEB_UI_URL",
+	"CONNECTOR_METRICS_ADDRESS", "CONNECTOR_WEB_UI_URL", "CONNECTOR_PAYLOAD_KEYS_FILE",
 	// Bare names envconfig would fall back to if given a prefix.
 	"TEMPORAL_ADDRESS", "LOG_LEVEL", "LOG_FORMAT",
 }
@@ -61,12 +61,13 @@ func TestLoadProcessOverrides(t *testing.T) {
 		"CONNECTOR_LOG_FORMAT":         "JSON",
 		"CONNECTOR_METRICS_ADDRESS":    ":9090",
 		"CONNECTOR_WEB_UI_URL":         "https://temporal.example.com",
+		"CONNECTOR_PAYLOAD_KEYS_FILE":  "/run/secrets/payload-keys",
 	})
 	p, err := LoadProcess()
 	if err != nil {
 		t.Fatalf("LoadProcess: %v", err)
 	}
-	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "debug", "json", ":9090", "https://temporal.example.com"}
+	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys"}
 	if p != want {
 		t.Errorf("LoadProcess() =\n%+v\nwant\n%+v", p, want)
 	}
@@ -86,6 +87,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 		"CONNECTOR_LOG_FORMAT":         "xml",
 		"CONNECTOR_METRICS_ADDRESS":    "9090",
 		"CONNECTOR_WEB_UI_URL":         "localhost:8233",
+		"CONNECTOR_PAYLOAD_KEYS_FILE":  " keys ",
 	})
 	_, err := LoadProcess()
 	var verr *ValidationError
@@ -102,6 +104,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 		`CONNECTOR_LOG_FORMAT: "xml" is not one of text, json`,
 		`CONNECTOR_METRICS_ADDRESS: "9090" is not host:port`,
 		`CONNECTOR_WEB_UI_URL: "localhost:8233" is not an http(s) URL (write the scheme too, e.g. https://localhost:8233)`,
+		`CONNECTOR_PAYLOAD_KEYS_FILE: " keys " has white space around the path`,
 	}
 	if !reflect.DeepEqual(verr.Problems, want) {
 		t.Errorf("problems:\n got %q\nwant %q", verr.Problems, want)
@@ -112,7 +115,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 }
 
 func TestProcessValidate(t *testing.T) {
-	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "warn", "text", "", "http://x"}
+	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "warn", "text", "", "http://x", ""}
 	tests := []struct {
 		name    string
 		edit    func(*Process)
@@ -123,6 +126,7 @@ func TestProcessValidate(t *testing.T) {
 		{"upper-case level accepted by Validate", func(p *Process) { p.LogLevel = "ERROR" }, ""},
 		{"bad port", func(p *Process) { p.TemporalAddress = "h:70000" }, `environment: CONNECTOR_TEMPORAL_ADDRESS: "h:70000" is not host:port`},
 		{"empty address", func(p *Process) { p.TemporalAddress = "" }, `environment: CONNECTOR_TEMPORAL_ADDRESS: must not be empty (host:port)`},
+		{"payload keys file", func(p *Process) { p.PayloadKeysFile = "/run/secrets/payload-keys" }, ""},
 		{"web UI with credentials", func(p *Process) { p.WebUIURL = "https://u:pw@x" }, `environment: CONNECTOR_WEB_UI_URL: must not contain a user name or password (put secrets in {env: NAME} or {file: PATH} settings)`},
 	}
 	for _, tt := range tests {

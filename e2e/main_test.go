@@ -71,7 +71,31 @@ func runWithDevServer(m *testing.M) int {
 	defer func() { _ = server.Stop() }()
 	temporalClient = server.Client()
 	temporalAddress = server.FrontendHostPort()
-	return checkNoWritesOutsideTempDirs(m.Run)
+	code := checkNoWritesOutsideTempDirs(m.Run)
+	if scanCode := scanEveryHistory(); scanCode != 0 {
+		return scanCode
+	}
+	return code
+}
+
+// scanEveryHistory checks, after the tests, that no history of the run
+// holds the personal data of the sandboxes' orders.
+func scanEveryHistory() int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	found, err := scanHistoriesForPersonalData(ctx, temporalClient)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: scan the histories for personal data:", err)
+		return 1
+	}
+	if len(found) > 0 {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: %d histories hold personal data of the sandboxes (keep names, addresses and phone numbers inside the activity that sends them):\n", len(found))
+		for _, f := range found {
+			fmt.Fprintln(os.Stderr, "  "+f)
+		}
+		return 1
+	}
+	return 0
 }
 
 func freePort() (string, error) {

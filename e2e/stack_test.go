@@ -19,6 +19,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/payloadcodec"
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
@@ -44,7 +45,8 @@ type stack struct {
 	worker    worker.Worker
 	neighbour *neighbourShop
 	metrics   *app.Metrics
-	client    client.Client // the worker's, when it has metrics
+	codec     *payloadcodec.Codec // encrypts payloads; nil: off
+	client    client.Client       // the worker's, when it has metrics or a codec
 }
 
 // shopCounter makes every stack's shop code unique on the shared dev
@@ -60,6 +62,9 @@ type stackOptions struct {
 	// metrics, if set, sees every HTTP exchange and the worker's Temporal
 	// metrics, as in the worker binary with CONNECTOR_METRICS_ADDRESS.
 	metrics *app.Metrics
+	// codec, if set, encrypts the payloads of the worker and of the runs
+	// the stack starts, as CONNECTOR_PAYLOAD_KEYS_FILE does.
+	codec *payloadcodec.Codec
 }
 
 // neighbourShop is a second shop of a stack, sharing its worker.
@@ -131,7 +136,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		}
 	}
 
-	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour, metrics: opts.metrics,
+	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour, metrics: opts.metrics, codec: opts.codec,
 		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)
@@ -153,6 +158,7 @@ func startSandbox(ctx context.Context, t *testing.T, merchantID int) *sandbox.Se
 		t.Fatalf("start sandbox: %v", err)
 	}
 	t.Cleanup(sb.Close)
+	t.Cleanup(func() { recordPersonalData(sb) }) // runs before Close
 	return sb
 }
 
@@ -164,10 +170,15 @@ func newShopCode() string {
 func (s *stack) startWorker() {
 	s.t.Helper()
 	c := temporalClient
-	if s.metrics != nil {
+	if s.metrics != nil || s.codec != nil {
+		var opts client.Options
+		if s.metrics != nil {
+			opts.MetricsHandler = s.metrics.Handler
+		}
+		s.codec.Configure(&opts)
 		var err error
-		if c, err = client.NewClientFromExisting(temporalClient, client.Options{MetricsHandler: s.metrics.Handler}); err != nil {
-			s.t.Fatalf("client with metrics: %v", err)
+		if c, err = client.NewClientFromExisting(temporalClient, opts); err != nil {
+			s.t.Fatalf("client with metrics or codec: %v", err)
 		}
 		s.client = c
 	}
@@ -234,11 +245,20 @@ func shopsYAML(sb *sandbox.Servers, shop string) string {
 		logilessapi.DefaultStoreID, logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI)
 }
 
+// temporal is the client to start and read the stack's runs with: the
+// worker's (with its codec) when it has one of its own.
+func (s *stack) temporal() client.Client {
+	if s.client != nil {
+		return s.client
+	}
+	return temporalClient
+}
+
 // start runs a workflow on the stack's task queue.
 func (s *stack) start(ctx context.Context, opts client.StartWorkflowOptions, wf interface{}, in interface{}) client.WorkflowRun {
 	s.t.Helper()
 	opts.TaskQueue = s.taskQueue
-	run, err := temporalClient.ExecuteWorkflow(ctx, opts, wf, in)
+	run, err := s.temporal().ExecuteWorkflow(ctx, opts, wf, in)
 	if err != nil {
 		s.t.Fatalf("start %s: %v", opts.ID, err)
 	}

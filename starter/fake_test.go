@@ -250,6 +250,7 @@ func setupSettings(t *testing.T) string {
 	t.Setenv("CONNECTOR_STATE_DIR", filepath.Join(dir, "state"))
 	t.Setenv("CONNECTOR_WEB_UI_URL", "http://ui.test")
 	t.Setenv("CONNECTOR_TEMPORAL_ADDRESS", "127.0.0.1:1")
+	t.Setenv("CONNECTOR_PAYLOAD_KEYS_FILE", "")
 	return dir
 }
 

@@ -1,7 +1,8 @@
 // Command starter is the developer's and operator's command line: start an
 // order discovery, a single import or notification, or a stock sync now;
 // look at a shop's runs and schedules; manage the Temporal Schedules;
-// validate a mapping table; authorize the connector at LOGILESS. Every
+// validate a mapping table; authorize the connector at LOGILESS; serve the
+// payload codec to the Web UI when payloads are encrypted. Every
 // command that starts a workflow prints its ID and a link to the run in the
 // Temporal Web UI.
 //
@@ -72,7 +73,8 @@ func newRootCommand() *cobra.Command {
 		Long: `starter starts the connector's workflows now (an order discovery, one import, a
 shipment discovery or notification, a stock sync), shows a shop's runs and
 schedules, manages the Temporal Schedules of every shop, checks a mapping
-table and authorizes the connector at LOGILESS.
+table, authorizes the connector at LOGILESS and, when payloads are encrypted,
+serves the payload codec to the Web UI (codec-server).
 
 Settings come from CONNECTOR_* environment variables (CONNECTOR_TEMPORAL_ADDRESS,
 CONNECTOR_SHOPS_FILE, CONNECTOR_WEB_UI_URL, …; see docs/configuration.md). Only
@@ -84,7 +86,8 @@ Times are printed in JST.`,
   starter status --shop demo
   starter reconcile-stock --shop demo --full --dry-run
   starter schedules list
-  starter mapping validate mapping.csv`,
+  starter mapping validate mapping.csv
+  starter codec-server`,
 		Version:           buildVersion(),
 		Args:              noSubcommand,
 		RunE:              needSubcommand,
@@ -109,7 +112,7 @@ Times are printed in JST.`,
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newStatusCommand(), newSchedulesCommand()} {
+	for _, c := range []*cobra.Command{newStatusCommand(), newSchedulesCommand(), newCodecServerCommand()} {
 		c.GroupID = "look"
 		root.AddCommand(c)
 	}

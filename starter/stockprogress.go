@@ -73,15 +73,16 @@ func (s *session) readStockPass(ctx context.Context, id string, snap runSnapshot
 		}
 		events = append(events, ev)
 	}
-	p := stockPassFromHistory(events, snap.started)
-	p.addRunningPage(snap)
+	dc := s.dataConverter()
+	p := stockPassFromHistory(events, snap.started, dc)
+	p.addRunningPage(snap, dc)
 	return p, nil
 }
 
 // stockPassFromHistory adds up a run's history; runStart is the run's
-// start, the sync's start unless the run continues an earlier one.
-func stockPassFromHistory(events []*historypb.HistoryEvent, runStart time.Time) stockPass {
-	dc := converter.GetDefaultDataConverter()
+// start, the sync's start unless the run continues an earlier one; dc
+// decodes its payloads.
+func stockPassFromHistory(events []*historypb.HistoryEvent, runStart time.Time, dc converter.DataConverter) stockPass {
 	p := stockPass{startedAt: runStart}
 	activityType := map[int64]string{}
 	for _, ev := range events {
@@ -122,8 +123,7 @@ func stockPassFromHistory(events []*historypb.HistoryEvent, runStart time.Time) 
 }
 
 // addRunningPage adds the running page's heartbeat and notes retries.
-func (p *stockPass) addRunningPage(snap runSnapshot) {
-	dc := converter.GetDefaultDataConverter()
+func (p *stockPass) addRunningPage(snap runSnapshot, dc converter.DataConverter) {
 	for _, a := range snap.pending {
 		if a.GetActivityType().GetName() != reconcileStockPageActivity {
 			continue
@@ -133,7 +133,7 @@ func (p *stockPass) addRunningPage(snap runSnapshot) {
 			p.read += hb.Summary.Read
 		}
 	}
-	p.retrying = retrying(snap.pending)
+	p.retrying = retrying(snap.pending, dc)
 }
 
 func decodeFirst(dc converter.DataConverter, payloads *commonpb.Payloads, v any) bool {

@@ -107,8 +107,8 @@ func TestStockPassProgressLine(t *testing.T) {
 			"full pass: 0/3 pages · 100/2,500 SKUs (4%) · 100 SKUs/min · ETA 09:25 JST (in 24m0s) · 1m0s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := stockPassFromHistory(tt.events, start)
-			p.addRunningPage(runSnapshot{pending: tt.pending})
+			p := stockPassFromHistory(tt.events, start, converter.GetDefaultDataConverter())
+			p.addRunningPage(runSnapshot{pending: tt.pending}, converter.GetDefaultDataConverter())
 			got, _ := p.line(start.Add(tt.at))
 			if got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)

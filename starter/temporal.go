@@ -12,12 +12,14 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/payloadcodec"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -26,6 +28,9 @@ type session struct {
 	proc   config.Process
 	shops  *config.ShopsFile
 	client client.Client
+	// codec encrypts payloads (nil: CONNECTOR_PAYLOAD_KEYS_FILE is not
+	// set).
+	codec *payloadcodec.Codec
 }
 
 // dialTemporal connects to Temporal; tests replace it with a fake.
@@ -93,16 +98,31 @@ func loadSession(needShops bool) (*session, error) {
 
 func (s *session) dial(ctx context.Context) error {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := dialTemporal(ctx, client.Options{
+	codec, err := payloadcodec.FromSettings(s.proc)
+	if err != nil {
+		return err
+	}
+	opts := client.Options{
 		HostPort:  s.proc.TemporalAddress,
 		Namespace: s.proc.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(quiet),
-	})
+	}
+	codec.Configure(&opts)
+	c, err := dialTemporal(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", s.proc.TemporalAddress, err)
 	}
-	s.client = c
+	s.client, s.codec = c, codec
 	return nil
+}
+
+// dataConverter decodes the payloads the session reads from histories and
+// pending activities: the codec's when payloads are encrypted.
+func (s *session) dataConverter() converter.DataConverter {
+	if s.codec == nil {
+		return converter.GetDefaultDataConverter()
+	}
+	return s.codec.DataConverter()
 }
 
 func (s *session) close() {

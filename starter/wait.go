@@ -12,6 +12,9 @@ import (
 	sdkpb "go.temporal.io/api/sdk/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/ecforce-logiless/connector/payloadcodec"
 )
 
 // pollEvery is how often a --wait looks at the run's progress.
@@ -106,13 +109,14 @@ func describeRun(ctx context.Context, s *session, id string, snap runSnapshot, w
 	if d := s.currentDetails(ctx, id, snap.runID); d != "" {
 		parts = append(parts, d)
 	}
-	parts = append(parts, retrying(snap.pending)...)
+	parts = append(parts, retrying(snap.pending, s.dataConverter())...)
 	key := strings.Join(parts, " · ")
 	return strings.Join(append([]string{"running " + formatElapsed(waited)}, parts...), " · "), key
 }
 
-// retrying describes the pending activities past their first attempt.
-func retrying(pending []*workflowpb.PendingActivityInfo) []string {
+// retrying describes the pending activities past their first attempt; dc
+// opens failure messages that are encrypted.
+func retrying(pending []*workflowpb.PendingActivityInfo, dc converter.DataConverter) []string {
 	var out []string
 	for _, a := range pending {
 		if a.GetAttempt() <= 1 {
@@ -120,7 +124,7 @@ func retrying(pending []*workflowpb.PendingActivityInfo) []string {
 		}
 		msg := fmt.Sprintf("%s attempt %d", a.GetActivityType().GetName(), a.GetAttempt())
 		if f := a.GetLastFailure(); f != nil {
-			msg += ": " + oneLine(f.GetMessage())
+			msg += ": " + oneLine(payloadcodec.FailureMessage(dc, f))
 		}
 		out = append(out, msg)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/payloadcodec"
 )
 
 func main() {
@@ -51,6 +52,14 @@ func run() error {
 		HostPort:  proc.TemporalAddress,
 		Namespace: proc.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger),
+	}
+	codec, err := payloadcodec.FromSettings(proc)
+	if err != nil {
+		return err
+	}
+	codec.Configure(&clientOpts)
+	if codec != nil {
+		logger.Info("payload encryption on", "current_key_id", codec.CurrentKeyID(), "key_ids", codec.KeyIDs())
 	}
 	if proc.MetricsAddress != "" {
 		metrics, err := app.NewMetrics()
