@@ -15,7 +15,8 @@ import (
 // their state, shops files, binaries and browser profiles in temporary
 // directories, and never touch a developer's .state/ (a running demo's
 // tokens and logs). Only UPDATE_REPLAY_HISTORIES=1 may write, into
-// workflows/testdata. Not checked: bin/, outputs a developer asks go test
+// workflows/testdata. Not checked: .git/ (commits made while the tests
+// run are not the tests' writes), bin/, outputs a developer asks go test
 // for (*.test, *.out, *.prof), and .state/, where a demo running beside the
 // tests writes its logs (no e2e test names it).
 func checkNoWritesOutsideTempDirs(run func() int) int {
@@ -63,7 +64,7 @@ func moduleFiles(module string) (map[string]string, error) {
 		rel, _ := filepath.Rel(module, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if rel == "bin" || rel == ".state" || (updating && rel == "workflows/testdata") {
+			if rel == ".git" || rel == "bin" || rel == ".state" || (updating && rel == "workflows/testdata") {
 				return filepath.SkipDir
 			}
 			return nil
