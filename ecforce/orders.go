@@ -16,7 +16,9 @@ import (
 
 // orderIncludes are the relationships every order read asks for, so one
 // request returns the lines and addresses of a whole page of orders.
-const orderIncludes = "order_items,shipping_address,billing_address"
+// shipping_addresses is what tells an order with several destinations
+// (複数配送先) apart.
+const orderIncludes = "order_items,shipping_address,shipping_addresses,billing_address"
 
 // OrderQuery filters ListOrders. Zero fields do not filter.
 type OrderQuery struct {
@@ -190,9 +192,11 @@ func (c *Client) FindOrderByNumber(ctx context.Context, number string) (order Or
 }
 
 // UpdateOrderState sets an order's 対応状況 key and returns the order as
-// ecforce answered (without lines and addresses). ecforce silently drops
-// parameters it does not accept, so a returned state other than the one
-// asked for is an error.
+// ecforce answered (without lines and addresses): PUT /admin/orders/:id
+// answers with the updated order document, so that answer is the proof of
+// the write and no read follows. ecforce silently drops parameters it does
+// not accept, so a returned state other than the one asked for is an error
+// wrapping ErrStateNotApplied (with the order as answered).
 func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (Order, error) {
 	cl := call{
 		op:     fmt.Sprintf("set order %d state to %q", id, state),
@@ -213,7 +217,7 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 		return Order{}, err
 	}
 	if o.State != state {
-		return o, c.errorf(cl, "ecforce kept state %q instead of %q; check the key in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label) and the API member's rights", o.State, state)
+		return o, c.errorf(cl, "%w: it answered with state %q instead of %q; check the key in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label) and the API member's rights", ErrStateNotApplied, o.State, state)
 	}
 	return o, nil
 }
