@@ -37,6 +37,9 @@ type OrderQuery struct {
 	// (q[scheduled_to_be_shipped_at_lt]); e.g. tomorrow 00:00 JST for
 	// "scheduled to ship today or earlier".
 	ScheduledToShipBefore time.Time
+	// IDFrom keeps orders whose numeric id is at least it (q[id_gteq]);
+	// a listing that continues where an earlier one stopped.
+	IDFrom int64
 	// Numbers keeps orders with these 受注番号 (q[number_in][]); at most 100.
 	Numbers []string
 	// Per is the page size; default and maximum 100.
@@ -60,6 +63,9 @@ func (q OrderQuery) values() url.Values {
 		if !t.IsZero() {
 			v.Set(key, formatFilter(t))
 		}
+	}
+	if q.IDFrom > 0 {
+		v.Set("q[id_gteq]", strconv.FormatInt(q.IDFrom, 10))
 	}
 	setTime("q[created_at_gteq]", q.CreatedFrom)
 	setTime("q[created_at_lt]", q.CreatedBefore)
@@ -217,7 +223,7 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 		return Order{}, err
 	}
 	if o.State != state {
-		return o, c.errorf(cl, "%w: it answered with state %q instead of %q; check the key in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label) and the API member's rights", ErrStateNotApplied, o.State, state)
+		return o, c.errorf(cl, "%w: it answered with state %q instead of %q", ErrStateNotApplied, o.State, state)
 	}
 	return o, nil
 }
