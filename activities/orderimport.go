@@ -263,4 +263,3 @@ func (a *OrderImport) logger() *slog.Logger {
 	}
 	return slog.Default()
 }
-
