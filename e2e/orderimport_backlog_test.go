@@ -141,7 +141,8 @@ func TestOrderImportContinuesAfterItsCap(t *testing.T) {
 	replayAndStore(t, "importorders-continued.json", h)
 }
 
-// fetchRunHistory is the event history of one run of a workflow.
+// fetchRunHistory is the event history of one run of a workflow ("" for
+// its latest run).
 func fetchRunHistory(ctx context.Context, t *testing.T, workflowID, runID string) *historypb.History {
 	t.Helper()
 	h := &historypb.History{}

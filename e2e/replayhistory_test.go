@@ -84,14 +84,5 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 
 func fetchHistory(ctx context.Context, t *testing.T, workflowID string) *historypb.History {
 	t.Helper()
-	h := &historypb.History{}
-	iter := temporalClient.GetWorkflowHistory(ctx, workflowID, "", false, 0)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatalf("history of %s: %v", workflowID, err)
-		}
-		h.Events = append(h.Events, ev)
-	}
-	return h
+	return fetchRunHistory(ctx, t, workflowID, "")
 }
