@@ -121,6 +121,6 @@ func (e *CodeTakenError) Error() string {
 		holder += fmt.Sprintf(" of shop %q", e.OtherShop)
 	}
 	return fmt.Sprintf("order %s: its 受注コード %q is already used by %s, not by this shop's store %d; "+
-		"set order_import.code_prefix so the shops' codes differ, restart the worker and re-run",
-		e.OrderNumber, e.Code, holder, e.Store)
+		"give this shop an order_import.code_prefix that store's codes never start with (or, if that sales order is this shop's, move it), "+
+		"restart the worker and re-run", e.OrderNumber, e.Code, holder, e.Store)
 }
