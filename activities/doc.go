@@ -9,8 +9,10 @@
 //
 // One file per flow, or one per step where a flow would outgrow a file:
 //
-//   - orderimport.go: the order import (受注連携), OrderImport and its three
-//     activities; ordercache.go, the worker-local cache of listed orders.
+//   - orderimport.go: the order import (受注連携), OrderImport, its create
+//     and "imported" 対応状況 steps; orderdiscovery.go, its discovery step
+//     (ListImportCandidates); ordercache.go, the worker-local cache of
+//     listed orders.
 //   - shipment.go: the shipment notification (出荷通知), ShipmentNotification
 //     and what its steps share; one file per activity:
 //     shipmentdiscovery.go, shipmentprepare.go, shipmentshipping.go,
@@ -24,8 +26,9 @@
 //     been applied?), orderNotFound, and the runbook pointer every
 //     non-retryable error ends with (docs/errors.md#<type>).
 //   - orderstate.go: the one 対応状況 write (setOrderState).
-//   - orderlookup.go: the look-ups both flows make (getOrder,
-//     findSalesOrder).
+//   - orderlookup.go: the look-ups both flows make (getOrder, and
+//     claimSalesOrder: a LOGILESS sales order by the shop's codes of a
+//     受注番号, shopCodes, and whether the shop's store holds it).
 //   - shops.go: Shop and ShopDirectory.
 //   - package ttlcache: the one in-memory TTL cache behind OrderCache,
 //     ShipmentCache and the carrier lists.

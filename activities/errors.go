@@ -33,6 +33,17 @@ const (
 	ErrTypeLogilessRejected      = "LogilessRequestRejected"
 	ErrTypeStateChangeNotApplied = "EcforceStateNotApplied"
 	ErrTypeWindowTooLarge        = "ListingWindowTooLarge"
+	// ErrTypeOrderCodeTaken: the order's LOGILESS 受注コード belongs to a
+	// sales order of another store of the merchant (another shop's order
+	// with the same 受注番号); set order_import.code_prefix.
+	ErrTypeOrderCodeTaken = "OrderCodeTaken"
+	// ErrTypeMultipleDestinations: the ecforce order ships to several
+	// destinations (複数配送先); split it or enter it in LOGILESS by hand.
+	ErrTypeMultipleDestinations = "MultipleDestinations"
+	// ErrTypeOutsideImportFilters: the order is outside the shop's import
+	// filters (対応状況, 発送予定日) or cancelled; a manual run may pass
+	// --ignore-filters (never for a cancelled order).
+	ErrTypeOutsideImportFilters = "OutsideImportFilters"
 )
 
 // Retryable error type names, for filtering pending activities.
@@ -113,7 +124,16 @@ func classify(what string, err error) error {
 	var mappingErr *mapping.ValidationError
 	var notShipped *shipment.NotShippedError
 	var unmappedCarrier *shipment.UnmappedCarrierError
+	var codeTaken *salesorder.CodeTakenError
+	var destinations *salesorder.MultipleDestinationsError
+	var outside *salesorder.OutsideFiltersError
 	switch {
+	case errors.As(err, &codeTaken):
+		return nonRetryable(ErrTypeOrderCodeTaken, wrapped)
+	case errors.As(err, &destinations):
+		return nonRetryable(ErrTypeMultipleDestinations, wrapped)
+	case errors.As(err, &outside):
+		return nonRetryable(ErrTypeOutsideImportFilters, wrapped)
 	case errors.As(err, &notShipped):
 		return nonRetryable(ErrTypeNotShipped, wrapped)
 	case errors.As(err, &unmappedCarrier):

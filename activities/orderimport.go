@@ -2,24 +2,17 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
-	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
-
-// MaxCandidatesPerRun bounds one discovery run; the rest is picked up by
-// the next run (orders already imported drop out of the candidate set).
-const MaxCandidatesPerRun = 1000
 
 // orderImportEcforce is what the order import calls on ecforce.
 type orderImportEcforce interface {
@@ -46,6 +39,10 @@ type OrderImport struct {
 	Shops  *ShopDirectory
 	Cache  *OrderCache
 	Logger *slog.Logger
+	// MaxCandidates and MaxLookups override MaxCandidatesPerRun and
+	// MaxLookupsPerRun when positive (tests use small ones).
+	MaxCandidates int
+	MaxLookups    int
 }
 
 // Code lookups discovery passes on to ImportOrder.
@@ -53,152 +50,6 @@ const (
 	LookupFound    = "found"     // the code was in LOGILESS when discovery searched
 	LookupNotFound = "not-found" // it was not
 )
-
-// ListImportCandidatesInput asks for one shop's import candidates as of Now.
-type ListImportCandidatesInput struct {
-	Shop string
-	// Now is the workflow's time, so the window is recorded in history.
-	Now time.Time
-	// Scheduled is true when a Temporal Schedule started the run; a shop
-	// whose auto-run setting is off then imports nothing.
-	//
-	// Deprecated: set only by runs from before workflows.ShopSwitchesChangeID;
-	// newer runs decide with the ShopSwitches step and leave it false.
-	Scheduled bool
-}
-
-// ImportCandidate is one ecforce order to import. It carries no personal
-// data: the order itself waits in the worker's OrderCache.
-type ImportCandidate struct {
-	OrderID     int64
-	OrderNumber string
-	// CodeLookup is LookupFound or LookupNotFound: what LOGILESS said of
-	// the order's code when discovery searched for it.
-	CodeLookup string
-	// Unmapped is true when a SKU of the order has no row in the mapping
-	// table at listing time. Its import will fail with UnmappedSKU; the
-	// workflow starts such an import once, not on every scan.
-	Unmapped bool
-}
-
-// ListImportCandidatesResult is what one discovery listing found.
-type ListImportCandidatesResult struct {
-	Candidates []ImportCandidate
-	Listed     int // orders ecforce returned in the window
-	// NotYetDue counts orders whose 発送予定日 is tomorrow or later (JST)
-	// while the shop imports only orders due today or earlier.
-	NotYetDue int
-	// AlreadyInLogiless counts orders whose code LOGILESS already has and
-	// that need nothing more (no "imported" 対応状況 is configured).
-	AlreadyInLogiless int
-	// Truncated is true when more than MaxCandidatesPerRun were found.
-	Truncated bool
-	// Disabled is true when a scheduled run found auto-run switched off.
-	//
-	// Deprecated: see ListImportCandidatesInput.Scheduled.
-	Disabled bool
-}
-
-// ListImportCandidates lists the shop's ecforce orders in an import state
-// created within the look-back window (and, when only orders due today or
-// earlier are imported, also those whose 発送予定日 falls due today whatever
-// their creation date), keeps the full orders in the worker's cache and asks
-// LOGILESS, 100 codes per call, which codes it has already.
-//
-// Idempotent: it only reads.
-func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCandidatesInput) (ListImportCandidatesResult, error) {
-	var res ListImportCandidatesResult
-	shop, err := a.Shops.Shop(in.Shop)
-	if err != nil {
-		return res, err
-	}
-	settings := shop.Settings.OrderImport
-	if in.Scheduled && !settings.AutoRun {
-		res.Disabled = true
-		return res, nil
-	}
-	ec, ll := importClients(shop)
-	now := in.Now.In(ecforce.JST)
-	tomorrow := startOfDay(now).AddDate(0, 0, 1)
-
-	queries := []ecforce.OrderQuery{{
-		States:        settings.States,
-		CreatedFrom:   now.Add(-settings.Lookback),
-		CreatedBefore: now.Add(time.Minute),
-	}}
-	if settings.OnlyDueTodayOrEarlier {
-		// An order created long ago may fall due today: find it by date.
-		queries = append(queries, ecforce.OrderQuery{
-			States:                settings.States,
-			ScheduledToShipFrom:   startOfDay(now.Add(-settings.Lookback)),
-			ScheduledToShipBefore: tomorrow,
-		})
-	}
-
-	seen := map[int64]bool{}
-	var due []ecforce.Order
-	for _, q := range queries {
-		err := ec.ListOrders(ctx, q, func(page []ecforce.Order) error {
-			activity.RecordHeartbeat(ctx, len(seen))
-			for _, o := range page {
-				if seen[o.ID] {
-					continue
-				}
-				seen[o.ID] = true
-				res.Listed++
-				if settings.OnlyDueTodayOrEarlier && !o.ScheduledToBeShippedAt.IsZero() && !o.ScheduledToBeShippedAt.Before(tomorrow) {
-					res.NotYetDue++
-					continue
-				}
-				due = append(due, o)
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, ecforce.ErrPageCapReached) {
-			return res, classify(fmt.Sprintf("list ecforce orders of shop %s", in.Shop), err)
-		}
-		if err != nil {
-			a.logger().Warn("order listing hit the page cap; the rest is read by later runs", "shop", in.Shop)
-		}
-	}
-	sort.Slice(due, func(i, j int) bool { return due[i].ID < due[j].ID })
-	if len(due) > MaxCandidatesPerRun {
-		due, res.Truncated = due[:MaxCandidatesPerRun], true
-	}
-
-	codes := make([]string, len(due))
-	for i, o := range due {
-		codes[i] = o.Number
-	}
-	existing, err := ll.SearchSalesOrdersByCode(ctx, codes)
-	if err != nil {
-		return res, classify(fmt.Sprintf("look up %d order codes of shop %s in LOGILESS", len(codes), in.Shop), err)
-	}
-	inLogiless := make(map[string]bool, len(existing))
-	for _, so := range existing {
-		inLogiless[so.Code] = true
-	}
-
-	table, err := shop.Mapping.Table(ctx)
-	if err != nil {
-		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
-	}
-	a.Cache.Put(in.Shop, due)
-	for _, o := range due {
-		c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound, Unmapped: !mapsEveryLine(table, o)}
-		if inLogiless[o.Number] {
-			if settings.ImportedState == "" {
-				res.AlreadyInLogiless++
-				continue
-			}
-			c.CodeLookup = LookupFound
-		}
-		res.Candidates = append(res.Candidates, c)
-	}
-	a.logger().Info("listed import candidates", "shop", in.Shop, "listed", res.Listed,
-		"candidates", len(res.Candidates), "not_yet_due", res.NotYetDue, "already_in_logiless", res.AlreadyInLogiless)
-	return res, nil
-}
 
 // CreateSalesOrderInput asks for the LOGILESS sales order of one ecforce
 // order. OrderID may be 0 (a manual import by number); CodeLookup is what
@@ -208,6 +59,10 @@ type CreateSalesOrderInput struct {
 	OrderNumber string
 	OrderID     int64
 	CodeLookup  string
+	// IgnoreFilters lets an order outside order_import.states, or not yet
+	// due with only_due_today_or_earlier on, be created (starter
+	// import-order --ignore-filters). A cancelled order never is.
+	IgnoreFilters bool
 }
 
 // CreateSalesOrderResult says what LOGILESS now holds for the order.
@@ -232,15 +87,19 @@ type CreateSalesOrderResult struct {
 	ThenSetState string
 }
 
-// CreateSalesOrder maps the order's lines and creates its LOGILESS sales
-// order.
+// CreateSalesOrder creates the LOGILESS sales order of an ecforce order,
+// unless LOGILESS has it already: an order the shop's store holds under its
+// code (salesorder.CodeScheme) counts as done whatever its state now; a
+// code another store holds fails with OrderCodeTaken. Otherwise the order
+// must pass the shop's import filters (never a cancelled order) and map
+// every line before anything is created.
 //
 // Idempotent: LOGILESS order codes are unique per merchant and the code is
-// the ecforce 受注番号. Unless discovery has just seen the code missing and
-// this is the first attempt, it searches the code first and an existing
-// order counts as done; a create that LOGILESS rejects because the code
-// exists is confirmed by a search and counts as done too. A create whose
-// answer is lost is found by the search of the next attempt.
+// the shop's code of the ecforce 受注番号. Unless discovery has just seen
+// the code missing and this is the first attempt, it searches the codes
+// first; a create that LOGILESS rejects because the code exists is
+// confirmed by a search and counts as done too. A create whose answer is
+// lost is found by the search of the next attempt.
 func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderInput) (CreateSalesOrderResult, error) {
 	var res CreateSalesOrderResult
 	shop, err := a.Shops.Shop(in.Shop)
@@ -257,6 +116,17 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	}
 	res.OrderID, res.OrderState = order.ID, order.State
 
+	firstAttempt := activity.GetInfo(ctx).Attempt <= 1
+	if in.CodeLookup == LookupFound || !(firstAttempt && in.CodeLookup == LookupNotFound) {
+		done, err := a.existing(ctx, shop, order, &res)
+		if done || err != nil {
+			return res, classify(what, err)
+		}
+	}
+
+	if err := importFilters(shop).Check(order, time.Now(), in.IgnoreFilters); err != nil {
+		return res, classify(what, err)
+	}
 	table, err := shop.Mapping.Table(ctx)
 	if err != nil {
 		return res, classify(what, err)
@@ -267,23 +137,11 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	}
 	res.Lines = len(salesOrder.Lines)
 
-	firstAttempt := activity.GetInfo(ctx).Attempt <= 1
-	if in.CodeLookup == LookupFound || !(firstAttempt && in.CodeLookup == LookupNotFound) {
-		found, ok, err := findSalesOrder(ctx, ll, order.Number)
-		if err != nil {
-			return res, classify(what, err)
-		}
-		if ok {
-			return fillFromExisting(res, found), nil
-		}
-	}
-
 	created, err := ll.CreateSalesOrder(ctx, salesOrder)
 	if err != nil {
 		if logiless.IsDuplicateCode(err) {
-			found, ok, ferr := findSalesOrder(ctx, ll, order.Number)
-			if ferr == nil && ok {
-				return fillFromExisting(res, found), nil
+			if done, ferr := a.existing(ctx, shop, order, &res); done || ferr != nil {
+				return res, classify(what, ferr)
 			}
 		}
 		return res, classify(what, err)
@@ -292,26 +150,34 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"shop": in.Shop}).Counter("connector_orders_imported").Inc(1)
 	res.SalesOrderID, res.SalesOrderCode = created.ID, created.Code
 	res.WaitingForConfirmation = created.WaitingForConfirmation
-	a.logger().Info("created LOGILESS sales order", "shop", in.Shop, "order", order.Number,
+	a.logger().Info("created LOGILESS sales order", "shop", in.Shop, "order", order.Number, "code", created.Code,
 		"sales_order_id", created.ID, "lines", res.Lines, "waiting_for_confirmation", created.WaitingForConfirmation)
 	return res, nil
 }
 
-// mapsEveryLine reports whether every line's SKU has a mapping row.
-func mapsEveryLine(table *mapping.Table, o ecforce.Order) bool {
-	for _, item := range o.Items {
-		if _, ok := table.Lookup(item.SKU); !ok {
-			return false
-		}
+// existing looks the order's codes up in LOGILESS. done is true when the
+// shop's store holds the order (res is filled from it); a code another
+// store holds is a *salesorder.CodeTakenError naming that store and its
+// shop, if this worker serves it.
+func (a *OrderImport) existing(ctx context.Context, shop *Shop, order ecforce.Order, res *CreateSalesOrderResult) (done bool, err error) {
+	_, ll := importClients(shop)
+	claim, err := claimSalesOrder(ctx, ll, shop, order.Number)
+	if err != nil {
+		return false, err
 	}
-	return true
-}
-
-func fillFromExisting(res CreateSalesOrderResult, so logiless.SalesOrder) CreateSalesOrderResult {
-	res.Created = false
-	res.SalesOrderID, res.SalesOrderCode = so.ID, so.Code
-	res.WaitingForConfirmation = so.WaitingForConfirmation
-	return res
+	switch so := claim.SalesOrder; claim.Status {
+	case salesorder.CodeOurs:
+		res.Created = false
+		res.SalesOrderID, res.SalesOrderCode = so.ID, so.Code
+		res.WaitingForConfirmation = so.WaitingForConfirmation
+		res.Lines = len(order.Items)
+		return true, nil
+	case salesorder.CodeTaken:
+		l := shop.Settings.Logiless
+		return false, &salesorder.CodeTakenError{OrderNumber: order.Number, Code: so.Code, Store: l.StoreID,
+			OtherStore: so.StoreID, OtherStoreName: so.StoreName, OtherShop: a.Shops.OnStore(l.MerchantID, so.StoreID)}
+	}
+	return false, nil
 }
 
 // loadOrder takes the order from the discovery cache, or reads it: by id
@@ -343,6 +209,7 @@ func salesOrderSettings(shop *Shop) salesorder.Settings {
 		DeliveryMethods:       s.OrderImport.DeliveryMethods,
 		DefaultDeliveryMethod: s.OrderImport.DefaultDeliveryMethod,
 		MappingFile:           s.MappingFile,
+		Codes:                 shopCodes(shop),
 	}
 }
 
@@ -395,9 +262,4 @@ func (a *OrderImport) logger() *slog.Logger {
 		return a.Logger
 	}
 	return slog.Default()
-}
-
-func startOfDay(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -264,5 +265,224 @@ func TestMarkOrderImported(t *testing.T) {
 				t.Errorf("ecforce has state %q, want %q", o.State, want)
 			}
 		})
+	}
+}
+
+// inStore seeds a LOGILESS sales order with this code in store.
+func (f *importFixture) inStore(t *testing.T, code string, store int64) {
+	t.Helper()
+	if err := f.ll.AddStore(logilessapi.Store{ID: store, Name: fmt.Sprintf("store %d", store)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ll.SeedSalesOrder(map[string]any{"code": code, "buyer_name1": "山田 太郎", "recipient_name1": "山田 太郎",
+		"recipient_address1": "東京都渋谷区", "payment_method": "credit_card_payment", "delivery_method": "yamato", "store": store,
+		"lines": []map[string]any{{"article_code": "ART-A", "article_name": "A", "quantity": 1, "price": 1000}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Orders already in LOGILESS are dropped before the cap, so however many
+// there are, the new ones are candidates; a run that reaches its cap says
+// where the discovery continues, and the continued run starts there.
+func TestListImportCandidatesContinuesAfterItsCap(t *testing.T) {
+	var seeds []ecforceapi.OrderSeed
+	for n := 1; n <= 12; n++ {
+		seeds = append(seeds, importSeed(n, "A", nil))
+	}
+	f := newImportFixture(t, seeds, nil)
+	for n := 1; n <= 12; n++ {
+		if n != 4 && n != 9 && n != 11 {
+			f.inLogiless(t, fmt.Sprintf("EC%08d", n))
+		}
+	}
+	f.a.MaxCandidates = 2
+	list := func(after int64) ListImportCandidatesResult {
+		t.Helper()
+		res, err := runActivity[ListImportCandidatesResult](t, activityEnv(f.a), f.a.ListImportCandidates,
+			ListImportCandidatesInput{Shop: "demo", Now: time.Now(), AfterOrderID: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	numbers := func(res ListImportCandidatesResult) (out []string) {
+		for _, c := range res.Candidates {
+			out = append(out, c.OrderNumber)
+		}
+		return out
+	}
+	first := list(0)
+	if got := numbers(first); fmt.Sprint(got) != "[EC00000004 EC00000009]" || !first.Truncated ||
+		first.NextAfterOrderID != f.ids["EC00000009"] || first.AlreadyInLogiless != 7 {
+		t.Fatalf("first run: candidates %v, %+v; want the two oldest new orders, 7 in LOGILESS, continuing after EC00000009", got, first)
+	}
+	f.resetCounts()
+	second := list(first.NextAfterOrderID)
+	if got := numbers(second); fmt.Sprint(got) != "[EC00000011]" || second.Truncated || second.NextAfterOrderID != 0 || second.Listed != 3 {
+		t.Fatalf("continued run: candidates %v, %+v; want EC00000011 and the end", got, second)
+	}
+	if n := f.llCalls(llSearch); n != 1 {
+		t.Errorf("the continued run made %d LOGILESS searches, want 1 (only the orders after the cursor)", n)
+	}
+
+	// A lookup cap stops the same way, after the orders it looked at.
+	f.a.MaxCandidates, f.a.MaxLookups = 0, 5
+	capped := list(0)
+	if got := numbers(capped); fmt.Sprint(got) != "[EC00000004]" || capped.NextAfterOrderID != f.ids["EC00000005"] || !capped.Truncated {
+		t.Errorf("lookup-capped run: candidates %v, %+v; want EC00000004, continuing after EC00000005", got, capped)
+	}
+}
+
+// A code another store holds is not "already in LOGILESS": the order stays
+// a candidate, marked to run once. With a prefix, another store's order
+// under the bare number is no obstacle, and the shop's own under it (from
+// before the prefix) is recognised.
+func TestListImportCandidatesChecksTheStore(t *testing.T) {
+	seeds := []ecforceapi.OrderSeed{importSeed(1, "A", nil), importSeed(2, "A", nil), importSeed(3, "A", nil)}
+	for _, tt := range []struct {
+		name, prefix string
+		seed         func(f *importFixture)
+		want         string // candidates as number:lookup[:taken]
+		wantPresent  int
+	}{
+		{"no prefix: another store holds EC1", "", func(f *importFixture) { f.inStore(t, "EC00000001", 2); f.inStore(t, "EC00000002", 1) },
+			"[EC00000001:found:taken EC00000003:not-found]", 1},
+		{"prefix: bare codes of another store and of ours", "B-", func(f *importFixture) {
+			f.inStore(t, "EC00000001", 2)
+			f.inStore(t, "EC00000002", 1)
+			f.inStore(t, "B-EC00000003", 2)
+		}, "[EC00000001:not-found EC00000003:found:taken]", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newImportFixture(t, seeds, func(s *config.Shop) { s.OrderImport.CodePrefix = tt.prefix })
+			tt.seed(f)
+			res, err := runActivity[ListImportCandidatesResult](t, activityEnv(f.a), f.a.ListImportCandidates,
+				ListImportCandidatesInput{Shop: "demo", Now: time.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range res.Candidates {
+				s := c.OrderNumber + ":" + c.CodeLookup
+				if c.CodeTaken {
+					s += ":taken"
+				}
+				if c.RunsOnce() != c.CodeTaken {
+					t.Errorf("%s: RunsOnce = %t", c.OrderNumber, c.RunsOnce())
+				}
+				got = append(got, s)
+			}
+			if fmt.Sprint(got) != tt.want || res.AlreadyInLogiless != tt.wantPresent || res.CodeTaken != 1 {
+				t.Errorf("candidates %v, %d present, %d taken; want %s, %d present, 1 taken", got, res.AlreadyInLogiless, res.CodeTaken, tt.want, tt.wantPresent)
+			}
+		})
+	}
+}
+
+// The create step: a code of another store fails OrderCodeTaken naming it
+// and its shop; an order outside the filters, cancelled or with several
+// destinations is refused before anything is created; a prefix makes the
+// code, and the bare code of the shop's store counts as done.
+func TestCreateSalesOrderGuards(t *testing.T) {
+	tests := []struct {
+		name        string
+		seed        ecforceapi.OrderSeed
+		prefix      string
+		inStore     map[string]int64
+		ignore      bool
+		wantErrType string
+		wantMention []string
+		wantCode    string // the created (or found) code
+		wantCreated bool
+	}{
+		{name: "another store holds the code", seed: importSeed(1, "A", nil), inStore: map[string]int64{"EC00000001": 2},
+			wantErrType: ErrTypeOrderCodeTaken, wantMention: []string{"EC00000001", "store 2", `shop "main"`, "store 1", "code_prefix", "docs/errors.md#ordercodetaken"}},
+		{name: "a prefix makes the code", seed: importSeed(1, "A", nil), prefix: "B-", inStore: map[string]int64{"EC00000001": 2},
+			wantCode: "B-EC00000001", wantCreated: true},
+		{name: "imported before the prefix", seed: importSeed(1, "A", nil), prefix: "B-", inStore: map[string]int64{"EC00000001": 1},
+			wantCode: "EC00000001"},
+		{name: "state outside the filters", seed: func() ecforceapi.OrderSeed { s := importSeed(1, "A", nil); s.State = "new"; return s }(),
+			wantErrType: ErrTypeOutsideImportFilters, wantMention: []string{`"new"`, "order_import.states", "--ignore-filters"}},
+		{name: "--ignore-filters imports it", seed: func() ecforceapi.OrderSeed { s := importSeed(1, "A", nil); s.State = "new"; return s }(),
+			ignore: true, wantCode: "EC00000001", wantCreated: true},
+		{name: "not yet due", seed: importSeed(1, "A", intp(2)),
+			wantErrType: ErrTypeOutsideImportFilters, wantMention: []string{"発送予定日", "only_due_today_or_earlier"}},
+		{name: "cancelled, even with --ignore-filters", seed: func() ecforceapi.OrderSeed { s := importSeed(1, "A", nil); s.State = "canceled"; return s }(),
+			ignore: true, wantErrType: ErrTypeOutsideImportFilters, wantMention: []string{"never imported"}},
+		{name: "several destinations", seed: func() ecforceapi.OrderSeed {
+			s := importSeed(1, "A", nil)
+			s.ShippingAddresses = []ecforceapi.Address{{Name01: "山田", Addr01: "渋谷区"}, {Name01: "佐藤", Addr01: "港区"}}
+			return s
+		}(), wantErrType: ErrTypeMultipleDestinations, wantMention: []string{"2 shipping addresses", "split it", "docs/errors.md#multipledestinations"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newImportFixture(t, []ecforceapi.OrderSeed{tt.seed}, func(s *config.Shop) {
+				s.OrderImport.CodePrefix = tt.prefix
+				s.OrderImport.OnlyDueTodayOrEarlier = true
+				s.Logiless.MerchantID = 1022
+			})
+			main := f.shop(config.Shop{Code: "main", Logiless: config.LogilessSettings{MerchantID: 1022, StoreID: 2}}, nil)
+			f.a.Shops = NewShopDirectory(mustShop(t, f.a.Shops, "demo"), main)
+			for code, store := range tt.inStore {
+				f.inStore(t, code, store)
+			}
+			f.resetCounts()
+			res, err := runActivity[CreateSalesOrderResult](t, activityEnv(f.a), f.a.CreateSalesOrder, CreateSalesOrderInput{
+				Shop: "demo", OrderNumber: tt.seed.Number, IgnoreFilters: tt.ignore})
+			creates := f.llCalls(llCreate)
+			if tt.wantErrType != "" {
+				if typ, retry := appErrType(err); typ != tt.wantErrType || retry {
+					t.Fatalf("error = %v, want non-retryable %s", err, tt.wantErrType)
+				}
+				for _, m := range tt.wantMention {
+					if !strings.Contains(err.Error(), m) {
+						t.Errorf("%q does not mention %q", err, m)
+					}
+				}
+				if creates != 0 || f.ecCalls(ecPutOrder) != 0 {
+					t.Errorf("%d creates and %d ecforce writes; want none", creates, f.ecCalls(ecPutOrder))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.SalesOrderCode != tt.wantCode || res.Created != tt.wantCreated || creates != map[bool]int{true: 1, false: 0}[tt.wantCreated] {
+				t.Errorf("result %+v with %d creates; want code %s, created %t", res, creates, tt.wantCode, tt.wantCreated)
+			}
+			if so, ok := f.ll.SalesOrder(tt.wantCode); !ok || so.Store != 1 {
+				t.Errorf("LOGILESS has %s in store %d (found %t), want store 1", tt.wantCode, so.Store, ok)
+			}
+		})
+	}
+}
+
+func mustShop(t *testing.T, d *ShopDirectory, code string) *Shop {
+	t.Helper()
+	s, err := d.Shop(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A 対応状況 write is verified from the PUT's own answer: an answer that
+// kept the old state fails at once, non-retryable, with no read after it.
+func TestOrderStateVerifiedFromTheAnswer(t *testing.T) {
+	seed := importSeed(1, "A", nil)
+	f := newImportFixture(t, []ecforceapi.OrderSeed{seed}, func(s *config.Shop) { s.OrderImport.ImportedState = "linked" })
+	id := f.ids[seed.Number]
+	f.ec.InjectFault(httpfake.Fault{Method: "PUT", PathPrefix: fmt.Sprintf("/api/v2/admin/orders/%d", id), Status: 200,
+		Body: fmt.Sprintf(`{"data":{"id":"%d","type":"order","attributes":{"id":%d,"number":%q,"state":"complete"}}}`, id, id, seed.Number)})
+	f.resetCounts()
+	_, err := runActivity[MarkOrderImportedResult](t, activityEnv(f.a), f.a.MarkOrderImported, MarkOrderImportedInput{
+		Shop: "demo", OrderID: id, OrderNumber: seed.Number, State: "linked", StateWhenRead: "complete",
+	})
+	if typ, retry := appErrType(err); typ != ErrTypeStateChangeNotApplied || retry || !strings.Contains(err.Error(), "order_import.imported_state") {
+		t.Fatalf("error = %v, want non-retryable %s naming the setting", err, ErrTypeStateChangeNotApplied)
+	}
+	if puts, gets := f.ecCalls(ecPutOrder), f.ecCalls(ecGetOrder)+f.ecCalls(ecListOrders); puts != 1 || gets != 0 {
+		t.Errorf("%d writes and %d reads; want 1 write and no read", puts, gets)
 	}
 }

@@ -6,10 +6,12 @@ import (
 
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/salesorder"
 )
 
 // The look-ups both flows make: an ecforce order by id, a LOGILESS sales
-// order by its code (the ecforce 受注番号). They only read.
+// order by its code (the shop's code of the ecforce 受注番号). They only
+// read.
 
 // orderReader reads one ecforce order.
 type orderReader interface {
@@ -31,17 +33,20 @@ func getOrder(ctx context.Context, api orderReader, shop string, id int64, numbe
 	return o, err
 }
 
-// findSalesOrder returns the LOGILESS sales order whose code is exactly
-// code, if there is one.
-func findSalesOrder(ctx context.Context, api salesOrderSearcher, code string) (logiless.SalesOrder, bool, error) {
-	found, err := api.SearchSalesOrdersByCode(ctx, []string{code})
+// shopCodes is how the shop's 受注番号 become LOGILESS 受注コード and back
+// (order_import.code_prefix); both flows use it.
+func shopCodes(shop *Shop) salesorder.CodeScheme {
+	return salesorder.CodeScheme{Prefix: shop.Settings.OrderImport.CodePrefix}
+}
+
+// claimSalesOrder looks up what LOGILESS holds under the codes of the
+// shop's order numbered number (salesorder.CodeScheme.LookupCodes) and
+// whether it is the shop's (CodeScheme.Claim).
+func claimSalesOrder(ctx context.Context, api salesOrderSearcher, shop *Shop, number string) (salesorder.Claim, error) {
+	codes := shopCodes(shop)
+	found, err := api.SearchSalesOrdersByCode(ctx, codes.LookupCodes(number))
 	if err != nil {
-		return logiless.SalesOrder{}, false, err
+		return salesorder.Claim{}, err
 	}
-	for _, so := range found {
-		if so.Code == code {
-			return so, true, nil
-		}
-	}
-	return logiless.SalesOrder{}, false, nil
+	return codes.Claim(number, shop.Settings.Logiless.StoreID, found), nil
 }

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
@@ -37,30 +38,39 @@ type orderStateChange struct {
 
 // setOrderState writes c.target unless the order already has it or must be
 // left alone. It is idempotent: the write sets an absolute value; retries
-// read the order first, so a state changed by someone else meanwhile is
-// seen; a write whose answer is lost is checked by reading the order.
+// read the order first, so a state changed by someone else meanwhile (a
+// cancellation) is seen. The write is verified from its own answer, the
+// updated order document of PUT /admin/orders/:id: a state other than the
+// target there is final, and no read follows. Only a write left without an
+// answer (a 5xx, a dropped connection) is checked by reading the order.
 func setOrderState(ctx context.Context, c orderStateChange) (changed bool, skipped string, err error) {
 	var api orderStateAPI = c.shop.Ecforce
 	what := fmt.Sprintf("set 対応状況 %q on order %s of shop %s", c.target, c.orderNumber, c.shop.Settings.Code)
 	current := c.stateWhenRead
-	if activity.GetInfo(ctx).Attempt > 1 || current == "" {
+	retry := activity.GetInfo(ctx).Attempt > 1
+	if retry || current == "" {
 		if current, err = readOrderState(ctx, api, c); err != nil {
 			return false, "", classify(what, err)
 		}
 	}
 	if current == c.target {
+		if retry && c.stateWhenRead != "" && c.stateWhenRead != c.target {
+			// The order was elsewhere when the flow read it: the write of
+			// an earlier attempt, whose answer was lost, applied.
+			return true, "", nil
+		}
 		return false, "already in state " + c.target, nil
 	}
 	if why := c.leaveAlone(current); why != "" {
 		return false, why, nil
 	}
-	updated, err := api.UpdateOrderState(ctx, c.orderID, c.target)
+	_, err = api.UpdateOrderState(ctx, c.orderID, c.target)
 	switch {
-	case err == nil && updated.State == c.target:
-		return true, "", nil
 	case err == nil:
+		return true, "", nil
+	case errors.Is(err, ecforce.ErrStateNotApplied):
 		return false, "", nonRetryable(ErrTypeStateChangeNotApplied, fmt.Errorf(
-			"%s: ecforce kept state %q; check that %s is a key (not a label) of 対応状況管理", what, updated.State, c.setting))
+			"%s: %w; check that %s is a key (not a label) of 設定 > 受注/定期受注 > 対応状況管理 and the API member's rights", what, err, c.setting))
 	case httpapi.MayHaveApplied(err):
 		if now, rerr := readOrderState(ctx, api, c); rerr == nil && now == c.target {
 			return true, "", nil

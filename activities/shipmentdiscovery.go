@@ -34,7 +34,7 @@ type ListShipmentCandidatesInput struct {
 // ShipmentCandidate is one shipped order to notify. It carries no personal
 // data; what discovery read waits in the worker's ShipmentCache.
 type ShipmentCandidate struct {
-	OrderNumber  string // LOGILESS code = ecforce 受注番号
+	OrderNumber  string // ecforce 受注番号 (the LOGILESS code mapped back, see shopCodes)
 	SalesOrderID int64  // LOGILESS id
 }
 
@@ -98,19 +98,20 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 	}
 	res.Listed = len(shipped)
 
-	codes := make([]string, len(shipped))
+	codes := shopCodes(shop)
+	numbers := make([]string, len(shipped))
 	for i, so := range shipped {
-		codes[i] = so.Code
+		numbers[i] = codes.Number(so.Code)
 	}
-	inEcforce, err := a.lookUpOrders(ctx, shop, codes)
+	inEcforce, err := a.lookUpOrders(ctx, shop, numbers)
 	if err != nil {
 		return res, err
 	}
 
 	steps := shipment.Steps{WithSales: settings.WithSales, StatusAfter: settings.StatusAfter}
 	var missing, waiting []string
-	for _, so := range shipped {
-		current, ok := inEcforce[so.Code]
+	for i, so := range shipped {
+		current, ok := inEcforce[numbers[i]]
 		if !ok {
 			res.NotInEcforce++
 			missing = append(missing, so.Code)
@@ -137,9 +138,9 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 			continue
 		}
 		if serr == nil {
-			a.Cache.put(in.Shop, so.Code, shipmentRead{shipment: s, ecforce: current})
+			a.Cache.put(in.Shop, numbers[i], shipmentRead{shipment: s, ecforce: current})
 		}
-		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: so.Code, SalesOrderID: so.ID})
+		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
 	}
 	if len(missing) > 0 {
 		a.logger().Warn("shipped LOGILESS orders that ecforce does not have; left alone",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/salesorder"
 	"github.com/ecforce-logiless/connector/shipment"
 	"github.com/ecforce-logiless/connector/ttlcache"
 )
@@ -101,9 +102,10 @@ func (a *ShipmentNotification) PrepareShipment(ctx context.Context, in PrepareSh
 	return res, nil
 }
 
-// readSalesOrder reads the LOGILESS sales order by id, or by its code when
-// the id is unknown, and checks that it belongs to the shop's store.
-func (a *ShipmentNotification) readSalesOrder(ctx context.Context, shop *Shop, code string, id int64) (logiless.SalesOrder, error) {
+// readSalesOrder reads the LOGILESS sales order of the order numbered
+// number by id, or by its codes when the id is unknown (shopCodes), and
+// checks that it belongs to the shop's store.
+func (a *ShipmentNotification) readSalesOrder(ctx context.Context, shop *Shop, number string, id int64) (logiless.SalesOrder, error) {
 	_, ll := shipmentClients(shop)
 	notFound := func(format string, args ...any) error {
 		return nonRetryable(ErrTypeOrderNotFound, fmt.Errorf(format, args...))
@@ -114,21 +116,21 @@ func (a *ShipmentNotification) readSalesOrder(ctx context.Context, shop *Shop, c
 		if so, err = ll.GetSalesOrder(ctx, id); err != nil {
 			return so, err
 		}
-		if so.Code != code {
-			return so, notFound("LOGILESS sales order id %d has code %q, not %q; start the notification by order number only", id, so.Code, code)
+		if shopCodes(shop).Number(so.Code) != number {
+			return so, notFound("LOGILESS sales order id %d has code %q, not that of order %s; start the notification by order number only", id, so.Code, number)
 		}
 	} else {
-		found, ok, err := findSalesOrder(ctx, ll, code)
+		claim, err := claimSalesOrder(ctx, ll, shop, number)
 		if err != nil {
 			return so, err
 		}
-		if !ok {
-			return so, notFound("LOGILESS has no sales order with code %s; check the 受注番号 (it is the LOGILESS 受注コード)", code)
+		if claim.Status != salesorder.CodeOurs {
+			return so, notFound("the shop's LOGILESS store has no sales order with code %s; check the 受注番号 (the LOGILESS 受注コード is order_import.code_prefix followed by it)", shopCodes(shop).Code(number))
 		}
-		so = found
+		so = claim.SalesOrder
 	}
 	if store := shop.Settings.Logiless.StoreID; so.StoreID != 0 && so.StoreID != store {
-		return so, notFound("LOGILESS sales order %s belongs to store %d, not to store %d of shop %s", code, so.StoreID, store, shop.Settings.Code)
+		return so, notFound("LOGILESS sales order %s belongs to store %d, not to store %d of shop %s", so.Code, so.StoreID, store, shop.Settings.Code)
 	}
 	return so, nil
 }

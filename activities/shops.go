@@ -85,3 +85,14 @@ func (d *ShopDirectory) Shop(code string) (*Shop, error) {
 	sort.Strings(known)
 	return nil, nonRetryable(ErrTypeUnknownShop, fmt.Errorf("shop %q is not in this worker's shops file (known: %v); add it and restart the worker", code, known))
 }
+
+// OnStore returns the code of the shop of this worker whose LOGILESS store
+// is store of merchant, "" when none is.
+func (d *ShopDirectory) OnStore(merchant, store int64) string {
+	for code, s := range d.shops {
+		if l := s.Settings.Logiless; l.MerchantID == merchant && l.StoreID == store {
+			return code
+		}
+	}
+	return ""
+}

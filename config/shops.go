@@ -182,6 +182,12 @@ type OrderImportSettings struct {
 	// ImportedState is the 対応状況 key set on the ecforce order once it is
 	// imported; "" leaves the status alone.
 	ImportedState string `yaml:"imported_state"`
+	// CodePrefix is put before the 受注番号 to make the LOGILESS 受注コード
+	// ("" = the code is the 受注番号). Shops on one LOGILESS merchant need
+	// one each, none the start of another: LOGILESS codes are unique per
+	// merchant, ecforce numbers per shop. An order imported before the
+	// prefix was set is still recognised under its bare number.
+	CodePrefix string `yaml:"code_prefix"`
 	// PaymentMethods maps ecforce payment_method_name to the LOGILESS
 	// payment_method.
 	PaymentMethods map[string]string `yaml:"payment_methods"`
@@ -450,6 +456,7 @@ func parseShops(data []byte, dir string, env func(string) (string, bool), resolv
 			s.resolveSecrets(label, env, &probs)
 		}
 	}
+	probs = append(probs, codeCollisions(f.Shops)...)
 	if err := probs.err(""); err != nil {
 		return nil, err
 	}

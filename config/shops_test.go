@@ -234,6 +234,46 @@ func edit(t *testing.T, pairs ...string) string {
 	return y
 }
 
+// withPrefix is baseYAML with order_import.code_prefix set.
+func withPrefix(t *testing.T, prefix string) string {
+	t.Helper()
+	return edit(t, "    mapping_file: map.csv\n", "    order_import: {code_prefix: "+prefix+"}\n    mapping_file: map.csv\n")
+}
+
+// neighbour is a second shop "outlet" on baseYAML's LOGILESS merchant, in
+// store 3, with the given code_prefix ("" for none) and logiless.base_url
+// ("" for the default).
+func neighbour(prefix, baseURL string) string {
+	logiless := "logiless: {merchant_id: 1, store_id: 3, client_id: c, client_secret: {env: SECRET}, redirect_uri: \"http://x\"}"
+	if baseURL != "" {
+		logiless = strings.Replace(logiless, "{merchant_id", "{base_url: \""+baseURL+"\", merchant_id", 1)
+	}
+	y := "\n  - code: outlet\n    ecforce: {base_url: \"http://x\", api_token: {env: TOKEN}}\n    " + logiless + "\n    location_code: default\n"
+	if prefix != "" {
+		y += "    order_import: {code_prefix: " + prefix + "}\n"
+	}
+	return y + "    mapping_file: m.csv\n"
+}
+
+// Shops on one LOGILESS merchant load when each has its own prefix, none
+// the start of another; shops on different merchants need none.
+func TestSharedMerchantPrefixes(t *testing.T) {
+	for name, y := range map[string]func(t *testing.T) string{
+		"own prefixes":        func(t *testing.T) string { return withPrefix(t, "A-") + neighbour("B-", "") },
+		"different merchants": func(t *testing.T) string { return baseYAML + neighbour("", "https://other.example/api") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := ParseShops([]byte(y(t)), "", baseEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Shops) != 2 {
+				t.Fatalf("%d shops", len(f.Shops))
+			}
+		})
+	}
+}
+
 func TestShopsValidationErrors(t *testing.T) {
 	second := `
   - code: demo
@@ -301,6 +341,44 @@ func TestShopsValidationErrors(t *testing.T) {
 			wants: []string{
 				`shop "demo": code: used by shop #1 too; codes must be unique`,
 				`shop "demo": logiless.store_id: store 2 of merchant 1 is already used by shop "demo"; each ecforce shop needs its own LOGILESS store`,
+			},
+		},
+		{
+			name: "shops on one merchant without prefixes could collide",
+			yaml: func(*testing.T) string { return baseYAML + neighbour("", "") },
+			wants: []string{
+				`shop "outlet": order_import.code_prefix: shop "demo" and shop "outlet" are on LOGILESS merchant 1 and their 受注コード could collide: neither has an order_import.code_prefix; give each shop its own prefix, none the start of another (e.g. A- and B-)`,
+			},
+		},
+		{
+			name: "a prefix on only one shop of a merchant is not enough",
+			yaml: func(t *testing.T) string { return withPrefix(t, "A-") + neighbour("", "") },
+			wants: []string{
+				`shop "outlet": order_import.code_prefix: shop "demo" and shop "outlet" are on LOGILESS merchant 1 and their 受注コード could collide: one of them has no order_import.code_prefix; give each shop its own prefix, none the start of another (e.g. A- and B-)`,
+			},
+		},
+		{
+			name: "one prefix the start of another collides",
+			yaml: func(t *testing.T) string { return withPrefix(t, "A") + neighbour("AB", "") },
+			wants: []string{
+				`shop "outlet": order_import.code_prefix: shop "demo" and shop "outlet" are on LOGILESS merchant 1 and their 受注コード could collide: code_prefix "A" and "AB" start alike (one is the start of the other); give each shop its own prefix, none the start of another (e.g. A- and B-)`,
+			},
+		},
+		{
+			name: "bad prefixes and a cancelled import state",
+			yaml: func(t *testing.T) string {
+				return edit(t, "    mapping_file: map.csv\n", "    order_import: {code_prefix: \"店舗A_\", states: [complete, canceled]}\n    mapping_file: map.csv\n")
+			},
+			wants: []string{
+				`shop "demo": order_import.states[1]: canceled (キャンセル) cannot be imported; a cancelled order is never imported`,
+				`shop "demo": order_import.code_prefix: "店舗A_" may hold only half-width letters, digits and - (the characters of a LOGILESS 受注コード)`,
+			},
+		},
+		{
+			name: "a prefix too long for a 30-character code",
+			yaml: func(t *testing.T) string { return withPrefix(t, "ABCDEFGHIJ-ABCDEFGHIJ") },
+			wants: []string{
+				`shop "demo": order_import.code_prefix: "ABCDEFGHIJ-ABCDEFGHIJ" is longer than 20 characters (the LOGILESS 受注コード, prefix and 受注番号, is at most 30)`,
 			},
 		},
 		{

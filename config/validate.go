@@ -12,9 +12,14 @@ import (
 )
 
 var (
-	shopCodeRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-	statusKeyRE = regexp.MustCompile(`^[a-z0-9_]+$`)
+	shopCodeRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	statusKeyRE  = regexp.MustCompile(`^[a-z0-9_]+$`)
+	codePrefixRE = regexp.MustCompile(`^[A-Za-z0-9-]*$`)
 )
+
+// maxCodePrefixLength leaves room for ecforce's 10-character 受注番号 in
+// LOGILESS's 30-character 受注コード.
+const maxCodePrefixLength = 20
 
 // Validate reports every invalid setting of the shop, each as
 // `shop "<code>": <field path>: <what is wrong>`, in a *ValidationError. It
@@ -99,6 +104,9 @@ func (s *Shop) problems(label string) []string {
 	for i, st := range o.States {
 		path := fmt.Sprintf("order_import.states[%d]", i)
 		if checkStatusKey(add, path, st, false) {
+			if st == "canceled" {
+				add(path, "canceled (キャンセル) cannot be imported; a cancelled order is never imported")
+			}
 			knownState(path, st)
 			if seen[st] {
 				add(path, "%q is listed twice", st)
@@ -112,6 +120,12 @@ func (s *Shop) problems(label string) []string {
 	checkInterval(add, "order_import.interval", o.Interval)
 	if checkStatusKey(add, "order_import.imported_state", o.ImportedState, true) {
 		knownState("order_import.imported_state", o.ImportedState)
+	}
+	switch {
+	case len(o.CodePrefix) > maxCodePrefixLength:
+		add("order_import.code_prefix", "%q is longer than %d characters (the LOGILESS 受注コード, prefix and 受注番号, is at most 30)", o.CodePrefix, maxCodePrefixLength)
+	case !codePrefixRE.MatchString(o.CodePrefix):
+		add("order_import.code_prefix", "%q may hold only half-width letters, digits and - (the characters of a LOGILESS 受注コード)", o.CodePrefix)
 	}
 	checkEnumMap(add, "order_import.payment_methods", o.PaymentMethods, "payment_method", IsPaymentMethod, paymentMethods)
 	if o.DefaultPaymentMethod != "" && !IsPaymentMethod(o.DefaultPaymentMethod) {
@@ -280,4 +294,57 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// codeCollisions reports the shops on one LOGILESS merchant whose 受注コード
+// could collide. LOGILESS codes are unique per merchant, while each ecforce
+// shop numbers its orders itself, so two such shops can have the same
+// 受注番号: they keep apart only if both have an order_import.code_prefix and
+// neither prefix starts with the other. Shops are on one merchant when they
+// have the same logiless.base_url and merchant_id.
+func codeCollisions(shops []Shop) []string {
+	var probs problems
+	type merchant struct {
+		baseURL string
+		id      int64
+	}
+	byMerchant := map[merchant][]int{}
+	var order []merchant
+	for i, s := range shops {
+		if s.Logiless.MerchantID <= 0 {
+			continue
+		}
+		m := merchant{strings.TrimRight(strings.ToLower(strings.TrimSpace(s.Logiless.BaseURL)), "/"), s.Logiless.MerchantID}
+		if _, seen := byMerchant[m]; !seen {
+			order = append(order, m)
+		}
+		byMerchant[m] = append(byMerchant[m], i)
+	}
+	for _, m := range order {
+		idx := byMerchant[m]
+		for a := 0; a < len(idx); a++ {
+			for b := a + 1; b < len(idx); b++ {
+				sa, sb := shops[idx[a]], shops[idx[b]]
+				if sa.Logiless.StoreID == sb.Logiless.StoreID {
+					continue // reported as a shared store already
+				}
+				pa, pb := sa.OrderImport.CodePrefix, sb.OrderImport.CodePrefix
+				la, lb := shopLabel(sa.Code, idx[a]), shopLabel(sb.Code, idx[b])
+				var why string
+				switch {
+				case pa == "" && pb == "":
+					why = "neither has an order_import.code_prefix"
+				case pa == "" || pb == "":
+					why = "one of them has no order_import.code_prefix"
+				case strings.HasPrefix(pa, pb) || strings.HasPrefix(pb, pa):
+					why = fmt.Sprintf("code_prefix %q and %q start alike (one is the start of the other)", pa, pb)
+				default:
+					continue
+				}
+				probs.add("%s: order_import.code_prefix: %s and %s are on LOGILESS merchant %d and their 受注コード could collide: %s; "+
+					"give each shop its own prefix, none the start of another (e.g. A- and B-)", lb, la, lb, m.id, why)
+			}
+		}
+	}
+	return probs
 }

@@ -80,10 +80,18 @@ func seedImportOrders(t *testing.T, sb *sandbox.Servers) seededOrders {
 // started to finish.
 func (s *stack) discover(ctx context.Context) workflows.ImportOrdersResult {
 	s.t.Helper()
+	return s.discoverShop(ctx, s.shop)
+}
+
+// discoverShop is discover for one shop of the stack. A discovery that
+// continued as new is followed to its last run, whose result it returns
+// (and whose imports it waits for).
+func (s *stack) discoverShop(ctx context.Context, shop string) workflows.ImportOrdersResult {
+	s.t.Helper()
 	run := s.start(ctx, client.StartWorkflowOptions{
-		ID:                    workflows.ImportOrdersID(s.shop),
+		ID:                    workflows.ImportOrdersID(shop),
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, workflows.ImportOrders, workflows.ImportOrdersInput{Shop: s.shop})
+	}, workflows.ImportOrders, workflows.ImportOrdersInput{Shop: shop})
 	var res workflows.ImportOrdersResult
 	if err := run.Get(ctx, &res); err != nil {
 		s.t.Fatalf("discovery failed: %v", err)

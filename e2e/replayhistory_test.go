@@ -56,7 +56,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 // <name>.<version>.json, so those recorded at earlier versions stay beside
 // the new ones and keep replaying; set it to the change ID of every new
 // versioned change.
-const replayHistoryVersion = workflows.ShopSwitchesChangeID
+const replayHistoryVersion = workflows.ImportContinuesChangeID
 
 // versionedHistoryName is the file name of a history recorded now, for a
 // base name like "importorder.json".
@@ -84,14 +84,5 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 
 func fetchHistory(ctx context.Context, t *testing.T, workflowID string) *historypb.History {
 	t.Helper()
-	h := &historypb.History{}
-	iter := temporalClient.GetWorkflowHistory(ctx, workflowID, "", false, 0)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		if err != nil {
-			t.Fatalf("history of %s: %v", workflowID, err)
-		}
-		h.Events = append(h.Events, ev)
-	}
-	return h
+	return fetchRunHistory(ctx, t, workflowID, "")
 }

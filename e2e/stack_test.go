@@ -59,6 +59,14 @@ type stackOptions struct {
 	// neighbour adds a second shop, on its own sandbox and LOGILESS
 	// merchant, served by the same worker (stack.neighbour).
 	neighbour bool
+	// neighbourOnMerchant puts that second shop on the stack's own
+	// LOGILESS merchant, in store neighbourStoreID (its ecforce is its
+	// own); neighbourYAML, if set, rewrites its shops-file entry.
+	neighbourOnMerchant bool
+	neighbourYAML       func(entry string) string
+	// configure, if set, adjusts the connector before its worker starts
+	// (e.g. smaller caps of the order discovery).
+	configure func(*app.Connector)
 	// metrics, if set, sees every HTTP exchange and the worker's Temporal
 	// metrics, as in the worker binary with CONNECTOR_METRICS_ADDRESS.
 	metrics *app.Metrics
@@ -67,11 +75,17 @@ type stackOptions struct {
 	codec *payloadcodec.Codec
 }
 
-// neighbourShop is a second shop of a stack, sharing its worker.
+// neighbourShop is a second shop of a stack, sharing its worker. With
+// stackOptions.neighbourOnMerchant its LOGILESS is the stack's (sb.Logiless
+// is then unused).
 type neighbourShop struct {
 	sb   *sandbox.Servers
 	shop string
 }
+
+// neighbourStoreID is the LOGILESS store of a neighbour on the stack's
+// merchant.
+const neighbourStoreID = 2
 
 const testMapping = `sku,article_code,reserve,allocation_rate,max,min
 TS-WHT-M,TS-WHT-M,0,100,,
@@ -97,9 +111,22 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		yaml = opts.shopYAML(yaml)
 	}
 	var neighbour *neighbourShop
-	if opts.neighbour {
+	neighbourLogiless := sb
+	if opts.neighbour || opts.neighbourOnMerchant {
 		neighbour = &neighbourShop{sb: startSandbox(ctx, t, logilessapi.DefaultMerchantID+1000), shop: newShopCode()}
-		yaml += strings.TrimPrefix(shopsYAML(neighbour.sb, neighbour.shop), "shops:\n")
+		entry := strings.TrimPrefix(shopsYAML(neighbour.sb, neighbour.shop), "shops:\n")
+		if opts.neighbourOnMerchant {
+			if err := sb.Logiless.AddStore(logilessapi.Store{ID: neighbourStoreID, Name: "E2E neighbour store"}); err != nil {
+				t.Fatal(err)
+			}
+			entry = strings.TrimPrefix(shopsYAMLOn(neighbour.sb, sb, neighbourStoreID, neighbour.shop), "shops:\n")
+		} else {
+			neighbourLogiless = neighbour.sb
+		}
+		if opts.neighbourYAML != nil {
+			entry = opts.neighbourYAML(entry)
+		}
+		yaml += entry
 	}
 	writeFile(t, filepath.Join(dir, "shops.yaml"), yaml)
 
@@ -131,13 +158,16 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 		t.Fatalf("authorize at LOGILESS: %v", err)
 	}
 	if neighbour != nil {
-		if _, err := conn.LogilessClients[neighbour.shop].ExchangeCode(ctx, neighbour.sb.Logiless.IssueAuthorizationCode()); err != nil {
+		if _, err := conn.LogilessClients[neighbour.shop].ExchangeCode(ctx, neighbourLogiless.Logiless.IssueAuthorizationCode()); err != nil {
 			t.Fatalf("authorize the neighbour shop at LOGILESS: %v", err)
 		}
 	}
 
 	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour, metrics: opts.metrics, codec: opts.codec,
 		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
+	if opts.configure != nil {
+		opts.configure(conn)
+	}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)
 	return s
@@ -204,6 +234,12 @@ func (s *stack) stopWorker() {
 
 // shopsYAML is the shops file of the test shop against the sandbox.
 func shopsYAML(sb *sandbox.Servers, shop string) string {
+	return shopsYAMLOn(sb, sb, logilessapi.DefaultStoreID, shop)
+}
+
+// shopsYAMLOn is the shops file of a test shop on ec's ecforce and store
+// of ll's LOGILESS merchant.
+func shopsYAMLOn(ec, ll *sandbox.Servers, store int64, shop string) string {
 	return fmt.Sprintf(`shops:
   - code: %s
     name: E2E shop
@@ -241,8 +277,8 @@ func shopsYAML(sb *sandbox.Servers, shop string) string {
     stock_sync:
       enabled: true
     mapping_file: mapping.csv
-`, shop, sb.EcforceURL, testEcforceAdminEmail, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(),
-		logilessapi.DefaultStoreID, logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI)
+`, shop, ec.EcforceURL, testEcforceAdminEmail, ll.LogilessURL, ll.LogilessURL, ll.Logiless.MerchantID(),
+		store, logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI)
 }
 
 // temporal is the client to start and read the stack's runs with: the

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -19,49 +20,8 @@ func TestStarterCLI(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	o := seedImportScenario(t, s)
 
-	bin := filepath.Join(t.TempDir(), "starter")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "../starter")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build starter: %v\n%s", err, out)
-	}
-	// runWith runs the starter and checks its exit code (0 success, 1 a
-	// failed run or check, 2 a wrong command line); withSecrets sets the
-	// environment variables the shops file's secrets point at.
-	runWith := func(withSecrets bool, wantCode int, args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Env = append(os.Environ(),
-			"CONNECTOR_TEMPORAL_ADDRESS="+temporalAddress,
-			"CONNECTOR_TASK_QUEUE="+s.taskQueue,
-			"CONNECTOR_SHOPS_FILE="+filepath.Join(s.dir, "shops.yaml"),
-			"CONNECTOR_STATE_DIR="+filepath.Join(s.dir, "state"),
-			"CONNECTOR_WEB_UI_URL=http://ui.example",
-		)
-		if withSecrets {
-			cmd.Env = append(cmd.Env, "E2E_ECFORCE_PASSWORD="+testEcforcePassword, "E2E_LOGILESS_SECRET="+testLogilessSecret)
-		}
-		out, err := cmd.CombinedOutput()
-		code := 0
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatalf("starter %v: %v", args, err)
-		}
-		if code != wantCode {
-			t.Fatalf("starter %v: exit code %d, want %d\n%s", args, code, wantCode, out)
-		}
-		for _, secret := range []string{testEcforcePassword, testLogilessSecret} {
-			if strings.Contains(string(out), secret) {
-				t.Fatalf("starter %v printed a secret", args)
-			}
-		}
-		return string(out)
-	}
-	run := func(wantCode int, args ...string) string {
-		t.Helper()
-		return runWith(true, wantCode, args...)
-	}
+	cli := newStarterCLI(ctx, t, s)
+	runWith, run := cli.runWith, cli.run
 	const ok, failed, usage = 0, 1, 2
 
 	out := run(ok, "import-order", "--shop", s.shop, "--order", o.multiLine.Number, "--wait")
@@ -154,4 +114,65 @@ func TestStarterCLI(t *testing.T) {
 		t.Errorf("schedules list without secrets:\n%s", out)
 	}
 	runWith(false, ok, "mapping", "validate", filepath.Join(s.dir, "mapping.csv"))
+}
+
+// starterCLI is the starter binary, built for a test, run against the dev
+// server and a stack's shops file.
+type starterCLI struct {
+	ctx context.Context
+	t   *testing.T
+	s   *stack
+	bin string
+}
+
+func newStarterCLI(ctx context.Context, t *testing.T, s *stack) *starterCLI {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "starter")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "../starter")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build starter: %v\n%s", err, out)
+	}
+	return &starterCLI{ctx: ctx, t: t, s: s, bin: bin}
+}
+
+// runWith runs the starter and checks its exit code (0 success, 1 a failed
+// run or check, 2 a wrong command line); withSecrets sets the environment
+// variables the shops file's secrets point at.
+func (c *starterCLI) runWith(withSecrets bool, wantCode int, args ...string) string {
+	t, s := c.t, c.s
+	t.Helper()
+	cmd := exec.CommandContext(c.ctx, c.bin, args...)
+	cmd.Env = append(os.Environ(),
+		"CONNECTOR_TEMPORAL_ADDRESS="+temporalAddress,
+		"CONNECTOR_TASK_QUEUE="+s.taskQueue,
+		"CONNECTOR_SHOPS_FILE="+filepath.Join(s.dir, "shops.yaml"),
+		"CONNECTOR_STATE_DIR="+filepath.Join(s.dir, "state"),
+		"CONNECTOR_WEB_UI_URL=http://ui.example",
+	)
+	if withSecrets {
+		cmd.Env = append(cmd.Env, "E2E_ECFORCE_PASSWORD="+testEcforcePassword, "E2E_LOGILESS_SECRET="+testLogilessSecret)
+	}
+	out, err := cmd.CombinedOutput()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("starter %v: %v", args, err)
+	}
+	if code != wantCode {
+		t.Fatalf("starter %v: exit code %d, want %d\n%s", args, code, wantCode, out)
+	}
+	for _, secret := range []string{testEcforcePassword, testLogilessSecret} {
+		if strings.Contains(string(out), secret) {
+			t.Fatalf("starter %v printed a secret", args)
+		}
+	}
+	return string(out)
+}
+
+// run is runWith with the secrets set.
+func (c *starterCLI) run(wantCode int, args ...string) string {
+	c.t.Helper()
+	return c.runWith(true, wantCode, args...)
 }

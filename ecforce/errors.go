@@ -30,6 +30,12 @@ var (
 
 	// ErrNotFound: the record does not exist (HTTP 404).
 	ErrNotFound = errors.New("ecforce record not found")
+
+	// ErrStateNotApplied: ecforce answered a 対応状況 change with the
+	// updated order, and its state is not the one asked for (strong
+	// parameters dropped the key, or the member may not change it). The
+	// answer is the proof; reading the order again would show the same.
+	ErrStateNotApplied = errors.New("ecforce kept the order's 対応状況")
 )
 
 // errorBody decodes what ecforce says in a non-2xx body. Seen shapes:

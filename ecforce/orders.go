@@ -16,7 +16,9 @@ import (
 
 // orderIncludes are the relationships every order read asks for, so one
 // request returns the lines and addresses of a whole page of orders.
-const orderIncludes = "order_items,shipping_address,billing_address"
+// shipping_addresses is what tells an order with several destinations
+// (複数配送先) apart.
+const orderIncludes = "order_items,shipping_address,shipping_addresses,billing_address"
 
 // OrderQuery filters ListOrders. Zero fields do not filter.
 type OrderQuery struct {
@@ -35,6 +37,9 @@ type OrderQuery struct {
 	// (q[scheduled_to_be_shipped_at_lt]); e.g. tomorrow 00:00 JST for
 	// "scheduled to ship today or earlier".
 	ScheduledToShipBefore time.Time
+	// IDFrom keeps orders whose numeric id is at least it (q[id_gteq]);
+	// a listing that continues where an earlier one stopped.
+	IDFrom int64
 	// Numbers keeps orders with these 受注番号 (q[number_in][]); at most 100.
 	Numbers []string
 	// Per is the page size; default and maximum 100.
@@ -58,6 +63,9 @@ func (q OrderQuery) values() url.Values {
 		if !t.IsZero() {
 			v.Set(key, formatFilter(t))
 		}
+	}
+	if q.IDFrom > 0 {
+		v.Set("q[id_gteq]", strconv.FormatInt(q.IDFrom, 10))
 	}
 	setTime("q[created_at_gteq]", q.CreatedFrom)
 	setTime("q[created_at_lt]", q.CreatedBefore)
@@ -190,9 +198,11 @@ func (c *Client) FindOrderByNumber(ctx context.Context, number string) (order Or
 }
 
 // UpdateOrderState sets an order's 対応状況 key and returns the order as
-// ecforce answered (without lines and addresses). ecforce silently drops
-// parameters it does not accept, so a returned state other than the one
-// asked for is an error.
+// ecforce answered (without lines and addresses): PUT /admin/orders/:id
+// answers with the updated order document, so that answer is the proof of
+// the write and no read follows. ecforce silently drops parameters it does
+// not accept, so a returned state other than the one asked for is an error
+// wrapping ErrStateNotApplied (with the order as answered).
 func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (Order, error) {
 	cl := call{
 		op:     fmt.Sprintf("set order %d state to %q", id, state),
@@ -213,7 +223,7 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 		return Order{}, err
 	}
 	if o.State != state {
-		return o, c.errorf(cl, "ecforce kept state %q instead of %q; check the key in 設定 > 受注/定期受注 > 対応状況管理 (the key, not the label) and the API member's rights", o.State, state)
+		return o, c.errorf(cl, "%w: it answered with state %q instead of %q", ErrStateNotApplied, o.State, state)
 	}
 	return o, nil
 }

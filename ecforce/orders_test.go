@@ -188,7 +188,7 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 	raw := reqs[0].RawQuery
 	for _, want := range []string{
 		"q%5Bstate_in%5D%5B%5D=complete&q%5Bstate_in%5D%5B%5D=wmswait", // repeated, in order
-		"include=order_items%2Cshipping_address%2Cbilling_address",
+		"include=order_items%2Cshipping_address%2Cshipping_addresses%2Cbilling_address",
 		"q%5Bcreated_at_gteq%5D=2024-05-01+00%3A00%3A00",
 	} {
 		if !strings.Contains(raw, want) {
@@ -200,7 +200,7 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := url.Values{
-		"include":                          {"order_items,shipping_address,billing_address"},
+		"include":                          {"order_items,shipping_address,shipping_addresses,billing_address"},
 		"sort":                             {"id"},
 		"page":                             {"1"},
 		"per":                              {"100"},
@@ -255,7 +255,7 @@ func TestGetOrderDecodesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetOrder: %v", err)
 	}
-	if q := shop.requests()[0].RawQuery; q != "include=order_items%2Cshipping_address%2Cbilling_address" {
+	if q := shop.requests()[0].RawQuery; q != "include=order_items%2Cshipping_address%2Cshipping_addresses%2Cbilling_address" {
 		t.Errorf("query = %q", q)
 	}
 	want := Order{
@@ -293,6 +293,45 @@ func TestGetOrderDecodesEverything(t *testing.T) {
 	}
 	if o.ShippingAddress.FullName() != "山田 太郎" || o.ShippingAddress.Zip() != "150-0001" || o.ShippingAddress.Tel() != "03-1234-5678" {
 		t.Errorf("helpers: %q %q %q", o.ShippingAddress.FullName(), o.ShippingAddress.Zip(), o.ShippingAddress.Tel())
+	}
+}
+
+// An order with several destinations (複数配送先) is told apart by its
+// multiple_shipping flag or its shipping_addresses; only the address ids
+// are kept.
+func TestOrderDestinations(t *testing.T) {
+	tests := []struct {
+		name     string
+		flag     string
+		rel      string
+		wantFlag bool
+		wantIDs  []string
+	}{
+		{"one destination", `false`, `{"data": [{"id": "5", "type": "address"}]}`, false, []string{"5"}},
+		{"two addresses, one repeated", `0`, `{"data": [{"id": "5", "type": "address"}, {"id": 6, "type": "addresses"}, {"id": "5"}]}`, false, []string{"5", "6"}},
+		{"the flag alone", `"1"`, `{"data": []}`, true, []string{}},
+		{"no relationship", `null`, ``, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rels := `"shipping_address": {"data": {"id": "5", "type": "address"}}`
+			if tt.rel != "" {
+				rels += `, "shipping_addresses": ` + tt.rel
+			}
+			body := `{"data": {"id": "7", "type": "order", "attributes": {"number": "N7", "multiple_shipping": ` + tt.flag + `},
+  "relationships": {` + rels + `}},
+  "included": [{"id": "5", "type": "address", "attributes": {"name01": "山田"}}, {"id": "6", "type": "address", "attributes": {"name01": "佐藤"}}]}`
+			shop := newShop(t, nil)
+			shop.answer(http.MethodGet, "/admin/orders/7", 1, 200, body)
+			c, _ := newTestClient(t, shop.url(), nil)
+			o, err := c.GetOrder(context.Background(), 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.MultipleShipping != tt.wantFlag || !reflect.DeepEqual(o.ShippingAddressIDs, tt.wantIDs) {
+				t.Errorf("multiple_shipping %t, shipping address ids %#v; want %t, %#v", o.MultipleShipping, o.ShippingAddressIDs, tt.wantFlag, tt.wantIDs)
+			}
+		})
 	}
 }
 
@@ -485,6 +524,9 @@ func TestUpdateOrderState(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if kept := !tt.rejected; errors.Is(err, ErrStateNotApplied) != kept {
+				t.Errorf("errors.Is(err, ErrStateNotApplied) = %t, want %t: the answer alone proves a kept state", !kept, kept)
 			}
 			if httpapi.Rejected(err) != tt.rejected {
 				t.Errorf("Rejected = %v", httpapi.Rejected(err))

@@ -43,6 +43,15 @@ type Order struct {
 	ShippingCarrierName string // 配送業者 name
 	ShippingSlip        string // 配送伝票番号 (tracking number)
 
+	// MultipleShipping is ecforce's multiple_shipping flag: the order has
+	// several destinations (複数配送先).
+	MultipleShipping bool
+	// ShippingAddressIDs are the ids of the order's shipping_addresses
+	// relationship, distinct and in the order ecforce gave them (nil when
+	// the relationship was absent). More than one means several
+	// destinations.
+	ShippingAddressIDs []string
+
 	Items           []OrderItem
 	ShippingAddress *Address // nil when the order has none or it was not included
 	BillingAddress  *Address // nil when the order has none or it was not included
@@ -183,6 +192,7 @@ type orderAttributes struct {
 	ShippingCarrierID        jsonlenient.Int    `json:"shipping_carrier_id"`
 	ShippingCarrierName      jsonlenient.String `json:"shipping_carrier_name"`
 	ShippingSlip             jsonlenient.String `json:"shipping_slip"`
+	MultipleShipping         jsonlenient.Bool   `json:"multiple_shipping"`
 }
 
 type orderItemAttributes struct {
@@ -267,6 +277,7 @@ func decodeOrder(doc *document, r *resource) (Order, error) {
 	if o.BillingAddress, err = decodeAddressRel(doc, r, "billing_address"); err != nil {
 		return Order{}, fmt.Errorf("order %d: %w", o.ID, err)
 	}
+	o.ShippingAddressIDs = relationIDs(r, "shipping_addresses")
 	return o, nil
 }
 
@@ -305,6 +316,7 @@ func decodeOrderAttributes(r *resource) (Order, error) {
 		ShippingCarrierID:        int64(a.ShippingCarrierID),
 		ShippingCarrierName:      string(a.ShippingCarrierName),
 		ShippingSlip:             string(a.ShippingSlip),
+		MultipleShipping:         bool(a.MultipleShipping),
 	}
 	if o.ID <= 0 {
 		return Order{}, fmt.Errorf("order resource %q has no numeric id", clip(string(r.ID), 20))
@@ -331,6 +343,27 @@ func decodeOrderItem(r *resource) (OrderItem, error) {
 }
 
 // decodeAddressRel resolves a to-one address relationship; nil when absent or null.
+// relationIDs returns the distinct ids a relationship links to, nil when
+// the resource has no such relationship. Only the ids are read: the
+// addresses themselves are personal data the connector does not need.
+func relationIDs(r *resource, name string) []string {
+	refs, ok := r.rel(name)
+	if !ok {
+		return nil
+	}
+	ids := make([]string, 0, len(refs))
+	seen := make(map[string]bool, len(refs))
+	for _, ref := range refs {
+		id := strings.TrimSpace(string(ref.ID))
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 func decodeAddressRel(doc *document, r *resource, name string) (*Address, error) {
 	refs, ok := r.rel(name)
 	if !ok || len(refs) == 0 {

@@ -45,6 +45,7 @@ type SalesOrder struct {
 	AllocationStatus       string
 	WaitingForConfirmation bool // 確認待ち
 	StoreID                int64
+	StoreName              string
 	Total                  int64
 	// DeliveryTrackingNumber is one of the tracking numbers; collect all of
 	// them from OutboundDeliveries.
@@ -180,6 +181,7 @@ func (w wireSalesOrder) toSalesOrder() SalesOrder {
 		AllocationStatus:       string(w.AllocationStatus),
 		WaitingForConfirmation: bool(w.WaitingForConfirmation),
 		StoreID:                w.Store.ID,
+		StoreName:              w.Store.Name,
 		Total:                  int64(w.Total),
 		DeliveryTrackingNumber: string(w.DeliveryTrackingNumber),
 		FinishedAt:             time.Time(w.FinishedAt),

@@ -252,7 +252,7 @@ func TestDecodeSalesOrderLeniently(t *testing.T) {
 				   "sales_order":{"id":"7621","code":"A-1"},"lines":[{"origin":{"id":7621,"code":"A-1"}},{"origin":{"id":7622,"code":"A-2"}},{"origin":{"id":7621,"code":"A-1"}}]}]}`,
 			want: SalesOrder{
 				ID: 7621, Code: "A-1", DocumentStatus: "Shipped", DeliveryStatus: "Shipped", AllocationStatus: "Allocated",
-				WaitingForConfirmation: true, StoreID: 3, Total: 1000, DeliveryTrackingNumber: "123456789012",
+				WaitingForConfirmation: true, StoreID: 3, StoreName: "ec", Total: 1000, DeliveryTrackingNumber: "123456789012",
 				FinishedAt: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 11, 30, 9, 5, 0, 0, time.UTC),
 				Lines: []SalesOrderLine{
 					{ID: 5, ArticleCode: "SKU-9", ArticleName: "セット", Quantity: 1, Price: 500, IsParent: true, Status: "Shipped"},

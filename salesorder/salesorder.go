@@ -3,7 +3,11 @@
 // table (商品対応表), buyer and recipient from the order's addresses, payment
 // and delivery methods through the shop's configured maps, amounts, the
 // scheduled shipping date (発送予定日) and the preferred delivery date and
-// time.
+// time. It also owns the import's other rules: which orders are imported
+// (Filters: 対応状況, 発送予定日, never a cancelled one), how a 受注番号
+// becomes a LOGILESS 受注コード and back (CodeScheme, shared with the
+// shipment notification) and when a code found in LOGILESS is the shop's
+// (CodeScheme.Claim).
 //
 // Build is a pure function: the same order, settings and table always give
 // the same sales order, so it is tested exhaustively without any server and
@@ -30,6 +34,9 @@ type Settings struct {
 	DeliveryMethods       map[string]string // ecforce shipping_carrier_name → LOGILESS delivery_method
 	DefaultDeliveryMethod string            // "" = unknown names fail the order
 	MappingFile           string            // named in errors so the operator knows what to edit
+	// Codes turns the 受注番号 into the LOGILESS 受注コード
+	// (order_import.code_prefix).
+	Codes CodeScheme
 }
 
 // UnmappedSKUError says which SKUs of an order have no row in the product
@@ -67,6 +74,35 @@ func (e *UnmappedMethodError) Error() string {
 		e.OrderNumber, e.Kind, e.Name, e.Setting)
 }
 
+// MultipleDestinationsError says an order ships to several destinations
+// (複数配送先). ecforce says nothing of which line goes to which
+// destination, so one sales order to one address would ship everything to
+// the wrong place: nothing is created.
+type MultipleDestinationsError struct {
+	OrderNumber string
+	// Destinations is the number of distinct shipping_addresses (0 when
+	// only the multiple_shipping flag says so).
+	Destinations int
+	Code         string // the LOGILESS code the import would use
+}
+
+func (e *MultipleDestinationsError) Error() string {
+	how := "ecforce flags it multiple_shipping"
+	if e.Destinations > 1 {
+		how = fmt.Sprintf("it has %d shipping addresses", e.Destinations)
+	}
+	return fmt.Sprintf("order %s ships to several destinations (複数配送先: %s); nothing was created: split it in ecforce "+
+		"into one order per destination, or enter it in LOGILESS by hand, one sales order per destination and one of them under code %s",
+		e.OrderNumber, how, e.Code)
+}
+
+// SeveralDestinations reports whether the order ships to more than one
+// destination: ecforce flags it multiple_shipping, or it has more than
+// one shipping_addresses.
+func SeveralDestinations(o ecforce.Order) bool {
+	return o.MultipleShipping || len(o.ShippingAddressIDs) > 1
+}
+
 // ErrInvalidOrder marks an order that cannot become a sales order whatever
 // the settings (no lines, no address, a code LOGILESS would reject).
 var ErrInvalidOrder = errors.New("order cannot be imported")
@@ -76,12 +112,26 @@ var ErrInvalidOrder = errors.New("order cannot be imported")
 var codePattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,30}$`)
 
 // Build returns the sales order for order. Errors are *UnmappedSKUError,
-// *UnmappedMethodError or wrap ErrInvalidOrder; none is worth retrying
-// until someone changes the order, the table or the settings.
+// *UnmappedMethodError, *MultipleDestinationsError or wrap
+// ErrInvalidOrder; none is worth retrying until someone changes the order,
+// the table or the settings.
 func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.SalesOrderInput, error) {
 	var in logiless.SalesOrderInput
-	if !codePattern.MatchString(order.Number) {
-		return in, fmt.Errorf("order %q: %w: its number is not a valid LOGILESS order code (letters, digits, hyphens, at most 30)", order.Number, ErrInvalidOrder)
+	code := s.Codes.Code(order.Number)
+	if !codePattern.MatchString(code) {
+		what := "its number"
+		if s.Codes.Prefix != "" {
+			what = "order_import.code_prefix followed by its number"
+		}
+		return in, fmt.Errorf("order %q: %w: %s, %q, is not a valid LOGILESS order code (letters, digits, hyphens, at most 30)",
+			order.Number, ErrInvalidOrder, what, code)
+	}
+	if SeveralDestinations(order) {
+		n := len(order.ShippingAddressIDs)
+		if n < 2 {
+			n = 0
+		}
+		return in, &MultipleDestinationsError{OrderNumber: order.Number, Destinations: n, Code: code}
 	}
 	if len(order.Items) == 0 {
 		return in, fmt.Errorf("order %s: %w: it has no lines", order.Number, ErrInvalidOrder)
@@ -111,7 +161,7 @@ func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.Sale
 	}
 
 	in = logiless.SalesOrderInput{
-		Code:           order.Number,
+		Code:           code,
 		Store:          s.StoreID,
 		Buyer:          party(billing, order.Email),
 		Recipient:      party(shipping, ""),

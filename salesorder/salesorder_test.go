@@ -181,6 +181,16 @@ func TestBuildRejects(t *testing.T) {
 		{"zero quantity", func(o *ecforce.Order) { o.Items[0].Quantity = 0 }, nil, isInvalid, []string{"TS-M", "quantity 0"}},
 		{"code LOGILESS would reject", func(o *ecforce.Order) { o.Number = "受注-1" }, nil, isInvalid, []string{"order code"}},
 		{"code too long", func(o *ecforce.Order) { o.Number = strings.Repeat("9", 31) }, nil, isInvalid, []string{"at most 30"}},
+		{"prefix and number too long together", func(o *ecforce.Order) { o.Number = strings.Repeat("9", 20) },
+			func(s *Settings) { s.Codes.Prefix = "SHOP-B-2024-" }, isInvalid, []string{"order_import.code_prefix", "SHOP-B-2024-9999", "at most 30"}},
+		{"several shipping addresses", func(o *ecforce.Order) { o.ShippingAddressIDs = []string{"5", "6"} },
+			func(s *Settings) { s.Codes.Prefix = "B-" }, isSeveral(2), []string{"0000000007", "2 shipping addresses", "split it", "B-0000000007"}},
+		{"flagged multiple_shipping", func(o *ecforce.Order) { o.MultipleShipping, o.ShippingAddressIDs = true, []string{"5"} },
+			nil, isSeveral(0), []string{"複数配送先", "multiple_shipping", "by hand"}},
+		{"several destinations fail before an unmapped SKU", func(o *ecforce.Order) {
+			o.ShippingAddressIDs = []string{"5", "6", "7"}
+			o.Items = append(o.Items, ecforce.OrderItem{SKU: "NOPE", Quantity: 1})
+		}, nil, isSeveral(3), []string{"3 shipping addresses"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,3 +214,26 @@ func TestBuildRejects(t *testing.T) {
 }
 
 func isInvalid(err error) bool { return errors.Is(err, ErrInvalidOrder) }
+
+func isSeveral(n int) func(error) bool {
+	return func(err error) bool {
+		var m *MultipleDestinationsError
+		return errors.As(err, &m) && m.Destinations == n
+	}
+}
+
+// A shop with a code prefix sends prefix + 受注番号 as the code; one
+// destination listed in shipping_addresses is one destination.
+func TestBuildCodeAndOneDestination(t *testing.T) {
+	o := testOrder()
+	o.ShippingAddressIDs = []string{"5"}
+	s := testSettings
+	s.Codes.Prefix = "B-"
+	got, err := Build(o, s, testTable(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Code != "B-0000000007" || got.Recipient.Name1 != "佐藤 花子" {
+		t.Errorf("code %q, recipient %q", got.Code, got.Recipient.Name1)
+	}
+}

@@ -15,7 +15,22 @@ type ImportOrderInput struct {
 	// CodeLookup is what discovery saw in LOGILESS (activities.LookupFound
 	// or LookupNotFound), "" when nobody looked.
 	CodeLookup string
+	// IgnoreFilters imports an order outside order_import.states or not
+	// yet due (starter import-order --ignore-filters); never a cancelled
+	// one.
+	IgnoreFilters bool
 }
+
+// WaitingConfirmationChangeID is the workflow.GetVersion change with which
+// an import whose LOGILESS order waits on 確認待ち
+// (waiting_for_confirmation=1) ends with the outcome
+// OutcomeImportedWaitingConfirmation instead of imported or
+// already-in-logiless.
+const WaitingConfirmationChangeID = "waiting-confirmation-outcome"
+
+// WaitingConfirmationVersion is the version of
+// WaitingConfirmationChangeID that sets the outcome.
+const WaitingConfirmationVersion workflow.Version = 1
 
 // ImportOrderResult says what the import did.
 type ImportOrderResult struct {
@@ -23,7 +38,8 @@ type ImportOrderResult struct {
 	OrderNumber    string
 	SalesOrderID   int64
 	SalesOrderCode string
-	// Outcome is OutcomeImported (created now) or OutcomeAlreadyPresent.
+	// Outcome is OutcomeImported (created now), OutcomeAlreadyPresent, or
+	// OutcomeImportedWaitingConfirmation (LOGILESS holds it on 確認待ち).
 	Outcome string
 	Lines   int
 	// WaitingForConfirmation: LOGILESS put the order on 確認待ち.
@@ -58,10 +74,11 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 
 	var created activities.CreateSalesOrderResult
 	err = workflow.ExecuteActivity(ctx, a.CreateSalesOrder, activities.CreateSalesOrderInput{
-		Shop:        in.Shop,
-		OrderNumber: in.OrderNumber,
-		OrderID:     in.OrderID,
-		CodeLookup:  in.CodeLookup,
+		Shop:          in.Shop,
+		OrderNumber:   in.OrderNumber,
+		OrderID:       in.OrderID,
+		CodeLookup:    in.CodeLookup,
+		IgnoreFilters: in.IgnoreFilters,
 	}).Get(ctx, &created)
 	if err != nil {
 		return res, fail(ctx, err)
@@ -71,6 +88,10 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 	res.Outcome = OutcomeAlreadyPresent
 	if created.Created {
 		res.Outcome = OutcomeImported
+	}
+	if created.WaitingForConfirmation &&
+		workflow.GetVersion(ctx, WaitingConfirmationChangeID, workflow.DefaultVersion, WaitingConfirmationVersion) >= WaitingConfirmationVersion {
+		res.Outcome = OutcomeImportedWaitingConfirmation
 	}
 
 	importedState := sw.OrderImport.ImportedState

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
 )
@@ -168,5 +169,42 @@ func TestImportOrderIDs(t *testing.T) {
 		if _, _, err := ParseImportOrderID(bad); err == nil {
 			t.Errorf("ParseImportOrderID(%q) accepted a malformed ID", bad)
 		}
+	}
+}
+
+// An order LOGILESS holds on 確認待ち gets its own outcome at
+// WaitingConfirmationVersion, whether created now or found; runs recorded
+// before it keep imported. IgnoreFilters reaches the create step.
+func TestImportOrderWaitingForConfirmation(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		old     bool
+		created bool
+		want    string
+	}{
+		{"created on 確認待ち", false, true, OutcomeImportedWaitingConfirmation},
+		{"found on 確認待ち", false, false, OutcomeImportedWaitingConfirmation},
+		{"recorded before the change", true, true, OutcomeImported},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env, a := newImportEnv(t)
+			onShopSwitches(env, activities.ShopSwitchesResult{})
+			if tt.old {
+				env.OnGetVersion(WaitingConfirmationChangeID, workflow.DefaultVersion, WaitingConfirmationVersion).Return(workflow.DefaultVersion)
+			}
+			outcomes := recordOutcomes(env)
+			env.OnActivity(a.CreateSalesOrder, mock.Anything, activities.CreateSalesOrderInput{
+				Shop: "demo", OrderNumber: "0000000007", IgnoreFilters: true,
+			}).Return(activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: tt.created, WaitingForConfirmation: true}, nil).Once()
+			env.ExecuteWorkflow(ImportOrder, ImportOrderInput{Shop: "demo", OrderNumber: "0000000007", IgnoreFilters: true})
+			var res ImportOrderResult
+			if err := env.GetWorkflowResult(&res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Outcome != tt.want || outcomes.last() != tt.want || !res.WaitingForConfirmation {
+				t.Errorf("outcome %q (attribute %q), waiting %t; want %q", res.Outcome, outcomes.last(), res.WaitingForConfirmation, tt.want)
+			}
+			env.AssertExpectations(t)
+		})
 	}
 }

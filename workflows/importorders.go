@@ -12,7 +12,22 @@ type ImportOrdersInput struct {
 	// Scheduled is set by the shop's Temporal Schedule; a scheduled run of
 	// a shop whose 受注取込を自動実行 is off does nothing (see orderImportOn).
 	Scheduled bool
+	// AfterOrderID is set by a discovery that continued as new: this run
+	// looks only at orders with a larger ecforce id (0 = from the start).
+	AfterOrderID int64
+	// Continued counts the runs of this discovery before this one.
+	Continued int
 }
+
+// ImportContinuesChangeID is the workflow.GetVersion change with which a
+// discovery that stopped at its cap (activities.MaxCandidatesPerRun or
+// MaxLookupsPerRun) continues as new after the last order it looked at,
+// instead of leaving the rest to the next scheduled run.
+const ImportContinuesChangeID = "import-continues"
+
+// ImportContinuesVersion is the version of ImportContinuesChangeID that
+// continues.
+const ImportContinuesVersion workflow.Version = 1
 
 // ImportOrdersResult counts what one discovery did. The imports themselves
 // run on as their own workflows (children that outlive this run).
@@ -26,19 +41,31 @@ type ImportOrdersResult struct {
 	// AlreadyHandled counts candidates whose import is running or has
 	// completed already (the workflow ID deduplicated them).
 	AlreadyHandled int
-	Truncated      bool
-	Disabled       bool
+	// CodeTaken counts candidates whose LOGILESS code another store holds
+	// (their imports fail with OrderCodeTaken).
+	CodeTaken int
+	// Truncated: the listing stopped before its end (see
+	// activities.ListImportCandidatesResult); at ImportContinuesVersion the
+	// discovery then goes on in a new run, so a result says so only for
+	// runs recorded before it.
+	Truncated bool
+	// Continued counts the runs of this discovery before this one (each
+	// continued as new after its cap).
+	Continued int
+	Disabled  bool
 }
 
 // ImportOrders is one discovery run for a shop: read the shop's switches
 // (a scheduled run while 受注取込を自動実行 is off ends there), list the
 // candidates and start one ImportOrder per order with ID
-// import-order/<shop>/<受注番号>.
+// import-order/<shop>/<受注番号>. A listing that stopped at its cap says
+// where; the discovery then continues as new from there, so every order of
+// the window is looked at by one discovery however many there are.
 // Re-scanning an overlapping window is safe: an order whose import has
 // completed or is running is not started again, and one whose import failed
 // (say, an unmapped SKU since fixed) is started anew.
 func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResult, error) {
-	res := ImportOrdersResult{Shop: in.Shop}
+	res := ImportOrdersResult{Shop: in.Shop, Continued: in.Continued}
 	if err := markRunning(ctx, in.Shop, FlowOrderImport); err != nil {
 		return res, err
 	}
@@ -56,31 +83,42 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListImportCandidatesResult
 	if err := workflow.ExecuteActivity(listCtx, a.ListImportCandidates, activities.ListImportCandidatesInput{
-		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: listScheduled,
+		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: listScheduled, AfterOrderID: in.AfterOrderID,
 	}).Get(ctx, &listed); err != nil {
 		return res, fail(ctx, err)
 	}
 	res.Listed, res.NotYetDue, res.AlreadyInLogiless = listed.Listed, listed.NotYetDue, listed.AlreadyInLogiless
-	res.Truncated, res.Disabled = listed.Truncated, listed.Disabled
+	res.Truncated, res.Disabled, res.CodeTaken = listed.Truncated, listed.Disabled, listed.CodeTaken
 	if listed.Disabled { // only runs recorded before ShopSwitchesVersion
 		_ = setOutcome(ctx, OutcomeDisabled)
 		return res, nil
 	}
 
 	// One import per order; the imports outlive this run. A failed import
-	// is run again by the next scan, unless the order still has an
-	// unmapped SKU: then it would only fail again, so its import runs once
-	// (and fails, visibly) and is left until the mapping table covers it.
+	// is run again by the next scan, unless only a person can fix it (an
+	// unmapped SKU, several destinations, a code another store holds):
+	// then it would only fail again, so its import runs once (and fails,
+	// visibly) and is left until the cause is gone.
 	runs := make([]orderRun, len(listed.Candidates))
 	for i, c := range listed.Candidates {
 		runs[i] = orderRun{
-			id: ImportOrderID(in.Shop, c.OrderNumber), orderNumber: c.OrderNumber, rejectAfterFailure: c.Unmapped,
+			id: ImportOrderID(in.Shop, c.OrderNumber), orderNumber: c.OrderNumber, rejectAfterFailure: c.RunsOnce(),
 			workflow: ImportOrder,
 			input:    ImportOrderInput{Shop: in.Shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID, CodeLookup: c.CodeLookup},
 		}
 	}
 	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowOrderImport, runs); err != nil {
 		return res, fail(ctx, err)
+	}
+	if next := listed.NextAfterOrderID; next > in.AfterOrderID &&
+		workflow.GetVersion(ctx, ImportContinuesChangeID, workflow.DefaultVersion, ImportContinuesVersion) >= ImportContinuesVersion {
+		// The imports of this run have started; the rest of the window
+		// goes on in a fresh history.
+		workflow.GetLogger(ctx).Info("discovery continues as new", "shop", in.Shop, "after_order_id", next,
+			"started", len(res.Started), "continued", in.Continued)
+		return res, workflow.NewContinueAsNewError(ctx, ImportOrders, ImportOrdersInput{
+			Shop: in.Shop, Scheduled: in.Scheduled, AfterOrderID: next, Continued: in.Continued + 1,
+		})
 	}
 	_ = setOutcome(ctx, OutcomeCompleted)
 	return res, nil

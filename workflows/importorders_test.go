@@ -1,10 +1,13 @@
 package workflows
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
 )
@@ -102,4 +105,54 @@ func TestImportOrdersDisabledStartsNothing(t *testing.T) {
 			env.AssertNotCalled(t, "ListImportCandidates", mock.Anything, mock.Anything)
 		}
 	})
+}
+
+// A listing that stopped at its cap makes the discovery continue as new
+// after the last order looked at, once the imports it found have started;
+// the continued run lists from there. Runs recorded before
+// ImportContinuesVersion end as they did.
+func TestImportOrdersContinuesAfterItsCap(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		t.Run(map[bool]string{false: "continues", true: "recorded before the change"}[old], func(t *testing.T) {
+			env, a := newImportsEnv()
+			onShopSwitches(env, activities.ShopSwitchesResult{OrderImport: activities.OrderImportSwitches{AutoRun: true}})
+			if old {
+				env.OnGetVersion(ImportContinuesChangeID, workflow.DefaultVersion, ImportContinuesVersion).Return(workflow.DefaultVersion)
+			}
+			env.OnActivity(a.ListImportCandidates, mock.Anything, mock.MatchedBy(func(in activities.ListImportCandidatesInput) bool {
+				return in.AfterOrderID == 10
+			})).Return(activities.ListImportCandidatesResult{Listed: 3, Truncated: true, NextAfterOrderID: 42,
+				Candidates: []activities.ImportCandidate{{OrderID: 41, OrderNumber: "0000000041"}, {OrderID: 42, OrderNumber: "0000000042", CodeTaken: true}},
+			}, nil).Once()
+			started := 0
+			env.OnWorkflow(ImportOrder, mock.Anything, mock.Anything).Return(ImportOrderResult{Outcome: OutcomeImported}, nil).Run(func(mock.Arguments) { started++ })
+			env.ExecuteWorkflow(ImportOrders, ImportOrdersInput{Shop: "demo", Scheduled: true, AfterOrderID: 10, Continued: 2})
+			err := env.GetWorkflowError()
+			if started != 2 {
+				t.Errorf("%d imports started, want 2 before the run ends", started)
+			}
+			if old {
+				var res ImportOrdersResult
+				if err != nil || env.GetWorkflowResult(&res) != nil || !res.Truncated || res.Continued != 2 {
+					t.Fatalf("old run: %v, %+v; want it to end truncated", err, res)
+				}
+				return
+			}
+			var cont *workflow.ContinueAsNewError
+			if !errors.As(err, &cont) {
+				t.Fatalf("workflow error = %v, want continue-as-new", err)
+			}
+			var next ImportOrdersInput
+			if err := converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next); err != nil {
+				t.Fatal(err)
+			}
+			if want := (ImportOrdersInput{Shop: "demo", Scheduled: true, AfterOrderID: 42, Continued: 3}); next != want {
+				t.Errorf("continued with %+v, want %+v", next, want)
+			}
+			if cont.WorkflowType.Name != "ImportOrders" {
+				t.Errorf("continued as %q", cont.WorkflowType.Name)
+			}
+			env.AssertExpectations(t)
+		})
+	}
 }

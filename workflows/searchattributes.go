@@ -34,6 +34,10 @@ const (
 	OutcomeFailed         = "failed"
 	OutcomeCompleted      = "completed"
 	OutcomeDisabled       = "disabled"
+	// OutcomeImportedWaitingConfirmation: LOGILESS holds the order on
+	// 確認待ち (waiting_for_confirmation=1), e.g. an article code its master
+	// does not know; someone must confirm it in LOGILESS.
+	OutcomeImportedWaitingConfirmation = "imported-waiting-confirmation"
 )
 
 // Outcome values of a NotifyShipment run.

@@ -26,6 +26,10 @@ func (e *Server) orderResourceLocked(o *Order) resource {
 	if o.ShippingSlip != "" {
 		slip = o.ShippingSlip
 	}
+	var destinations []resourceRef
+	for _, a := range o.destinations() {
+		destinations = append(destinations, resourceRef{idStr(a.ID), "address"})
+	}
 	items := make([]resourceRef, 0, len(o.Items))
 	for _, it := range o.Items {
 		items = append(items, resourceRef{idStr(it.ID), "order_item"})
@@ -70,7 +74,7 @@ func (e *Server) orderResourceLocked(o *Order) resource {
 		"memo02":                       httpfake.NullIfEmpty(o.Memo02),
 		"stock_location_id":            loc.id,
 		"stock_location_name":          loc.name,
-		"multiple_shipping":            false,
+		"multiple_shipping":            o.MultipleShipping,
 		"created_at":                   formatTime(o.CreatedAt),
 		"updated_at":                   formatTime(o.UpdatedAt),
 	}
@@ -79,7 +83,7 @@ func (e *Server) orderResourceLocked(o *Order) resource {
 		Relationships: map[string]any{
 			"order_items":        map[string]any{"data": items},
 			"shipping_address":   map[string]any{"data": resourceRef{idStr(o.ShippingAddress.ID), "address"}},
-			"shipping_addresses": map[string]any{"data": []resourceRef{{idStr(o.ShippingAddress.ID), "address"}}},
+			"shipping_addresses": map[string]any{"data": destinations},
 			"billing_address":    map[string]any{"data": resourceRef{idStr(o.BillingAddress.ID), "address"}},
 			"customer":           map[string]any{"data": resourceRef{idStr(o.CustomerID), "customer"}},
 		},
@@ -157,8 +161,13 @@ func orderIncludedLocked(orders []*Order, inc map[string]bool) []resource {
 				add(itemResource(o, it))
 			}
 		}
-		if inc["shipping_address"] || inc["shipping_addresses"] {
+		if inc["shipping_address"] {
 			add(addressResource(o.ShippingAddress))
+		}
+		if inc["shipping_addresses"] {
+			for _, a := range o.destinations() {
+				add(addressResource(a))
+			}
 		}
 		if inc["billing_address"] {
 			add(addressResource(o.BillingAddress))

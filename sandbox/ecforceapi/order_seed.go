@@ -31,6 +31,12 @@ type OrderSeed struct {
 	Items                    []OrderItemSeed `json:"items"`
 	ShippingAddress          *Address        `json:"shipping_address"` // default: a Tokyo address
 	BillingAddress           *Address        `json:"billing_address"`  // default: the shipping address
+	// ShippingAddresses, when given, are every destination of an order
+	// with several (複数配送先): the first becomes the shipping address.
+	ShippingAddresses []Address `json:"shipping_addresses"`
+	// MultipleShipping sets ecforce's multiple_shipping flag; it is set
+	// anyway when ShippingAddresses has more than one address.
+	MultipleShipping bool `json:"multiple_shipping"`
 }
 
 // OrderItemSeed is one line of an OrderSeed.
@@ -190,12 +196,22 @@ func (e *Server) seedOrderLocked(seed OrderSeed) (*Order, error) {
 	if seed.ShippingAddress != nil {
 		ship = *seed.ShippingAddress
 	}
+	if len(seed.ShippingAddresses) > 0 {
+		ship = seed.ShippingAddresses[0]
+	}
 	bill := ship
 	if seed.BillingAddress != nil {
 		bill = *seed.BillingAddress
 	}
 	o.ShippingAddress = e.normalizeAddressLocked(ship)
 	o.BillingAddress = e.normalizeAddressLocked(bill)
+	o.MultipleShipping = seed.MultipleShipping || len(seed.ShippingAddresses) > 1
+	if len(seed.ShippingAddresses) > 1 {
+		o.ShippingAddresses = []Address{o.ShippingAddress}
+		for _, a := range seed.ShippingAddresses[1:] {
+			o.ShippingAddresses = append(o.ShippingAddresses, e.normalizeAddressLocked(a))
+		}
+	}
 	e.orders = append(e.orders, o)
 	e.ordersByID[o.ID] = o
 	return o, nil

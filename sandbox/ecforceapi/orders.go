@@ -43,6 +43,11 @@ type Order struct {
 	Items                    []OrderItem `json:"items"`
 	ShippingAddress          Address     `json:"shipping_address"`
 	BillingAddress           Address     `json:"billing_address"`
+	// ShippingAddresses are every destination of an order with several
+	// (複数配送先), the first being ShippingAddress; empty for an order with
+	// one. MultipleShipping is ecforce's multiple_shipping flag.
+	ShippingAddresses []Address `json:"shipping_addresses,omitempty"`
+	MultipleShipping  bool      `json:"multiple_shipping,omitempty"`
 
 	// CaptureRequests counts every "sales" request (bulk payment_status or
 	// shipping with_sale=1) received for the order, whatever its state.
@@ -69,7 +74,28 @@ type OrderItem struct {
 func cloneOrder(o *Order) Order {
 	c := *o
 	c.Items = append([]OrderItem(nil), o.Items...)
+	c.ShippingAddresses = append([]Address(nil), o.ShippingAddresses...)
 	return c
+}
+
+// destinations are the order's shipping addresses: ShippingAddresses, or
+// the one ShippingAddress.
+func (o *Order) destinations() []Address {
+	if len(o.ShippingAddresses) > 0 {
+		return o.ShippingAddresses
+	}
+	return []Address{o.ShippingAddress}
+}
+
+// hasDestination reports whether id is one of the order's shipping
+// addresses.
+func (o *Order) hasDestination(id int64) bool {
+	for _, a := range o.destinations() {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Order returns a copy of the order with the given numeric id.

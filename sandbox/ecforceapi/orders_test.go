@@ -191,6 +191,12 @@ func TestUpdateOrderState(t *testing.T) {
 			if got, _ := env.srv.Order(o.ID); got.State != tt.wantState {
 				t.Errorf("state %q, want %q", got.State, tt.wantState)
 			}
+			if tt.want == 200 {
+				// The answer is the updated order document (reference §3.6).
+				if got := sandboxtest.AsMap(t, sandboxtest.AsMap(t, res.JSON(t)["data"])["attributes"])["state"]; got != tt.wantState {
+					t.Errorf("the answer says state %v, want %q", got, tt.wantState)
+				}
+			}
 		})
 	}
 	t.Run("states added at runtime", func(t *testing.T) {
@@ -214,4 +220,40 @@ func TestUpdateOrderState(t *testing.T) {
 			t.Errorf("errors lack codes: %s", res.Body)
 		}
 	})
+}
+
+// An order with several destinations (複数配送先) carries multiple_shipping
+// and every address in shipping_addresses, included on request; the
+// shipping update then needs the shipping_address_id (reference §4).
+func TestOrderWithSeveralDestinations(t *testing.T) {
+	env := newTestServer(t, Config{})
+	home, office := Address{Name01: "山田", Addr01: "渋谷区"}, Address{Name01: "佐藤", Addr01: "港区"}
+	multi := env.seed(t, OrderSeed{ShippingAddresses: []Address{home, office}})
+	flagged := env.seed(t, OrderSeed{MultipleShipping: true})
+	single := env.seed(t, OrderSeed{})
+	for _, tt := range []struct {
+		o         Order
+		wantFlag  bool
+		wantDests int
+	}{{multi, true, 2}, {flagged, true, 1}, {single, false, 1}} {
+		doc := env.get(t, fmt.Sprintf("/api/v2/admin/orders/%d?include=shipping_addresses", tt.o.ID)).JSON(t)
+		data := sandboxtest.AsMap(t, doc["data"])
+		rel := sandboxtest.AsMap(t, sandboxtest.AsMap(t, data["relationships"])["shipping_addresses"])
+		if got := sandboxtest.AsMap(t, data["attributes"])["multiple_shipping"]; got != tt.wantFlag {
+			t.Errorf("order %d: multiple_shipping %v, want %t", tt.o.ID, got, tt.wantFlag)
+		}
+		if n := len(sandboxtest.AsList(t, rel["data"])); n != tt.wantDests || len(sandboxtest.AsList(t, doc["included"])) != tt.wantDests {
+			t.Errorf("order %d: %d shipping_addresses, %d included; want %d", tt.o.ID, n, len(sandboxtest.AsList(t, doc["included"])), tt.wantDests)
+		}
+	}
+	ship := func(rec map[string]any) map[string]any {
+		return env.send(t, "PUT", "/api/v2/admin/orders/shipping", map[string]any{"orders": []map[string]any{rec}}).JSON(t)
+	}
+	if res := ship(map[string]any{"id": multi.ID, "shipping_slip": "1"}); len(sandboxtest.AsList(t, res["failure"])) != 1 {
+		t.Errorf("shipping without shipping_address_id: %v, want a failure", res)
+	}
+	second := multi.ShippingAddresses[1].ID
+	if res := ship(map[string]any{"id": multi.ID, "shipping_slip": "1", "shipping_address_id": second}); fmt.Sprint(res["success"]) != fmt.Sprintf("[%d-%d]", multi.ID, second) {
+		t.Errorf("shipping to the second destination: %v", res)
+	}
 }

@@ -39,15 +39,21 @@ func (e *Server) handleShipping(w http.ResponseWriter, r *http.Request) {
 		if o == nil {
 			continue
 		}
-		if raw, has := rec["shipping_address_id"]; has {
+		raw, has := rec["shipping_address_id"]
+		if has {
 			addr, ok, err := httpfake.LooseInt(raw)
 			if ok && err == nil {
 				shown = fmt.Sprintf("%d-%d", id, addr)
 			}
-			if err != nil || (ok && addr != o.ShippingAddress.ID) {
+			if err != nil || (ok && !o.hasDestination(addr)) {
 				res.fail(shown, "AOR", fieldError{"AOR2002", "shipping_addressが見つかりません。"})
 				continue
 			}
+		} else if len(o.ShippingAddresses) > 1 {
+			// The reference: shipping_address_id is required for orders
+			// with several destinations.
+			res.fail(shown, "AOR", fieldError{"AOR3001", "shipping_address_idパラメータが正しくありません。"})
+			continue
 		}
 		next := *o
 		var fe *fieldError
