@@ -11,9 +11,9 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
-	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -185,7 +185,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 	}
 	a.Cache.Put(in.Shop, due)
 	for _, o := range due {
-		c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound, Unmapped: !mapsEveryLine(table, o)}
+		c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound, Unmapped: !salesOrderSettings(shop).MapsEveryLine(o, table)}
 		if inLogiless[o.Number] {
 			if settings.ImportedState == "" {
 				res.AlreadyInLogiless++
@@ -297,16 +297,6 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	return res, nil
 }
 
-// mapsEveryLine reports whether every line's SKU has a mapping row.
-func mapsEveryLine(table *mapping.Table, o ecforce.Order) bool {
-	for _, item := range o.Items {
-		if _, ok := table.Lookup(item.SKU); !ok {
-			return false
-		}
-	}
-	return true
-}
-
 func fillFromExisting(res CreateSalesOrderResult, so logiless.SalesOrder) CreateSalesOrderResult {
 	res.Created = false
 	res.SalesOrderID, res.SalesOrderCode = so.ID, so.Code
@@ -342,7 +332,8 @@ func salesOrderSettings(shop *Shop) salesorder.Settings {
 		DefaultPaymentMethod:  s.OrderImport.DefaultPaymentMethod,
 		DeliveryMethods:       s.OrderImport.DeliveryMethods,
 		DefaultDeliveryMethod: s.OrderImport.DefaultDeliveryMethod,
-		MappingFile:           s.MappingFile,
+		MappingFile:           mappingName(s),
+		MatchProductNumber:    s.MappingMatch == config.MatchProductNumber,
 	}
 }
 

@@ -26,6 +26,10 @@ const (
 	DefaultFullEvery           = 24 * time.Hour
 	DefaultTrackingNumberSep   = ","
 	DefaultShipmentLookback    = 24 * time.Hour
+	DefaultMappingRefresh      = 5 * time.Minute
+	DefaultMappingFullRefresh  = 6 * time.Hour
+	maxMappingRefresh          = time.Hour
+	maxMappingFullRefresh      = 7 * 24 * time.Hour
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -90,10 +94,61 @@ type Shop struct {
 	ShipmentNotification ShipmentSettings `yaml:"shipment_notification"`
 	// StockSync configures 在庫連動 (LOGILESS → ecforce).
 	StockSync StockSyncSettings `yaml:"stock_sync"`
+	// MappingSource is where the product mapping table (商品対応表) comes
+	// from: csv (the default) reads MappingFile; logiless reads the article
+	// maps of the shop's LOGILESS store (GET article_maps).
+	MappingSource MappingSource `yaml:"mapping_source"`
 	// MappingFile is the product mapping table (商品対応表) CSV read by order
-	// import and stock sync; LoadShops makes a relative path absolute
-	// against the shops file's directory.
+	// import and stock sync when MappingSource is csv; LoadShops makes a
+	// relative path absolute against the shops file's directory.
 	MappingFile string `yaml:"mapping_file"`
+	// MappingMatch is the ecforce code a mapping row's code (the CSV's sku,
+	// LOGILESS's mapped_code) stands for: variant_sku (the default) or
+	// product_number (商品コード).
+	MappingMatch MappingMatch `yaml:"mapping_match"`
+	// MappingRefresh is how often the LOGILESS table is read again
+	// (mapping_source logiless only).
+	MappingRefresh MappingRefreshSettings `yaml:"mapping_refresh"`
+}
+
+// MappingSource is where a shop's 商品対応表 comes from.
+type MappingSource string
+
+// The mapping sources.
+const (
+	// MappingFromCSV reads the CSV file mapping_file.
+	MappingFromCSV MappingSource = "csv"
+	// MappingFromLogiless reads the article maps of the shop's LOGILESS
+	// store: the table a shop moving from LOGILESS's own ecforce connector
+	// already keeps.
+	MappingFromLogiless MappingSource = "logiless"
+)
+
+// MappingMatch is the ecforce code the table's codes are matched with.
+type MappingMatch string
+
+// The mapping matches.
+const (
+	// MatchVariantSKU matches a row's code with the ecforce variant_sku
+	// (our inference of what LOGILESS's ecforce connector puts in
+	// mapped_code).
+	MatchVariantSKU MappingMatch = "variant_sku"
+	// MatchProductNumber matches it with the ecforce product_number
+	// (商品コード). The stock sync writes per variant_sku, so it is refused
+	// with this match.
+	MatchProductNumber MappingMatch = "product_number"
+)
+
+// MappingRefreshSettings tune how the LOGILESS table is kept in step.
+type MappingRefreshSettings struct {
+	// Interval is the least time between two reads of the rows changed
+	// in LOGILESS (updated_at_from); a read happens only when an import or
+	// a stock sync needs the table (default 5m, from 1m to 1h).
+	Interval time.Duration `yaml:"interval"`
+	// FullEvery is how often every row is read again, which is how rows
+	// deleted in LOGILESS are noticed (default 6h, at least Interval, at
+	// most 168h).
+	FullEvery time.Duration `yaml:"full_every"`
 }
 
 // EcforceAuth is how the connector signs in to ecforce.
@@ -281,6 +336,18 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if n.Lookback == 0 {
 		n.Lookback = DefaultShipmentLookback
+	}
+	if s.MappingSource == "" {
+		s.MappingSource = MappingFromCSV
+	}
+	if s.MappingMatch == "" {
+		s.MappingMatch = MatchVariantSKU
+	}
+	if s.MappingRefresh.Interval == 0 {
+		s.MappingRefresh.Interval = DefaultMappingRefresh
+	}
+	if s.MappingRefresh.FullEvery == 0 {
+		s.MappingRefresh.FullEvery = DefaultMappingFullRefresh
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {
@@ -505,13 +572,14 @@ var (
 	yamlLineRE     = regexp.MustCompile(`^line (\d+): `)
 	yamlNotFoundRE = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
 	yamlTypePaths  = map[string]string{
-		"ShopsFile":           "the top level (only shops: is allowed)",
-		"Shop":                "a shop",
-		"EcforceSettings":     "ecforce",
-		"LogilessSettings":    "logiless",
-		"OrderImportSettings": "order_import",
-		"ShipmentSettings":    "shipment_notification",
-		"StockSyncSettings":   "stock_sync",
+		"ShopsFile":              "the top level (only shops: is allowed)",
+		"Shop":                   "a shop",
+		"EcforceSettings":        "ecforce",
+		"LogilessSettings":       "logiless",
+		"OrderImportSettings":    "order_import",
+		"ShipmentSettings":       "shipment_notification",
+		"StockSyncSettings":      "stock_sync",
+		"MappingRefreshSettings": "mapping_refresh",
 	}
 )
 
