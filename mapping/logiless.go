@@ -65,7 +65,9 @@ type LogilessSourceConfig struct {
 // short timeout never cuts it off.
 //
 // As with FileSource, rows that do not make a valid table give a
-// *ValidationError instead of a table, until LOGILESS's rows are fixed.
+// *ValidationError instead of a table, until LOGILESS's rows are fixed;
+// meanwhile every refresh reads every row, so that a fix made by deleting
+// a row is seen at the next one.
 type LogilessSource struct {
 	cfg LogilessSourceConfig
 
@@ -174,7 +176,9 @@ func (s *LogilessSource) refresh(ctx context.Context, done chan struct{}) {
 
 	s.mu.Lock()
 	start := s.cfg.Now()
-	full := !s.loaded || start.Sub(s.lastFull) >= s.cfg.FullEvery
+	// While the rows make no valid table, every read is full: the fix may
+	// be a deleted row, which only a full read sees.
+	full := !s.loaded || s.verr != nil || start.Sub(s.lastFull) >= s.cfg.FullEvery
 	q := logiless.ArticleMapQuery{Store: s.cfg.Store}
 	if !full {
 		q.UpdatedFrom = s.lastOK.Add(-s.cfg.Overlap)

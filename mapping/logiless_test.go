@@ -276,17 +276,17 @@ func TestLogilessSourceInvalidRows(t *testing.T) {
 	if !strings.HasPrefix(verr.Error(), "mapping table (LOGILESS store 3): 5 problems") {
 		t.Errorf("Error() = %s", verr.Error())
 	}
-	// Fixed in LOGILESS: the next refresh gives a table again.
-	f.set(func() {
-		f.rows = f.rows[:3]
-		for i := range f.rows {
-			f.rows[i].UpdatedAt = clock.Now()
-		}
-	})
-	clock.Advance(6 * time.Hour)
+	// Fixed in LOGILESS by deleting the bad rows, which no updated_at
+	// tells of: while the table is invalid every refresh is a full read,
+	// so the next one (an interval later, not full_every) sees the fix.
+	f.set(func() { f.rows = f.rows[:3] })
+	clock.Advance(6 * time.Minute)
 	table, err := src.Table(ctx)
 	if err != nil || table.Len() != 2 {
 		t.Fatalf("after the fix: %v, %v", table, err)
+	}
+	if q := f.asked(); len(q) != 2 || !q[1].UpdatedFrom.IsZero() {
+		t.Errorf("queries = %+v; want the refresh of an invalid table to read every row", q)
 	}
 }
 
