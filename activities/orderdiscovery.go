@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
-	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -152,7 +151,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 			looked++
 			res.NextAfterOrderID = o.ID
 			c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound,
-				Unmapped: !mapsEveryLine(table, o), MultipleDestinations: salesorder.SeveralDestinations(o)}
+				Unmapped: !salesOrderSettings(shop).MapsEveryLine(o, table), MultipleDestinations: salesorder.SeveralDestinations(o)}
 			switch codes.Claim(o.Number, store, found).Status {
 			case salesorder.CodeOurs:
 				if settings.ImportedState == "" {
@@ -268,16 +267,6 @@ func positiveOr(v, fallback int) int {
 func importFilters(shop *Shop) salesorder.Filters {
 	s := shop.Settings.OrderImport
 	return salesorder.Filters{States: s.States, OnlyDueTodayOrEarlier: s.OnlyDueTodayOrEarlier}
-}
-
-// mapsEveryLine reports whether every line's SKU has a mapping row.
-func mapsEveryLine(table *mapping.Table, o ecforce.Order) bool {
-	for _, item := range o.Items {
-		if _, ok := table.Lookup(item.SKU); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 func startOfDay(t time.Time) time.Time {

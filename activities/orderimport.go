@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/salesorder"
@@ -208,7 +209,8 @@ func salesOrderSettings(shop *Shop) salesorder.Settings {
 		DefaultPaymentMethod:  s.OrderImport.DefaultPaymentMethod,
 		DeliveryMethods:       s.OrderImport.DeliveryMethods,
 		DefaultDeliveryMethod: s.OrderImport.DefaultDeliveryMethod,
-		MappingFile:           s.MappingFile,
+		MappingFile:           mappingName(s),
+		MatchProductNumber:    s.MappingMatch == config.MatchProductNumber,
 		Codes:                 shopCodes(shop),
 	}
 }

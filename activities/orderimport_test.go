@@ -486,3 +486,35 @@ func TestOrderStateVerifiedFromTheAnswer(t *testing.T) {
 		t.Errorf("%d writes and %d reads; want 1 write and no read", puts, gets)
 	}
 }
+
+// With mapping_match: product_number the lines are looked up by their
+// 商品コード, in discovery and in the import.
+func TestOrderImportMatchesProductNumbers(t *testing.T) {
+	byNumber := importSeed(1, "V-1", nil)
+	byNumber.Items[0].ProductNumber = "A" // the table's code
+	bySKU := importSeed(2, "A", nil)
+	bySKU.Items[0].ProductNumber = "P-2"
+	f := newImportFixture(t, []ecforceapi.OrderSeed{byNumber, bySKU}, func(s *config.Shop) { s.MappingMatch = config.MatchProductNumber })
+	list, err := runActivity[ListImportCandidatesResult](t, activityEnv(f.a), f.a.ListImportCandidates, ListImportCandidatesInput{Shop: "demo", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unmapped := map[string]bool{}
+	for _, c := range list.Candidates {
+		unmapped[c.OrderNumber] = c.Unmapped
+	}
+	if len(unmapped) != 2 || unmapped["EC00000001"] || !unmapped["EC00000002"] {
+		t.Fatalf("candidates unmapped = %v; want EC00000001 mapped by its product number, EC00000002 not", unmapped)
+	}
+	if _, err := runActivity[CreateSalesOrderResult](t, activityEnv(f.a), f.a.CreateSalesOrder,
+		CreateSalesOrderInput{Shop: "demo", OrderNumber: "EC00000001"}); err != nil {
+		t.Fatal(err)
+	}
+	if so, ok := f.ll.SalesOrder("EC00000001"); !ok || len(so.Lines) != 1 || so.Lines[0].ArticleCode != "ART-A" {
+		t.Errorf("sales order = %+v (found %t); want one line of ART-A", so.Lines, ok)
+	}
+	_, err = runActivity[CreateSalesOrderResult](t, activityEnv(f.a), f.a.CreateSalesOrder, CreateSalesOrderInput{Shop: "demo", OrderNumber: "EC00000002"})
+	if typ, _ := appErrType(err); typ != ErrTypeUnmappedSKU || !strings.Contains(err.Error(), `product number "P-2"`) {
+		t.Errorf("err = %v; want UnmappedSKU naming the product number", err)
+	}
+}

@@ -48,6 +48,15 @@ type MappingSource interface {
 	Table(ctx context.Context) (*mapping.Table, error)
 }
 
+// mappingName names the shop's 商品対応表 in messages: its CSV file, or
+// its LOGILESS store's article maps.
+func mappingName(s config.Shop) string {
+	if s.MappingSource == config.MappingFromLogiless {
+		return fmt.Sprintf("LOGILESS 商品対応表 of store %d", s.Logiless.StoreID)
+	}
+	return s.MappingFile
+}
+
 // Shop is one shop as the activities see it: settings without secrets,
 // its ecforce and LOGILESS clients (app.Build puts the real ones here,
 // tests may put clients of the sandbox) and the mapping table.

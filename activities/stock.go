@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/stocksync"
@@ -60,7 +61,8 @@ type PlanStockSyncInput struct {
 
 // PlanStockSyncResult is the plan of one run.
 type PlanStockSyncResult struct {
-	// Disabled: a scheduled run of a shop whose stock sync is off.
+	// Disabled: a scheduled run of a shop whose stock sync is off, or any
+	// run of a shop whose table is keyed by product_number.
 	//
 	// Deprecated: see PlanStockSyncInput.Scheduled.
 	Disabled bool
@@ -89,7 +91,9 @@ func (a *StockSync) PlanStockSync(ctx context.Context, in PlanStockSyncInput) (P
 		return res, err
 	}
 	settings := shop.Settings.StockSync
-	if in.Scheduled && !settings.Enabled {
+	// A table keyed by product_number names no ecforce stock item (stock is
+	// written per variant_sku): such a shop never syncs, even by hand.
+	if (in.Scheduled && !settings.Enabled) || shop.Settings.MappingMatch == config.MatchProductNumber {
 		res.Disabled = true
 		return res, nil
 	}

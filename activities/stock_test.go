@@ -790,6 +790,7 @@ func TestPlanStockSync(t *testing.T) {
 		{name: "unreadable state", raw: "{not json", wantMode: stocksync.ModeFull, reason: "no earlier successful run"},
 		{name: "scheduled while disabled", in: PlanStockSyncInput{Scheduled: true}, disabled: true},
 		{name: "manual while disabled", in: PlanStockSyncInput{Scheduled: false}, disabled: false, wantMode: stocksync.ModeFull, reason: "no earlier successful run"},
+		{name: "manual, table keyed by product_number", in: PlanStockSyncInput{Scheduled: false}, disabled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -797,6 +798,9 @@ func TestPlanStockSync(t *testing.T) {
 			shop := &Shop{Settings: config.Shop{Code: "demo", LocationCode: "default",
 				StockSync: config.StockSyncSettings{Enabled: !strings.Contains(tt.name, "disabled"), Interval: 10 * time.Minute, FullEvery: 24 * time.Hour}},
 				Mapping: stockTable{tbl}}
+			if strings.Contains(tt.name, "product_number") {
+				shop.Settings.MappingMatch = config.MatchProductNumber
+			}
 			a := NewStockSync(NewShopDirectory(shop), NewStockStateStore(dir), slog.New(slog.DiscardHandler))
 			a.SinceOverlap = tt.overlap
 			if tt.state != nil {

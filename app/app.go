@@ -52,7 +52,7 @@ type Options struct {
 }
 
 // Build makes the connector for every shop in the shops file. It fails when
-// a secret cannot be resolved or a shop's mapping table does not load,
+// a secret cannot be resolved or a shop's mapping CSV does not load,
 // naming the shop and the field, so a bad setting stops the worker at start
 // rather than failing orders at 3 a.m.
 func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connector, error) {
@@ -96,9 +96,9 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		if err != nil {
 			return nil, err
 		}
-		source := mapping.NewFileSource(s.MappingFile)
-		if _, err := source.Table(ctx); err != nil {
-			return nil, fmt.Errorf("shop %q: mapping_file: %w", s.Code, err)
+		source, err := NewMappingSource(ctx, s, lc, logger)
+		if err != nil {
+			return nil, err
 		}
 		c.LogilessClients[s.Code] = lc
 		all = append(all, &activities.Shop{Settings: s, Ecforce: ec, Logiless: lc, Mapping: source})
@@ -145,6 +145,27 @@ func (c *Connector) activitiesOf(flow string) any {
 		return c.StockSync
 	}
 	return nil
+}
+
+// NewMappingSource makes the source of a shop's 商品対応表: its CSV file,
+// loaded once now so that a broken file stops the worker at start, or the
+// article maps of its LOGILESS store, read through lc when first needed
+// (a worker starts before the shop is authorized at LOGILESS).
+func NewMappingSource(ctx context.Context, s config.Shop, lc *logiless.Client, logger *slog.Logger) (activities.MappingSource, error) {
+	if s.MappingSource == config.MappingFromLogiless {
+		return mapping.NewLogilessSource(mapping.LogilessSourceConfig{
+			Store:     s.Logiless.StoreID,
+			Lister:    lc,
+			Interval:  s.MappingRefresh.Interval,
+			FullEvery: s.MappingRefresh.FullEvery,
+			Logger:    logger.With("shop", s.Code),
+		}), nil
+	}
+	source := mapping.NewFileSource(s.MappingFile)
+	if _, err := source.Table(ctx); err != nil {
+		return nil, fmt.Errorf("shop %q: mapping_file: %w", s.Code, err)
+	}
+	return source, nil
 }
 
 // NewLogilessClient makes the LOGILESS client of one shop, with its OAuth

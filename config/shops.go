@@ -26,6 +26,10 @@ const (
 	DefaultFullEvery           = 24 * time.Hour
 	DefaultTrackingNumberSep   = ","
 	DefaultShipmentLookback    = 24 * time.Hour
+	DefaultMappingRefresh      = 5 * time.Minute
+	DefaultMappingFullRefresh  = 6 * time.Hour
+	maxMappingRefresh          = time.Hour
+	maxMappingFullRefresh      = 7 * 24 * time.Hour
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -90,10 +94,21 @@ type Shop struct {
 	ShipmentNotification ShipmentSettings `yaml:"shipment_notification"`
 	// StockSync configures 在庫連動 (LOGILESS → ecforce).
 	StockSync StockSyncSettings `yaml:"stock_sync"`
+	// MappingSource is where the product mapping table (商品対応表) comes
+	// from: csv (the default) reads MappingFile; logiless reads the article
+	// maps of the shop's LOGILESS store (GET article_maps).
+	MappingSource MappingSource `yaml:"mapping_source"`
 	// MappingFile is the product mapping table (商品対応表) CSV read by order
-	// import and stock sync; LoadShops makes a relative path absolute
-	// against the shops file's directory.
+	// import and stock sync when MappingSource is csv; LoadShops makes a
+	// relative path absolute against the shops file's directory.
 	MappingFile string `yaml:"mapping_file"`
+	// MappingMatch is the ecforce code a mapping row's code (the CSV's sku,
+	// LOGILESS's mapped_code) stands for: variant_sku (the default) or
+	// product_number (商品コード).
+	MappingMatch MappingMatch `yaml:"mapping_match"`
+	// MappingRefresh is how often the LOGILESS table is read again
+	// (mapping_source logiless only).
+	MappingRefresh MappingRefreshSettings `yaml:"mapping_refresh"`
 }
 
 // EcforceAuth is how the connector signs in to ecforce.
@@ -287,6 +302,18 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if n.Lookback == 0 {
 		n.Lookback = DefaultShipmentLookback
+	}
+	if s.MappingSource == "" {
+		s.MappingSource = MappingFromCSV
+	}
+	if s.MappingMatch == "" {
+		s.MappingMatch = MatchVariantSKU
+	}
+	if s.MappingRefresh.Interval == 0 {
+		s.MappingRefresh.Interval = DefaultMappingRefresh
+	}
+	if s.MappingRefresh.FullEvery == 0 {
+		s.MappingRefresh.FullEvery = DefaultMappingFullRefresh
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {
@@ -512,13 +539,14 @@ var (
 	yamlLineRE     = regexp.MustCompile(`^line (\d+): `)
 	yamlNotFoundRE = regexp.MustCompile(`field (\S+) not found in type config\.(\w+)`)
 	yamlTypePaths  = map[string]string{
-		"ShopsFile":           "the top level (only shops: is allowed)",
-		"Shop":                "a shop",
-		"EcforceSettings":     "ecforce",
-		"LogilessSettings":    "logiless",
-		"OrderImportSettings": "order_import",
-		"ShipmentSettings":    "shipment_notification",
-		"StockSyncSettings":   "stock_sync",
+		"ShopsFile":              "the top level (only shops: is allowed)",
+		"Shop":                   "a shop",
+		"EcforceSettings":        "ecforce",
+		"LogilessSettings":       "logiless",
+		"OrderImportSettings":    "order_import",
+		"ShipmentSettings":       "shipment_notification",
+		"StockSyncSettings":      "stock_sync",
+		"MappingRefreshSettings": "mapping_refresh",
 	}
 )
 

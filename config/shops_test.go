@@ -78,8 +78,11 @@ func TestLoadShopsDemoFile(t *testing.T) {
 			TrackingNumberSeparator: ",",
 			Carriers:                map[string]int64{"yamato": 1, "sagawa": 2},
 		},
-		StockSync:   StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour},
-		MappingFile: filepath.Join(dir, "mappings", "demo.csv"),
+		StockSync:      StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour},
+		MappingSource:  MappingFromCSV,
+		MappingFile:    filepath.Join(dir, "mappings", "demo.csv"),
+		MappingMatch:   MatchVariantSKU,
+		MappingRefresh: MappingRefreshSettings{Interval: 5 * time.Minute, FullEvery: 6 * time.Hour},
 	}
 	if got := stripSecrets(*demo); !reflect.DeepEqual(got, wantDemo) {
 		t.Errorf("demo shop =\n%#v\nwant\n%#v", got, wantDemo)
@@ -146,6 +149,10 @@ func TestDefaults(t *testing.T) {
 		{"stock_sync.interval", s.StockSync.Interval, 10 * time.Minute},
 		{"stock_sync.full_every", s.StockSync.FullEvery, 24 * time.Hour},
 		{"mapping_file resolved against dir", s.MappingFile, "/etc/connector/map.csv"},
+		{"mapping_source", s.MappingSource, MappingFromCSV},
+		{"mapping_match", s.MappingMatch, MatchVariantSKU},
+		{"mapping_refresh.interval", s.MappingRefresh.Interval, 5 * time.Minute},
+		{"mapping_refresh.full_every", s.MappingRefresh.FullEvery, 6 * time.Hour},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -507,6 +514,39 @@ func TestShopsValidationErrors(t *testing.T) {
 				`shop "demo": shipment_notification.carriers["fedex"]: "fedex" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
 				`shop "demo": shipment_notification.carriers["yamato"]: 0 is not an ecforce shipping_carrier_id (a positive number)`,
 				`shop "demo": stock_sync.full_every: 1h0m0s is shorter than stock_sync.interval 2h0m0s`,
+			},
+		},
+		{
+			name: "mapping source, match and refresh",
+			yaml: func(t *testing.T) string {
+				return edit(t, "    mapping_file: map.csv\n", `    mapping_file: map.csv
+    mapping_source: logiless
+    mapping_match: sku
+    mapping_refresh: {interval: 2h, full_every: 1h, every: 1m}
+`)
+			},
+			wants: []string{
+				`shop "demo": line 16: unknown setting every in mapping_refresh`,
+				`shop "demo": mapping_file: not read when mapping_source is logiless (the table comes from the LOGILESS store); remove it, or set mapping_source: csv`,
+				`shop "demo": mapping_match: "sku" is not one of variant_sku, product_number`,
+				`shop "demo": mapping_refresh.interval: 2h0m0s is not between 1m and 1h`,
+				`shop "demo": mapping_refresh.full_every: 1h0m0s is shorter than mapping_refresh.interval 2h0m0s`,
+			},
+		},
+		{
+			name: "mapping source unknown, product numbers with stock sync, a week-long full refresh",
+			yaml: func(t *testing.T) string {
+				return edit(t, "    mapping_file: map.csv\n", `    mapping_file: map.csv
+    mapping_source: sheet
+    mapping_match: product_number
+    mapping_refresh: {full_every: 200h}
+    stock_sync: {enabled: true}
+`)
+			},
+			wants: []string{
+				`shop "demo": mapping_source: "sheet" is not one of csv, logiless`,
+				`shop "demo": mapping_match: product_number cannot drive the stock sync (ecforce stock is written per variant_sku); set stock_sync.enabled: false or map variant SKUs`,
+				`shop "demo": mapping_refresh.full_every: 200h0m0s is longer than 168h (7 days): rows deleted in LOGILESS would stay that long`,
 			},
 		},
 		{

@@ -168,8 +168,37 @@ func (s *Shop) problems(label string) []string {
 		add("stock_sync.full_every", "%s is shorter than stock_sync.interval %s", st.FullEvery, st.Interval)
 	}
 
-	if strings.TrimSpace(s.MappingFile) == "" {
-		add("mapping_file", "required (the 商品対応表 CSV used by order import and stock sync)")
+	// 商品対応表
+	switch s.MappingSource {
+	case MappingFromCSV:
+		if strings.TrimSpace(s.MappingFile) == "" {
+			add("mapping_file", "required (the 商品対応表 CSV used by order import and stock sync)")
+		}
+	case MappingFromLogiless:
+		if s.MappingFile != "" {
+			add("mapping_file", "not read when mapping_source is logiless (the table comes from the LOGILESS store); remove it, or set mapping_source: csv")
+		}
+	default:
+		add("mapping_source", "%q is not one of csv, logiless", s.MappingSource)
+	}
+	switch s.MappingMatch {
+	case MatchVariantSKU:
+	case MatchProductNumber:
+		if st.Enabled {
+			add("mapping_match", "product_number cannot drive the stock sync (ecforce stock is written per variant_sku); set stock_sync.enabled: false or map variant SKUs")
+		}
+	default:
+		add("mapping_match", "%q is not one of variant_sku, product_number", s.MappingMatch)
+	}
+	r := s.MappingRefresh
+	if r.Interval < minInterval || r.Interval > maxMappingRefresh {
+		add("mapping_refresh.interval", "%s is not between %s and %s", r.Interval, shortDuration(minInterval), shortDuration(maxMappingRefresh))
+	}
+	switch {
+	case r.FullEvery < r.Interval:
+		add("mapping_refresh.full_every", "%s is shorter than mapping_refresh.interval %s", r.FullEvery, r.Interval)
+	case r.FullEvery > maxMappingFullRefresh:
+		add("mapping_refresh.full_every", "%s is longer than %s (7 days): rows deleted in LOGILESS would stay that long", r.FullEvery, shortDuration(maxMappingFullRefresh))
 	}
 	return probs
 }

@@ -19,6 +19,9 @@ const (
 	// defaultTokenLifetime is used when a token answer omits expires_in;
 	// LOGILESS documents 30 days.
 	defaultTokenLifetime = 30 * 24 * time.Hour
+	// CodeLifetime is how long an authorization code can be exchanged
+	// (LOGILESS documents 30 seconds, once).
+	CodeLifetime = 30 * time.Second
 	// After a failed proactive refresh (while the current access token is
 	// still valid) the client waits this long before trying again.
 	proactiveRetryHold = time.Minute
@@ -107,7 +110,9 @@ func (c *Client) AuthorizeURL(state string) string {
 }
 
 // ExchangeCode trades an authorization code (valid for about 30 seconds,
-// once) for a token pair and saves it to the token store.
+// once) for a token pair and saves it to the token store. A 429 is sent
+// again while the code still lives (LOGILESS did not spend it); like every
+// call of the client, the token requests wait for the merchant's limiter.
 func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	const op = "exchange the authorization code"
 	if code == "" {
@@ -132,7 +137,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	q.Set("code", code)
 	q.Set("grant_type", "authorization_code")
 	q.Set("redirect_uri", c.redirectURI)
-	tok, err := c.requestToken(ctx, q, code)
+	tok, err := c.exchangeWithin(ctx, q, code, c.now().Add(CodeLifetime))
 	if err != nil {
 		if isInvalidGrant(err) {
 			return Token{}, c.opError(op, fmt.Errorf("%w; the code was refused (codes work once, for about 30 s): run `starter logiless-auth --shop %s` again", err, c.shop))
@@ -145,6 +150,25 @@ func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
 	c.setToken(tok, false)
 	c.log.InfoContext(ctx, "LOGILESS authorization stored", "expires_at", tok.ExpiresAt)
 	return tok, nil
+}
+
+// exchangeWithin sends the code exchange, again after each 429 whose wait
+// ends before deadline (the code's end of life): a 429 means LOGILESS did
+// not look at the code, so it is still unspent. The shared limiter, paused
+// by the transport for the 429's wait, spaces the attempts.
+func (c *Client) exchangeWithin(ctx context.Context, q url.Values, code string, deadline time.Time) (Token, error) {
+	for attempt := 1; ; attempt++ {
+		tok, err := c.requestToken(ctx, q, code)
+		var se *httpapi.StatusError
+		if err == nil || !errors.As(err, &se) || se.StatusCode != http.StatusTooManyRequests {
+			return tok, err
+		}
+		if c.now().Add(se.RetryAfter).After(deadline) {
+			return Token{}, fmt.Errorf("%w; LOGILESS asked to wait %s, past the code's %s life, so the code is unused: get a new one with `starter logiless-auth --shop %s` and exchange it at a quieter moment",
+				err, se.RetryAfter, CodeLifetime, c.shop)
+		}
+		c.log.WarnContext(ctx, "LOGILESS rate-limited the code exchange; the code is unspent, trying again", "attempt", attempt, "wait", se.RetryAfter)
+	}
 }
 
 // accessToken returns the token to send, loading it on first use and

@@ -375,3 +375,65 @@ func TestTwoProcessesShareTheTokenFile(t *testing.T) {
 		t.Errorf("refreshes = %d, want 1 (the second process adopts the first one's token)", n)
 	}
 }
+
+func TestExchangeCodeRetries429WithinTheCodesLife(t *testing.T) {
+	f := newFake(t)
+	store := newMemStore(Token{})
+	c := newTestClient(t, f, store)
+	code := f.IssueAuthorizationCode()
+	f.tokenFault(httpfake.Fault{Times: 2, Status: http.StatusTooManyRequests, Headers: map[string]string{"Retry-After": "1"}})
+	start := time.Now()
+	tok, err := c.ExchangeCode(context.Background(), code)
+	if err != nil {
+		t.Fatalf("exchange after two 429s: %v", err)
+	}
+	if n := len(f.tokenRequests("authorization_code")); n != 3 {
+		t.Errorf("token requests = %d, want 3 (two 429s, then the exchange)", n)
+	}
+	if waited := time.Since(start); waited < 1500*time.Millisecond {
+		t.Errorf("the retries came after %s; they must wait for the 429's Retry-After (1 s each)", waited)
+	}
+	if store.current() != tok {
+		t.Error("the token of the retried exchange was not saved")
+	}
+}
+
+func TestExchangeCodeGivesUpWhenThe429OutlivesTheCode(t *testing.T) {
+	f := newFake(t)
+	store := newMemStore(Token{})
+	c := newTestClient(t, f, store)
+	code := f.IssueAuthorizationCode()
+	f.tokenFault(httpfake.Fault{Times: 1, Status: http.StatusTooManyRequests, Headers: map[string]string{"Retry-After": "45"}})
+	_, err := c.ExchangeCode(context.Background(), code)
+	if err == nil || !strings.Contains(err.Error(), "code is unused") || !strings.Contains(err.Error(), "starter logiless-auth --shop shop-a") {
+		t.Fatalf("err = %v, want the code declared unused with the hint to get a new one", err)
+	}
+	if n := len(f.tokenRequests("authorization_code")); n != 1 {
+		t.Errorf("token requests = %d, want 1: a wait past the code's life is not sat out", n)
+	}
+	if store.saves != 0 {
+		t.Error("a failed exchange must save nothing")
+	}
+}
+
+func TestTokenRequestsWaitForTheMerchantLimiter(t *testing.T) {
+	f := newFake(t)
+	f.seedOrder("A-1")
+	store := newMemStore(Token{})
+	lim := httpapi.NewLimiter(4, 1) // one request per 250 ms
+	c := newTestClient(t, f, store, func(cfg *Config) { cfg.Limiter = lim })
+	start := time.Now()
+	if _, err := c.ExchangeCode(context.Background(), f.IssueAuthorizationCode()); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := getOrder(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three requests through a 4/s bucket of burst 1: at least 500 ms, which
+	// holds only if the token request took its turn too.
+	if waited := time.Since(start); waited < 450*time.Millisecond {
+		t.Errorf("token exchange plus two calls took %s; the token request did not wait for the limiter", waited)
+	}
+}

@@ -59,8 +59,9 @@ type Config struct {
 	// Tokens holds the current token pair. Refresh tokens rotate on every
 	// refresh, so the store must persist what the client saves.
 	Tokens TokenStore
-	// Limiter paces requests to LOGILESS. Share one per merchant across
-	// clients; nil means httpapi.NewLimiter(1, 1).
+	// Limiter paces every request to LOGILESS, token requests included.
+	// Share one per merchant across clients; nil means
+	// httpapi.NewLimiter(1, 1).
 	Limiter *httpapi.Limiter
 	// Timeout bounds each HTTP attempt; default 30s.
 	Timeout time.Duration
@@ -96,8 +97,9 @@ type Client struct {
 	refreshBefore time.Duration
 	log           *slog.Logger
 	now           func() time.Time
-	// api sends the merchant API's requests, paced and authorized; oauth
-	// sends the token requests, unpaced, each exactly once.
+	// api sends the merchant API's requests, authorized; oauth sends the
+	// token requests, each exactly once. Both wait for limiter: a token
+	// request counts against the merchant's budget like any other call.
 	api   *httpapi.Transport
 	oauth *httpapi.Transport
 
@@ -193,6 +195,7 @@ func New(cfg Config) (*Client, error) {
 	c.api = httpapi.New(api)
 	oauthCfg := common
 	oauthCfg.BaseURL = strings.TrimSuffix(oauth, oauthPath)
+	oauthCfg.Limiter = c.limiter
 	c.oauth = httpapi.New(oauthCfg)
 	return c, nil
 }

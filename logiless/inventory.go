@@ -17,9 +17,6 @@ const (
 	ArticleTypeCrate      = "Crate"      // 集合包装
 )
 
-// articleMapMaxPages bounds ListArticleMaps, which takes no query.
-const articleMapMaxPages = 1000
-
 // Article is a LOGILESS article (商品).
 type Article struct {
 	ID          int64
@@ -175,55 +172,4 @@ func (c *Client) SearchLogicalInventory(ctx context.Context, articleCodes []stri
 		out = append(out, toSummaries(items)...)
 	}
 	return out, nil
-}
-
-// ArticleMap is a row of the 商品対応表: a store's product code mapped to
-// one LOGILESS article, with the stock-sync settings.
-type ArticleMap struct {
-	MappedCode     string // the store's (ecforce) product code
-	ArticleCode    string // the LOGILESS article
-	Standby        int64  // 予備在庫数: reserve kept back
-	AllocationRate int64  // 在庫割当率 in percent; 100 when LOGILESS sends none
-	Max            *int64 // 上限; nil = none
-	Min            *int64 // 下限; nil = none
-}
-
-type wireArticleMap struct {
-	MappedCode     jsonlenient.String `json:"mapped_code"`
-	ArticleCode    jsonlenient.String `json:"article_code"`
-	Article        wireCodeRef        `json:"article"`
-	Standby        jsonlenient.Int    `json:"standby_stock_quantity"`
-	AllocationRate wireOptInt         `json:"stock_allocation_rate"`
-	Max            wireOptInt         `json:"max_stock_quantity"`
-	Min            wireOptInt         `json:"min_stock_quantity"`
-}
-
-func (w wireArticleMap) toArticleMap() ArticleMap {
-	m := ArticleMap{
-		MappedCode:     string(w.MappedCode),
-		ArticleCode:    first(string(w.Article), string(w.ArticleCode)),
-		Standby:        int64(w.Standby),
-		AllocationRate: 100,
-		Max:            w.Max.ptr(),
-		Min:            w.Min.ptr(),
-	}
-	if w.AllocationRate.set {
-		m.AllocationRate = w.AllocationRate.v
-	}
-	return m
-}
-
-// ListArticleMaps pages through GET article_maps for one LOGILESS store
-// (0 = every store). The mapping is read-only in the API.
-func (c *Client) ListArticleMaps(ctx context.Context, store int64, fn func([]ArticleMap) error) error {
-	v := url.Values{}
-	setID(v, "store", store)
-	return listPages(ctx, c, fmt.Sprintf("list article maps of store %d", store), "/article_maps", v, 0, articleMapMaxPages,
-		func(items []wireArticleMap) error {
-			page := make([]ArticleMap, 0, len(items))
-			for _, w := range items {
-				page = append(page, w.toArticleMap())
-			}
-			return fn(page)
-		})
 }

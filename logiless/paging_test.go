@@ -289,7 +289,7 @@ func TestArticlesInventoryAndMaps(t *testing.T) {
 	}
 
 	var maps []ArticleMap
-	if err := c.ListArticleMaps(context.Background(), 7, func(p []ArticleMap) error { maps = append(maps, p...); return nil }); err != nil {
+	if err := c.ListArticleMaps(context.Background(), ArticleMapQuery{Store: 7}, func(p []ArticleMap) error { maps = append(maps, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	hundred := int64(100)
@@ -334,7 +334,7 @@ func TestInventoryAndMapsFromTheFake(t *testing.T) {
 		t.Errorf("free SKU-0 = %d, SKU-149 = %d", free["SKU-0"], free["SKU-149"])
 	}
 	var maps []ArticleMap
-	if err := c.ListArticleMaps(context.Background(), 0, func(p []ArticleMap) error { maps = append(maps, p...); return nil }); err != nil {
+	if err := c.ListArticleMaps(context.Background(), ArticleMapQuery{}, func(p []ArticleMap) error { maps = append(maps, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(maps) != 1 || maps[0].MappedCode != "EC-7" || maps[0].ArticleCode != "SKU-7" || maps[0].Standby != 2 || maps[0].AllocationRate != 100 {

@@ -8,6 +8,13 @@
 // the whole file can be fixed in one pass. FileSource re-reads the file when
 // it changes, so a worker picks up a fixed table without a restart.
 //
+// Or the table is the 商品対応表 a LOGILESS store keeps (its article maps):
+// LogilessSource reads it through the client, keeps it in the worker and
+// reads again only what changed (updated_at_from) at most once per
+// interval, and every row now and then to notice deletions. A row whose
+// 自動在庫連携 is off (Row.StockSyncOff) maps orders but is never written by
+// the stock sync.
+//
 // # Stock arithmetic
 //
 // SetFree computes the free stock of a set article (セット商品) from its

@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 		"sku,note,article_code\n\"A\",\"x\ny\",B\n",
 		"sku,article_code\nA,\"B\"\"\"\n",
 		"sku,article_code\nA,AR\"T\n\"unterminated",
+		"sku,article_code,自動在庫連携\nA,B,無効\nC,D,\nE,F,ON\nG,H,maybe\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -22,6 +22,7 @@ const (
 	colAllocationRate = "allocation_rate"
 	colMax            = "max"
 	colMin            = "min"
+	colStockSync      = "stock_sync"
 )
 
 var columnOrder = []string{colSKU, colArticleCode, colReserve, colAllocationRate, colMax, colMin}
@@ -30,24 +31,27 @@ var columnOrder = []string{colSKU, colArticleCode, colReserve, colAllocationRate
 // column it names. Full-width letters and brackets are normalised first, so
 // "商品コード（ロジレス）" matches "商品コード(ロジレス)".
 var headerAliases = map[string]string{
-	"sku":                    colSKU,
-	"variant_sku":            colSKU,
-	"商品コード":                  colSKU,
-	"article_code":           colArticleCode,
-	"ロジレス商品コード":              colArticleCode,
-	"商品コード(ロジレス)":            colArticleCode,
-	"reserve":                colReserve,
-	"standby_stock_quantity": colReserve,
-	"予備在庫数":                  colReserve,
-	"allocation_rate":        colAllocationRate,
-	"stock_allocation_rate":  colAllocationRate,
-	"在庫割当率":                  colAllocationRate,
-	"max":                    colMax,
-	"max_stock_quantity":     colMax,
-	"上限":                     colMax,
-	"min":                    colMin,
-	"min_stock_quantity":     colMin,
-	"下限":                     colMin,
+	"sku":                                 colSKU,
+	"variant_sku":                         colSKU,
+	"商品コード":                               colSKU,
+	"article_code":                        colArticleCode,
+	"ロジレス商品コード":                           colArticleCode,
+	"商品コード(ロジレス)":                         colArticleCode,
+	"reserve":                             colReserve,
+	"standby_stock_quantity":              colReserve,
+	"予備在庫数":                               colReserve,
+	"allocation_rate":                     colAllocationRate,
+	"stock_allocation_rate":               colAllocationRate,
+	"在庫割当率":                               colAllocationRate,
+	"max":                                 colMax,
+	"max_stock_quantity":                  colMax,
+	"上限":                                  colMax,
+	"min":                                 colMin,
+	"min_stock_quantity":                  colMin,
+	"下限":                                  colMin,
+	"stock_sync":                          colStockSync,
+	"is_automatic_inventory_sync_enables": colStockSync,
+	"自動在庫連携":                              colStockSync,
 }
 
 // LoadFile reads and validates the mapping table in the file at path. A
@@ -74,9 +78,10 @@ func LoadFile(path string) (*Table, error) {
 // CRLF line ends, a header row, then one row per ecforce SKU.
 //
 // Columns are found by header name, case-insensitively and in any order:
-// sku and article_code are required; reserve, allocation_rate, max and min
-// are optional, and a blank cell takes the default (0, 100, no cap, no
-// floor). Unknown columns are ignored and fully blank lines skipped.
+// sku and article_code are required; reserve, allocation_rate, max, min and
+// stock_sync are optional, and a blank cell takes the default (0, 100, no
+// cap, no floor, on). stock_sync off (also 0, false, 無効) keeps the stock
+// sync from writing the row's SKU. Unknown columns are ignored and fully blank lines skipped.
 // Numbers may carry surrounding spaces, full-width digits and thousands
 // separators ("1,000" in a quoted cell).
 //
@@ -256,7 +261,21 @@ func readRow(c *collector, line int, rec []string, cols map[string]int) (Row, bo
 	if okMax && okMin && row.Max != nil && row.Min != nil && *row.Min > *row.Max {
 		where("min %d is greater than max %d", *row.Min, *row.Max)
 	}
+	if raw := cell(colStockSync); raw != "" {
+		on, ok := stockSyncValues[strings.ToLower(foldWidth(raw))]
+		if !ok {
+			where("%s %q is not on or off (also 1/0, true/false, 有効/無効)", colStockSync, raw)
+		}
+		row.StockSyncOff = ok && !on
+	}
 	return row, len(c.problems)+c.omitted == before
+}
+
+// stockSyncValues are the words a stock_sync cell may hold (lower-cased,
+// width-folded); a blank cell is on.
+var stockSyncValues = map[string]bool{
+	"on": true, "1": true, "true": true, "yes": true, "有効": true,
+	"off": false, "0": false, "false": false, "no": false, "無効": false,
 }
 
 // checkCode reports a blank, non-UTF-8 or multi-line code.

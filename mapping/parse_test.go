@@ -455,3 +455,42 @@ func itoa(v *int) string {
 	}
 	return optional(v)
 }
+
+func TestParseStockSyncColumn(t *testing.T) {
+	csv := "sku,article_code,自動在庫連携\nA-1,X,\nA-2,X,off\nA-3,X,０\nA-4,X,有効\nA-5,X,FALSE\n"
+	table, err := Parse(strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := map[string]bool{}
+	for _, r := range table.Rows() {
+		off[r.SKU] = r.StockSyncOff
+	}
+	want := map[string]bool{"A-1": false, "A-2": true, "A-3": true, "A-4": false, "A-5": true}
+	if !reflect.DeepEqual(off, want) {
+		t.Errorf("stock sync off = %v, want %v", off, want)
+	}
+	_, err = Parse(strings.NewReader("sku,article_code,stock_sync\nA-1,X,maybe\n"))
+	var verr *ValidationError
+	if !errors.As(err, &verr) || len(verr.Problems) != 1 || verr.Problems[0].String() != `line 2: stock_sync "maybe" is not on or off (also 1/0, true/false, 有効/無効)` {
+		t.Errorf("bad stock_sync: %v", err)
+	}
+}
+
+func TestWriteCSVWritesStockSyncOnlyWhenARowIsOff(t *testing.T) {
+	table, err := NewTable([]Row{{SKU: "A", ArticleCode: "X", AllocationRate: 100}, {SKU: "B", ArticleCode: "Y", AllocationRate: 50, StockSyncOff: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, table); err != nil {
+		t.Fatal(err)
+	}
+	if want := "sku,article_code,reserve,allocation_rate,max,min,stock_sync\nA,X,0,100,,,on\nB,Y,0,50,,,off\n"; buf.String() != want {
+		t.Errorf("WriteCSV:\n%s\nwant\n%s", buf.String(), want)
+	}
+	again, err := Parse(&buf)
+	if err != nil || !sameRows(again.Rows(), table.Rows()) {
+		t.Errorf("round trip: %v\n%s", err, dumpRows(again.Rows()))
+	}
+}

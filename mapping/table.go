@@ -30,6 +30,10 @@ type Row struct {
 	Max *int
 	// Min is the 下限: below this free stock the shop gets 0; nil means none.
 	Min *int
+	// StockSyncOff is set when the row's 自動在庫連携 (automatic stock sync)
+	// is off: order import still maps the SKU, the stock sync never writes
+	// its stock. The zero Row syncs.
+	StockSyncOff bool
 	// Line is the CSV line the row came from (0 if built in code).
 	Line int
 }

@@ -37,14 +37,39 @@ type Settings struct {
 	// Codes turns the 受注番号 into the LOGILESS 受注コード
 	// (order_import.code_prefix).
 	Codes CodeScheme
+	// MatchProductNumber looks lines up in the table by their ecforce
+	// product_number (商品コード) instead of their variant_sku.
+	MatchProductNumber bool
+}
+
+// MappingKey is the code of item that the product mapping table is keyed
+// by: its variant_sku, or its product_number with MatchProductNumber.
+func (s Settings) MappingKey(item ecforce.OrderItem) string {
+	if s.MatchProductNumber {
+		return item.ProductNumber
+	}
+	return item.SKU
+}
+
+// MapsEveryLine reports whether every line of order has a row in table.
+func (s Settings) MapsEveryLine(order ecforce.Order, table *mapping.Table) bool {
+	for _, item := range order.Items {
+		if _, ok := table.Lookup(s.MappingKey(item)); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // UnmappedSKUError says which SKUs of an order have no row in the product
 // mapping table. Nothing is created for such an order.
 type UnmappedSKUError struct {
 	OrderNumber string
-	SKUs        []string // sorted, distinct
+	SKUs        []string // sorted, distinct; product numbers with ByProductNumber
 	MappingFile string
+	// ByProductNumber says the table is keyed by product_number, so SKUs
+	// holds the lines' product numbers.
+	ByProductNumber bool
 }
 
 func (e *UnmappedSKUError) Error() string {
@@ -56,8 +81,12 @@ func (e *UnmappedSKUError) Error() string {
 	if e.MappingFile != "" {
 		where += " (" + e.MappingFile + ")"
 	}
-	return fmt.Sprintf("order %s: SKU %s not in %s; add a row mapping each to a LOGILESS article code, "+
-		"then the next import run imports the order", e.OrderNumber, strings.Join(quoted, ", "), where)
+	what := "SKU"
+	if e.ByProductNumber {
+		what = "product number"
+	}
+	return fmt.Sprintf("order %s: %s %s not in %s; add a row mapping each to a LOGILESS article code, "+
+		"then the next import run imports the order", e.OrderNumber, what, strings.Join(quoted, ", "), where)
 }
 
 // UnmappedMethodError says an order's payment or delivery method has no
@@ -147,7 +176,7 @@ func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.Sale
 		return in, fmt.Errorf("order %s: %w: it has no shipping or billing address", order.Number, ErrInvalidOrder)
 	}
 
-	lines, err := buildLines(order, table, s.MappingFile)
+	lines, err := buildLines(order, table, s)
 	if err != nil {
 		return in, err
 	}
@@ -188,16 +217,16 @@ func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.Sale
 	return in, nil
 }
 
-func buildLines(order ecforce.Order, table *mapping.Table, mappingFile string) ([]logiless.SalesOrderLineInput, error) {
+func buildLines(order ecforce.Order, table *mapping.Table, s Settings) ([]logiless.SalesOrderLineInput, error) {
 	lines := make([]logiless.SalesOrderLineInput, 0, len(order.Items))
 	unmapped := map[string]bool{}
 	for i, item := range order.Items {
 		if item.Quantity <= 0 {
 			return nil, fmt.Errorf("order %s line %d (SKU %q): %w: quantity %d", order.Number, i+1, item.SKU, ErrInvalidOrder, item.Quantity)
 		}
-		row, ok := table.Lookup(item.SKU)
+		row, ok := table.Lookup(s.MappingKey(item))
 		if !ok {
-			unmapped[item.SKU] = true
+			unmapped[s.MappingKey(item)] = true
 			continue
 		}
 		price := item.SalesPrice
@@ -226,7 +255,7 @@ func buildLines(order ecforce.Order, table *mapping.Table, mappingFile string) (
 			skus = append(skus, sku)
 		}
 		sort.Strings(skus)
-		return nil, &UnmappedSKUError{OrderNumber: order.Number, SKUs: skus, MappingFile: mappingFile}
+		return nil, &UnmappedSKUError{OrderNumber: order.Number, SKUs: skus, MappingFile: s.MappingFile, ByProductNumber: s.MatchProductNumber}
 	}
 	return lines, nil
 }

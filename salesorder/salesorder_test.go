@@ -237,3 +237,34 @@ func TestBuildCodeAndOneDestination(t *testing.T) {
 		t.Errorf("code %q, recipient %q", got.Code, got.Recipient.Name1)
 	}
 }
+
+func TestBuildMatchesProductNumbers(t *testing.T) {
+	table, err := mapping.NewTable([]mapping.Row{{SKU: "P-TS", ArticleCode: "A-TS", AllocationRate: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := testSettings
+	s.MatchProductNumber = true
+	order := testOrder()
+	order.Items = []ecforce.OrderItem{{SKU: "TS-M", ProductNumber: "P-TS", ProductName: "Tシャツ M", SalesPrice: 2200, Quantity: 1, TaxRate: 10}}
+	in, err := Build(order, s, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Lines) != 1 || in.Lines[0].ArticleCode != "A-TS" {
+		t.Errorf("lines = %+v, want the product number's article", in.Lines)
+	}
+	if !s.MapsEveryLine(order, table) || testSettings.MapsEveryLine(order, table) {
+		t.Error("MapsEveryLine must look the product number up only when matching by it")
+	}
+	// By variant_sku the same table has no row for the line.
+	if _, err := Build(order, testSettings, table); err == nil {
+		t.Error("a variant_sku lookup found the product number's row")
+	}
+	order.Items = append(order.Items, ecforce.OrderItem{SKU: "X-1", ProductNumber: "P-X", ProductName: "x", Quantity: 1})
+	_, err = Build(order, s, table)
+	var u *UnmappedSKUError
+	if !errors.As(err, &u) || !reflect.DeepEqual(u.SKUs, []string{"P-X"}) || !strings.Contains(err.Error(), `product number "P-X" not in`) {
+		t.Errorf("err = %v, want the unmapped product number named", err)
+	}
+}

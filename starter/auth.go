@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/logiless"
 )
 
 func newLogilessAuthCommand() *cobra.Command {
@@ -24,6 +25,12 @@ within 30 seconds run it again with --code to exchange the code (valid once)
 for the first tokens, which it stores where the worker reads them
 ($CONNECTOR_STATE_DIR/<shop>/logiless-tokens.json). From then on the worker
 refreshes them by itself.
+
+The token request counts against the merchant's request budget (about one
+request per second) like every other call. If LOGILESS answers 429 (rate
+limit), the code was not used: the request is sent again after the wait
+LOGILESS asks for, as long as that ends within the code's 30 seconds;
+otherwise get a new code and try again.
 
 It is the only command that reads the shop's secrets (the LOGILESS client
 secret), so it needs them set.`,
@@ -43,19 +50,7 @@ secret), so it needs them set.`,
 // it for the first tokens and stores them.
 func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	proc, err := loadProcess()
-	if err != nil {
-		return err
-	}
-	shops, err := config.LoadShops(proc.ShopsFile, lookupEnv)
-	if err != nil {
-		return err
-	}
-	shop, ok := shops.Shop(shopCode)
-	if !ok {
-		return usageError{fmt.Sprintf("shop %q is not in %s", shopCode, proc.ShopsFile)}
-	}
-	lc, err := app.NewLogilessClient(*shop, proc.StateDir, nil, 0, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	proc, shop, lc, err := logilessOfShop(shopCode)
 	if err != nil {
 		return err
 	}
@@ -74,3 +69,29 @@ func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 		shop.Code, app.LogilessTokenFile(proc.StateDir, shop.Code), formatJST(token.ExpiresAt))
 	return nil
 }
+
+// logilessOfShop loads the settings with the shop's secrets and makes its
+// LOGILESS client (tokens in the state directory, as the worker keeps
+// them), for the commands that call LOGILESS themselves.
+func logilessOfShop(shopCode string) (config.Process, *config.Shop, *logiless.Client, error) {
+	proc, err := loadProcess()
+	if err != nil {
+		return proc, nil, nil, err
+	}
+	shops, err := config.LoadShops(proc.ShopsFile, lookupEnv)
+	if err != nil {
+		return proc, nil, nil, err
+	}
+	shop, ok := shops.Shop(shopCode)
+	if !ok {
+		return proc, nil, nil, usageError{fmt.Sprintf("shop %q is not in %s", shopCode, proc.ShopsFile)}
+	}
+	lc, err := app.NewLogilessClient(*shop, proc.StateDir, nil, 0, nil, quietLogger())
+	if err != nil {
+		return proc, nil, nil, err
+	}
+	return proc, shop, lc, nil
+}
+
+// quietLogger drops the clients' logs: the starter prints what matters.
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

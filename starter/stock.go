@@ -78,6 +78,7 @@ func printStockResult(out io.Writer, res workflows.ReconcileStockResult) {
 			{k.ArticleUnknown, stocksync.ReasonArticleUnknown},
 			{k.SetNotComputable, stocksync.ReasonSetNotComputable},
 			{k.Unlimited, "stock-unlimited"},
+			{k.AutoSyncOff, stocksync.ReasonAutoSyncOff},
 		} {
 			if p.n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", p.n, p.name))

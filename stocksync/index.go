@@ -29,7 +29,15 @@ func NewIndex(t *mapping.Table) *Index {
 	h := sha256.New()
 	for i, r := range x.rows {
 		x.byArticle[r.ArticleCode] = append(x.byArticle[r.ArticleCode], i)
-		fmt.Fprintf(h, "%s\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s\n", r.SKU, r.ArticleCode, r.Reserve, r.AllocationRate, optInt(r.Max), optInt(r.Min))
+		fmt.Fprintf(h, "%s\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s", r.SKU, r.ArticleCode, r.Reserve, r.AllocationRate, optInt(r.Max), optInt(r.Min))
+		// Only an off row adds a field, so that tables without one keep
+		// their fingerprint (and no full pass follows an upgrade); turning
+		// a row back on changes it, and the full pass that follows writes
+		// the row.
+		if r.StockSyncOff {
+			fmt.Fprint(h, "\x1foff")
+		}
+		fmt.Fprint(h, "\n")
 	}
 	// 48 bits tell one table from the next; the fingerprint only decides
 	// whether the next run is a full pass.

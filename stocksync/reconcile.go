@@ -118,6 +118,10 @@ func (r *run) reconcile(rows []mapping.Row, known map[string]int64) error {
 		var computed []desired
 		for _, row := range chunk {
 			r.acc.Read++
+			if row.StockSyncOff {
+				r.acc.Skipped.AutoSyncOff++ // never read, never written
+				continue
+			}
 			if want, ok := r.compute(row, free, rejected); ok {
 				computed = append(computed, desired{row: row, want: want})
 			}
@@ -202,6 +206,9 @@ func (r *run) readFree(rows []mapping.Row, known map[string]int64) (map[string]i
 		need = append(need, code)
 	}
 	for _, row := range rows {
+		if row.StockSyncOff {
+			continue
+		}
 		if comps, ok := r.r.Sets.Components(row.ArticleCode); ok {
 			for _, c := range comps {
 				add(c.ArticleCode)

@@ -88,6 +88,8 @@ func TestReconcileRules(t *testing.T) {
 			setup: func(_ *fakeLogiless, ec *fakeEcforce) { ec.ignore["s"] = true },
 			want:  ReasonWriteRejected, wantTo: 8, detail: "did not mention it", retry: true, failed: true, problems: 1},
 		{name: "dry run", row: mapping.Row{ArticleCode: "A"}, free: map[string]int64{"A": 6}, ecforce: i64(1), dryRun: true, want: dryChange, wantTo: 1},
+		{name: "自動在庫連携 off: counted, never read nor written", row: mapping.Row{ArticleCode: "A", StockSyncOff: true}, free: map[string]int64{"A": 10},
+			ecforce: i64(7), want: ReasonAutoSyncOff, wantTo: 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +126,8 @@ func TestReconcileRules(t *testing.T) {
 				got = unchanged
 			case s.Skipped.Unlimited == 1:
 				got = unlimited
+			case s.Skipped.AutoSyncOff == 1 && s.Skipped.Total() == 1:
+				got = ReasonAutoSyncOff
 			case s.Changed == 1 && tt.dryRun:
 				got = dryChange
 			}
@@ -155,6 +159,10 @@ func TestReconcileRules(t *testing.T) {
 			}
 			if p.After != "s" {
 				t.Errorf("progress after %q, want s", p.After)
+			}
+			if tt.want == ReasonAutoSyncOff && (len(ll.searches) != 0 || len(ec.lists) != 0 || len(ec.writes) != 0) {
+				t.Errorf("a row with 自動在庫連携 off cost %d LOGILESS searches, %d ecforce lookups and %d writes; want none",
+					len(ll.searches), len(ec.lists), len(ec.writes))
 			}
 		})
 	}

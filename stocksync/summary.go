@@ -16,6 +16,11 @@ const (
 	ReasonWriteRejected = "write-rejected"
 	// ReasonReadRejected: ecforce refused to look this SKU up.
 	ReasonReadRejected = "read-rejected"
+	// ReasonAutoSyncOff: the row's 自動在庫連携 (automatic stock sync) is
+	// off in the 商品対応表, so its stock is never written. It is the
+	// shop's choice, not a problem: it is counted in Skips.AutoSyncOff and
+	// listed in no Problems.
+	ReasonAutoSyncOff = "auto-sync-off"
 )
 
 // Bounds that keep every activity result, heartbeat and workflow input small
@@ -36,11 +41,12 @@ type Skips struct {
 	SetNotComputable  int // a set article whose components cannot be read
 	MissingAtLocation int // no ecforce stock item at the location code
 	Unlimited         int // ecforce does not count this SKU's stock (在庫無制限)
+	AutoSyncOff       int // the row's 自動在庫連携 is off (ReasonAutoSyncOff)
 }
 
 // Total is the number of skipped SKUs.
 func (k Skips) Total() int {
-	return k.ArticleUnknown + k.SetNotComputable + k.MissingAtLocation + k.Unlimited
+	return k.ArticleUnknown + k.SetNotComputable + k.MissingAtLocation + k.Unlimited + k.AutoSyncOff
 }
 
 // Problem is one SKU an operator should look at.
@@ -91,6 +97,7 @@ func (s *Summary) Add(o Summary) {
 	s.Skipped.SetNotComputable += o.Skipped.SetNotComputable
 	s.Skipped.MissingAtLocation += o.Skipped.MissingAtLocation
 	s.Skipped.Unlimited += o.Skipped.Unlimited
+	s.Skipped.AutoSyncOff += o.Skipped.AutoSyncOff
 	s.ProblemCount += o.ProblemCount
 	for _, p := range o.Problems {
 		if len(s.Problems) >= MaxProblems {

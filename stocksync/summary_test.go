@@ -30,17 +30,17 @@ func TestSummaryAddIsBounded(t *testing.T) {
 
 func TestSummaryAddAddsEveryCount(t *testing.T) {
 	one := Summary{Read: 1, Unchanged: 2, Changed: 3, Written: 4, Failed: 5, ProblemCount: 6,
-		Skipped: Skips{ArticleUnknown: 7, SetNotComputable: 8, MissingAtLocation: 9, Unlimited: 10}}
+		Skipped: Skips{ArticleUnknown: 7, SetNotComputable: 8, MissingAtLocation: 9, Unlimited: 10, AutoSyncOff: 11}}
 	var s Summary
 	s.Add(one)
 	s.Add(one)
 	want := Summary{Read: 2, Unchanged: 4, Changed: 6, Written: 8, Failed: 10, ProblemCount: 12,
-		Skipped: Skips{ArticleUnknown: 14, SetNotComputable: 16, MissingAtLocation: 18, Unlimited: 20}}
+		Skipped: Skips{ArticleUnknown: 14, SetNotComputable: 16, MissingAtLocation: 18, Unlimited: 20, AutoSyncOff: 22}}
 	if s.Read != want.Read || s.Unchanged != want.Unchanged || s.Changed != want.Changed || s.Written != want.Written ||
 		s.Failed != want.Failed || s.ProblemCount != want.ProblemCount || s.Skipped != want.Skipped {
 		t.Errorf("sum = %+v, want %+v", s, want)
 	}
-	if s.Skipped.Total() != 68 {
+	if s.Skipped.Total() != 90 {
 		t.Errorf("skipped total = %d", s.Skipped.Total())
 	}
 }

@@ -58,7 +58,7 @@ func TestArticlesAndMaps(t *testing.T) {
 		t.Fatalf("%s", res.Body)
 	}
 	am := sandboxtest.AsMap(t, data[0])
-	if am["mapped_code"] != "EC-P1" || am["standby_stock_quantity"] != float64(1) || am["stock_allocation_rate"] != float64(50) ||
+	if am["mapped_code"] != "EC-P1" || am["standby_stock_quantity"] != float64(1) || am["stock_allocation_rate"] != "50" ||
 		am["available_stock_quantity"] != float64(10) || sandboxtest.AsMap(t, am["article"])["code"] != "P-1" || sandboxtest.AsMap(t, am["store"])["id"] != float64(1) {
 		t.Errorf("article map: %v", am)
 	}

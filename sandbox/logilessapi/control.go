@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
@@ -67,6 +68,30 @@ func (l *Server) controlEndpoints(m *httpfake.ControlMux) {
 		}) {
 			httpfake.WriteJSON(w, http.StatusCreated, out)
 		}
+	})
+	m.HandleFunc("PUT /_sandbox/article_maps/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var body json.RawMessage
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		var decodeErr error
+		am, err := l.UpdateArticleMap(pathID(r), func(m *ArticleMap) { decodeErr = json.Unmarshal(body, m) })
+		if decodeErr != nil {
+			err = decodeErr
+		}
+		if err != nil {
+			httpfake.ControlError(w, statusOf(err), err)
+			return
+		}
+		httpfake.WriteJSON(w, http.StatusOK, am)
+	})
+	m.HandleFunc("DELETE /_sandbox/article_maps/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if err := l.DeleteArticleMap(pathID(r)); err != nil {
+			httpfake.ControlError(w, statusOf(err), err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	})
 	m.HandleFunc("POST /_sandbox/stores", func(w http.ResponseWriter, r *http.Request) {
 		if httpfake.ForEachInBody(w, r, l.AddStore) {
@@ -169,4 +194,20 @@ func (l *Server) respondOrder(w http.ResponseWriter, code string, op func(code s
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	httpfake.WriteJSON(w, http.StatusOK, l.renderSalesOrderLocked(l.orderByCodeLocked(code)))
+}
+
+// pathID is the {id} of a control path; 0 (never an id) when it is not a
+// number.
+func pathID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id
+}
+
+// statusOf is the control status for err: 404 for a missing record, else
+// 400.
+func statusOf(err error) int {
+	if errors.Is(err, ErrNotFound) {
+		return http.StatusNotFound
+	}
+	return http.StatusBadRequest
 }

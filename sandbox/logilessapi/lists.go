@@ -79,6 +79,20 @@ func (q *listQuery) integer(name string) (int64, bool) {
 	return n, true
 }
 
+// flag reads a 0/1 filter.
+func (q *listQuery) flag(name string) (on, set bool) {
+	switch q.q.Get(name) {
+	case "":
+		return false, false
+	case "1":
+		return true, true
+	case "0":
+		return false, true
+	}
+	q.errs[name] = msgInvalidValue
+	return false, false
+}
+
 // timeRange reads name_from / name_to ("Y-m-d H:i:s" or "Y-m-d", JST).
 // Both bounds are inclusive.
 func (q *listQuery) timeRange(name string) timeRange {
