@@ -33,3 +33,35 @@ func TestClassifyPayment(t *testing.T) {
 		}
 	}
 }
+
+func TestSettlementOf(t *testing.T) {
+	tests := []struct {
+		method       string
+		want         Settlement
+		captures     bool
+		movesPayment bool
+	}{
+		{"credit_card_payment", SettleByCapture, true, true},
+		{"amazon_pay", SettleByCapture, true, true},
+		{"paypay_credit", SettleByCapture, true, true},
+		{"np_atobarai", SettleByShipmentReport, true, false},
+		{"post_payment", SettleByShipmentReport, true, false},
+		{"cod", SettleOnDelivery, false, false},
+		{"bank_transfer", SettledBeforeShipping, false, false},
+		{"cvs_payment", SettledBeforeShipping, false, false},
+		{"no_payment", SettleNothing, false, false},
+		{"other", SettleByPaymentState, true, true},
+		{"", SettleByPaymentState, true, true},
+		{"something_new", SettleByPaymentState, true, true},
+	}
+	for _, tt := range tests {
+		got := SettlementOf(tt.method)
+		if got != tt.want || got.Captures() != tt.captures || got.CaptureMovesPaymentState() != tt.movesPayment {
+			t.Errorf("SettlementOf(%q) = %q (captures %t, moves payment_state %t), want %q (%t, %t)",
+				tt.method, got, got.Captures(), got.CaptureMovesPaymentState(), tt.want, tt.captures, tt.movesPayment)
+		}
+		if !got.Captures() && got.Reason() == "" {
+			t.Errorf("SettlementOf(%q) captures nothing but gives no reason", tt.method)
+		}
+	}
+}
