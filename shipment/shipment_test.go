@@ -163,7 +163,7 @@ func TestStandingOf(t *testing.T) {
 	}
 	all := Steps{WithSales: true, StatusAfter: "shipped"}
 	tests := []struct {
-		name    string
+		name       string
 		current    EcforceShipping
 		settlement Settlement
 		steps      Steps
