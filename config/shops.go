@@ -26,6 +26,9 @@ const (
 	DefaultFullEvery           = 24 * time.Hour
 	DefaultTrackingNumberSep   = ","
 	DefaultShipmentLookback    = 24 * time.Hour
+	DefaultCaptureGrace        = 2 * time.Minute
+	minCaptureGrace            = time.Second
+	maxCaptureGrace            = time.Hour
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -221,6 +224,11 @@ type ShipmentSettings struct {
 	// Carriers maps a LOGILESS delivery_method to the ecforce
 	// shipping_carrier_id to set; unmapped methods are looked up at run time.
 	Carriers map[string]int64 `yaml:"carriers"`
+	// CaptureGrace is how long a 売上処理 request that may have applied (a
+	// 5xx, a lost answer, a worker killed after recording it) is given to
+	// show in payment_state before it is sent again; no two requests for
+	// one order are ever sent within it (default 2m, from 1s to 1h).
+	CaptureGrace time.Duration `yaml:"capture_grace"`
 }
 
 // StockSyncSettings configures 在庫連動, LOGILESS free stock written to
@@ -281,6 +289,9 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if n.Lookback == 0 {
 		n.Lookback = DefaultShipmentLookback
+	}
+	if n.CaptureGrace == 0 {
+		n.CaptureGrace = DefaultCaptureGrace
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {
