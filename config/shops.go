@@ -28,7 +28,7 @@ const (
 	DefaultShipmentLookback    = 24 * time.Hour
 	DefaultCaptureGrace        = 2 * time.Minute
 	minCaptureGrace            = time.Second
-	maxCaptureGrace            = time.Hour
+	maxCaptureGrace            = 10 * time.Minute
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -227,7 +227,7 @@ type ShipmentSettings struct {
 	// CaptureGrace is how long a 売上処理 request that may have applied (a
 	// 5xx, a lost answer, a worker killed after recording it) is given to
 	// show in payment_state before it is sent again; no two requests for
-	// one order are ever sent within it (default 2m, from 1s to 1h).
+	// one order are ever sent within it (default 2m, from 1s to 10m).
 	CaptureGrace time.Duration `yaml:"capture_grace"`
 }
 

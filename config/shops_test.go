@@ -431,7 +431,7 @@ func TestShopsValidationErrors(t *testing.T) {
 				`shop "demo": shipment_notification.tracking_number_separator: "----------" is longer than 8 bytes`,
 				`shop "demo": shipment_notification.carriers["fedex"]: "fedex" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
 				`shop "demo": shipment_notification.carriers["yamato"]: 0 is not an ecforce shipping_carrier_id (a positive number)`,
-				`shop "demo": shipment_notification.capture_grace: 2h0m0s is not between 1s and 1h`,
+				`shop "demo": shipment_notification.capture_grace: 2h0m0s is not between 1s and 10m`,
 				`shop "demo": stock_sync.full_every: 1h0m0s is shorter than stock_sync.interval 2h0m0s`,
 			},
 		},
