@@ -64,8 +64,8 @@ func TestUpdateShipping(t *testing.T) {
 		},
 		{
 			name: "後払い: a 500 before the write applied: the retry sends slip and report once", fromPrepare: true, reportSale: true,
-			seed:  ecforceapi.OrderSeed{PaymentState: "credit_exam_completed", PaymentMethodName: "NP後払い"},
-			fault: &httpfake.Fault{Method: "PUT", PathPrefix: ecShippingPath, Status: 500},
+			seed:     ecforceapi.OrderSeed{PaymentState: "credit_exam_completed", PaymentMethodName: "NP後払い"},
+			fault:    &httpfake.Fault{Method: "PUT", PathPrefix: ecShippingPath, Status: 500},
 			wantPUTs: 1, wantReads: 1, wantErrType: ErrTypeTransient, retryable: true,
 		},
 		{
