@@ -72,7 +72,7 @@ func TestCaptureSales(t *testing.T) {
 				f.ec.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: ecSalesPath, Drop: true})
 			}},
 		{name: "a job slower than the grace period: one more request, captured once", payment: "authed", wantCaptured: true, wantRequests: 2, wantSettled: 1,
-			setup: func(_ *testing.T, f *shipmentFixture, id int64) { f.ec.SlowNextCapture(id, 2*testCaptureGrace) }},
+			setup: func(_ *testing.T, f *shipmentFixture, id int64) { f.ec.SlowNextCapture(id, 3*testCaptureGrace/2) }},
 		{name: "capture fails: non-retryable for the operator", payment: "authed", wantRequests: 1, wantErrType: ErrTypeCaptureFailed,
 			setup: func(_ *testing.T, f *shipmentFixture, id int64) { f.ec.FailNextCapture(id) }},
 		{name: "a capture that failed before is not retried", payment: "sales_failed", wantErrType: ErrTypeCaptureFailed},

@@ -89,7 +89,7 @@ func TestShipmentCaptureExactlyOnceUnderFaults(t *testing.T) {
 		{name: "dropped before it applied", fault: &httpfake.Fault{Method: http.MethodPost, PathPrefix: ecSalesPath, Drop: true}, wantRequests: 2, wantCounted: 1},
 		{name: "dropped after it applied", fault: &httpfake.Fault{Method: http.MethodPost, PathPrefix: ecSalesPath, AfterApply: true, Drop: true}, wantRequests: 1, wantCounted: 1},
 		{name: "500 after it applied", fault: &httpfake.Fault{Method: http.MethodPost, PathPrefix: ecSalesPath, AfterApply: true, Status: 500}, wantRequests: 1, wantCounted: 1},
-		{name: "a job slower than the grace period", slow: 2 * e2eCaptureGrace, wantRequests: 2, wantCounted: 2},
+		{name: "a job slower than the grace period", slow: 3 * e2eCaptureGrace / 2, wantRequests: 2, wantCounted: 2},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
