@@ -1,6 +1,10 @@
 package shipment
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 func TestClassifyPayment(t *testing.T) {
 	tests := []struct {
@@ -62,6 +66,34 @@ func TestSettlementOf(t *testing.T) {
 		}
 		if !got.Captures() && got.Reason() == "" {
 			t.Errorf("SettlementOf(%q) captures nothing but gives no reason", tt.method)
+		}
+	}
+}
+
+// The payment table of docs/shipment-notification.md names every
+// payment_method SettlementOf knows, in the row of its settlement.
+func TestPaymentTableInTheDocs(t *testing.T) {
+	b, err := os.ReadFile("../docs/shipment-notification.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // method → its table row
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
+		for _, m := range strings.Split(first, ", ") {
+			rows[strings.Trim(m, "`")] = line
+		}
+	}
+	for _, m := range KnownPaymentMethods() {
+		row, ok := rows[m]
+		switch s := SettlementOf(m); {
+		case !ok:
+			t.Errorf("payment_method %s is not in the docs' payment table", m)
+		case s != SettleByPaymentState && !strings.Contains(row, "(`"+string(s)+"`)"):
+			t.Errorf("payment_method %s settles by %q, but its docs row says otherwise: %s", m, s, row)
 		}
 	}
 }
