@@ -95,14 +95,27 @@ func progressOf(r shipment.CaptureRequests) captureProgress {
 // within the shop's capture_grace; an attempt whose predecessor was lost
 // counts a request as late as its own start. After CaptureSettleTimeout
 // of requests without movement it fails as ErrTypeCaptureUnconfirmed.
-func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSalesInput) (CaptureSalesResult, error) {
-	var res CaptureSalesResult
+func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSalesInput) (res CaptureSalesResult, err error) {
+	info := activity.GetInfo(ctx)
+	var progress captureProgress
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &progress)
+	}
+	c := &capture{a: a, in: in, res: &res, requests: progress.requests(),
+		what: fmt.Sprintf("売上処理 (capture) of order %s of shop %s", in.OrderNumber, in.Shop)}
+	c.lost = info.Attempt > 1 && progress.EndedAttempt != info.Attempt-1
+	defer func() {
+		if err != nil { // the SDK sends these details with the failure
+			p := progressOf(c.requests)
+			p.EndedAttempt = info.Attempt
+			activity.RecordHeartbeat(context.WithoutCancel(ctx), p)
+		}
+	}()
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
 		return res, err
 	}
-	c := &capture{a: a, shop: shop, in: in, res: &res,
-		what: fmt.Sprintf("売上処理 (capture) of order %s of shop %s", in.OrderNumber, in.Shop)}
+	c.shop = shop
 	c.grace = shop.Settings.ShipmentNotification.CaptureGrace
 	if c.grace <= 0 {
 		c.grace = DefaultCaptureGrace
@@ -133,6 +146,11 @@ type capture struct {
 	res   *CaptureSalesResult
 	what  string
 	grace time.Duration
+	// requests are the requests sent, as earlier attempts recorded them
+	// and this one goes on; lost is true when the previous attempt ended
+	// without leaving its record.
+	requests shipment.CaptureRequests
+	lost     bool
 }
 
 // read reads the order and fails a cancelled one.
@@ -151,24 +169,12 @@ func (c *capture) read(ctx context.Context) (shipment.EcforceShipping, error) {
 
 // byRequest captures a payment whose capture moves payment_state.
 func (c *capture) byRequest(ctx context.Context, order shipment.EcforceShipping) (err error) {
-	info := activity.GetInfo(ctx)
-	var progress captureProgress
-	if activity.HasHeartbeatDetails(ctx) {
-		_ = activity.GetHeartbeatDetails(ctx, &progress)
-	}
-	requests := progress.requests()
-	if info.Attempt > 1 && progress.EndedAttempt != info.Attempt-1 {
-		requests = requests.AfterLostAttempt(info.StartedTime)
+	requests := &c.requests
+	if info := activity.GetInfo(ctx); c.lost {
+		*requests = requests.AfterLostAttempt(info.StartedTime)
 		c.a.logger().Warn("the previous capture attempt was lost without its last record; a request it may have sent gets the grace period before another is sent",
 			"shop", c.in.Shop, "order", c.in.OrderNumber, "attempt", info.Attempt, "grace", c.grace.String())
 	}
-	defer func() {
-		if err != nil { // the SDK sends these details with the failure
-			p := progressOf(requests)
-			p.EndedAttempt = info.Attempt
-			activity.RecordHeartbeat(context.WithoutCancel(ctx), p)
-		}
-	}()
 	giveUp := c.a.CaptureSettleTimeout
 	if giveUp <= 0 {
 		giveUp = DefaultCaptureSettleTimeout
@@ -195,25 +201,24 @@ func (c *capture) byRequest(ctx context.Context, order shipment.EcforceShipping)
 			return c.a.paymentError(c.what, c.in, order, payment, requested)
 		}
 
-		action, until := shipment.NextCapture(requests, time.Now(), c.grace, giveUp)
+		action, until := shipment.NextCapture(*requests, time.Now(), c.grace, giveUp)
 		switch action {
 		case shipment.CaptureGiveUp:
 			return nonRetryable(ErrTypeCaptureUnconfirmed, fmt.Errorf(
 				"%s: %d requests since %s, payment_state still %s after each waited %s; check 決済状況 in the ecforce admin (capture there unless 売上完了), then %s",
 				c.what, requests.Count, requests.First.In(ecforce.JST).Format(time.DateTime), order.PaymentState, c.grace, rerunShipment(c.in)))
 		case shipment.CaptureSend:
-			before := requests
-			requests = requests.Recorded(time.Now())
-			activity.RecordHeartbeat(ctx, progressOf(requests))
+			before := *requests
+			*requests = requests.Recorded(time.Now())
+			activity.RecordHeartbeat(ctx, progressOf(*requests))
 			if sendErr := c.send(ctx); sendErr != nil {
-				requests = before // it did not apply: the next attempt sends at once
-				activity.RecordHeartbeat(ctx, progressOf(requests))
+				*requests = before // it did not apply: the next attempt sends at once
 				return sendErr
 			}
 			poll.reset()
 			until = requests.Last.Add(c.grace)
 		}
-		if err := poll.wait(ctx, until, progressOf(requests)); err != nil {
+		if err := poll.wait(ctx, until, progressOf(*requests)); err != nil {
 			return fmt.Errorf("%s: stopped while waiting for payment_state to settle: %w", c.what, err)
 		}
 		if order, err = c.read(ctx); err != nil {

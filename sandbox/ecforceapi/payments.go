@@ -22,33 +22,29 @@ type Job struct {
 // CaptureCount returns how many capture ("sales") requests the order
 // received, including ones for an already captured order.
 func (e *Server) CaptureCount(orderID int64) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if o, ok := e.ordersByID[orderID]; ok {
-		return o.CaptureRequests
-	}
-	return 0
+	return e.paymentCount(orderID, func(o *Order) int { return o.CaptureRequests })
 }
 
 // CapturesSettled returns how many capture jobs moved the order's
 // payment_state to completed.
 func (e *Server) CapturesSettled(orderID int64) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.settleLocked()
-	if o, ok := e.ordersByID[orderID]; ok {
-		return o.CapturesSettled
-	}
-	return 0
+	return e.paymentCount(orderID, func(o *Order) int { return o.CapturesSettled })
 }
 
 // ShipmentReports returns how many shipment reports (出荷報告) a 後払い
 // order received.
 func (e *Server) ShipmentReports(orderID int64) int {
+	return e.paymentCount(orderID, func(o *Order) int { return o.ShipmentReports })
+}
+
+// paymentCount reads one payment counter of an order, after settling the
+// jobs whose time has come; 0 for an unknown order.
+func (e *Server) paymentCount(orderID int64, counter func(*Order) int) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.settleLocked()
 	if o, ok := e.ordersByID[orderID]; ok {
-		return o.ShipmentReports
+		return counter(o)
 	}
 	return 0
 }
