@@ -1,7 +1,9 @@
 // Package shipment owns the rules of the shipment notification (出荷通知):
 // what LOGILESS shipped for a sales order (its parcels, tracking numbers and
-// ship date), whether ecforce already has it, how an ecforce payment stands
-// for 売上処理, and which ecforce 配送業者 a LOGILESS delivery method is.
+// ship date), whether ecforce already has it, how the order's payment
+// settles (by its LOGILESS payment_method) and how an ecforce payment
+// stands for 売上処理, when a capture request is sent (exactly once, never
+// zero), and which active ecforce 配送業者 a LOGILESS delivery method is.
 //
 // Everything here is pure: no clients, no Temporal, no clock. The
 // activities read LOGILESS and ecforce, hand what they read to these rules
