@@ -48,7 +48,7 @@ func newShipmentFixture(t *testing.T, ecCfg ecforceapi.Config, edit func(*config
 
 // testCaptureGrace is the fixture shop's capture_grace: longer than the
 // sandbox's 30 ms capture job, short enough for tests.
-const testCaptureGrace = 250 * time.Millisecond
+const testCaptureGrace = 400 * time.Millisecond
 
 func jstAt(day, hour int) time.Time { return time.Date(2024, 5, day, hour, 0, 0, 0, ecforce.JST) }
 
