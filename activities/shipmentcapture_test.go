@@ -40,9 +40,9 @@ func TestCaptureSales(t *testing.T) {
 		// fewestRequests, when set, accepts from this many up to
 		// wantRequests (a count that depends on how fast the reads run)
 		fewestRequests int
-		wantSettled  int // capture jobs that moved payment_state; -1 = do not check
-		wantErrType  string
-		retryable    bool
+		wantSettled    int // capture jobs that moved payment_state; -1 = do not check
+		wantErrType    string
+		retryable      bool
 	}{
 		{name: "authed: captured once, waits until completed", payment: "authed", wantCaptured: true, wantRequests: 1, wantSettled: 1},
 		{name: "a card by its LOGILESS method: captured once", payment: "authed", settlement: shipment.SettleByCapture, wantCaptured: true, wantRequests: 1, wantSettled: 1},
