@@ -72,6 +72,10 @@ const (
 	// ErrTypePaymentNotCapturable: the payment is in a state 売上処理
 	// cannot start from (voided, unknown, …).
 	ErrTypePaymentNotCapturable = "EcforcePaymentNotCapturable"
+	// ErrTypeOrderCanceled: the ecforce order is キャンセル (canceled), so
+	// the notification writes nothing to it: no slip, no capture, no
+	// 対応状況.
+	ErrTypeOrderCanceled = "OrderCanceled"
 )
 
 // ErrTypeCreditExamPending is retryable: a deferred payment's credit

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/shipment"
@@ -32,6 +33,9 @@ const (
 	DefaultCapturePollMax       = 15 * time.Second
 	DefaultCaptureSettleTimeout = 30 * time.Minute
 	DefaultCarrierListTTL       = time.Hour
+	// DefaultCaptureGrace is the grace period of a capture request when a
+	// shop built in code has none (the shops file's default is the same).
+	DefaultCaptureGrace = config.DefaultCaptureGrace
 )
 
 // shipmentEcforce is what the shipment notification calls on ecforce.
@@ -69,9 +73,9 @@ type ShipmentNotification struct {
 	// capture settles; it doubles up to CapturePollMax.
 	CapturePoll    time.Duration
 	CapturePollMax time.Duration
-	// CaptureSettleTimeout is how long a requested capture may leave
-	// payment_state unchanged before it is reported as unconfirmed (and
-	// never requested again).
+	// CaptureSettleTimeout is how long, from the first request, captures
+	// re-sent every capture_grace may leave payment_state unchanged before
+	// the step fails as unconfirmed for an operator.
 	CaptureSettleTimeout time.Duration
 	// CarrierListTTL is how long a shop's /admin/shipping_carriers list is
 	// reused.
@@ -79,6 +83,9 @@ type ShipmentNotification struct {
 
 	carriersOnce sync.Once
 	carriers     *ttlcache.Cache[string, []ecforce.ShippingCarrier] // by shop
+	// carrierProblems are the shop and delivery-method pairs already
+	// reported by reportCarrierOnce.
+	carrierProblems sync.Map
 }
 
 // ShipmentCache keeps, in this worker's memory only, what a discovery read

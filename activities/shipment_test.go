@@ -11,6 +11,7 @@ import (
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
+	"github.com/ecforce-logiless/connector/shipment"
 )
 
 // shipmentFixture is the shipment notification of shop "demo" (store 1)
@@ -26,7 +27,8 @@ func newShipmentFixture(t *testing.T, ecCfg ecforceapi.Config, edit func(*config
 	t.Helper()
 	s := config.Shop{Code: "demo", Logiless: config.LogilessSettings{StoreID: 1}}
 	s.OrderImport.DeliveryMethods = map[string]string{"佐川急便": "sagawa"}
-	s.ShipmentNotification = config.ShipmentSettings{AutoRun: true, Lookback: 24 * time.Hour, Interval: 10 * time.Minute, TrackingNumberSeparator: ","}
+	s.ShipmentNotification = config.ShipmentSettings{AutoRun: true, Lookback: 24 * time.Hour, Interval: 10 * time.Minute, TrackingNumberSeparator: ",",
+		CaptureGrace: testCaptureGrace}
 	if edit != nil {
 		edit(&s)
 	}
@@ -43,6 +45,10 @@ func newShipmentFixture(t *testing.T, ecCfg ecforceapi.Config, edit func(*config
 	}
 	return f
 }
+
+// testCaptureGrace is the fixture shop's capture_grace: longer than the
+// sandbox's 30 ms capture job, short enough for tests.
+const testCaptureGrace = 400 * time.Millisecond
 
 func jstAt(day, hour int) time.Time { return time.Date(2024, 5, day, hour, 0, 0, 0, ecforce.JST) }
 
@@ -190,17 +196,28 @@ func TestPrepareShipmentResolvesTheCarrier(t *testing.T) {
 		name     string
 		method   string
 		carriers map[string]int64
+		inactive bool // the shop has an inactive carrier 4 西濃運輸
 		want     int64
 		wantErr  string
 	}{
-		{name: "shops file mapping wins", method: "yamato", carriers: map[string]int64{"yamato": 9}, want: 9},
+		{name: "shops file mapping wins", method: "yamato", carriers: map[string]int64{"yamato": 3}, want: 3},
 		{name: "order import's carrier name for the method", method: "sagawa", want: 2},
 		{name: "carrier name matching the method", method: "yu_packet", want: 3},
 		{name: "unknown carrier fails naming the method", method: "seino", wantErr: `delivery method "seino" matches no ecforce 配送業者`},
+		{name: "a match that is inactive is never sent", method: "seino", inactive: true, wantErr: `matches only inactive ecforce 配送業者 (4 西濃運輸 (inactive))`},
+		{name: "a configured carrier the shop does not have fails before writing", method: "yamato", carriers: map[string]int64{"yamato": 9},
+			wantErr: `maps delivery method "yamato" to shipping_carrier_id 9, which the shop does not have`},
+		{name: "a configured inactive carrier fails before writing", method: "seino", carriers: map[string]int64{"seino": 4}, inactive: true,
+			wantErr: `to ecforce 配送業者 4 西濃運輸 (inactive), which is inactive`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newShipmentFixture(t, ecforceapi.Config{}, func(s *config.Shop) { s.ShipmentNotification.Carriers = tt.carriers })
+			if tt.inactive {
+				if err := f.ec.AddShippingCarrier(ecforceapi.ShippingCarrier{ID: 4, Name: "西濃運輸", State: ecforceapi.CarrierInactive}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			f.order(t, ecforceapi.OrderSeed{Number: "EC1", State: "complete", PaymentState: "authed"})
 			id := f.shipped(t, "EC1", 1, tt.method, parcel{jstAt(1, 15), []string{"111"}})
 			f.resetCounts()
@@ -216,6 +233,9 @@ func TestPrepareShipmentResolvesTheCarrier(t *testing.T) {
 			}
 			if prep.CarrierID != tt.want {
 				t.Errorf("carrier = %d, want %d", prep.CarrierID, tt.want)
+			}
+			if prep.PaymentMethod != "credit_card_payment" || prep.Settlement != shipment.SettleByCapture {
+				t.Errorf("payment = %q settling by %q, want credit_card_payment by capture", prep.PaymentMethod, prep.Settlement)
 			}
 			if f.llCalls(llGetSalesOrder) != 1 || f.ecCalls(ecListOrders) != 1 {
 				t.Errorf("reads: LOGILESS %v, ecforce %v; want one each without a cache", f.ll.RequestCounts(), f.ec.RequestCounts())

@@ -119,7 +119,7 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 		}
 		s, serr := shipment.Of(so)
 		if serr == nil {
-			switch shipment.StandingOf(current, s.Slip(settings.TrackingNumberSeparator), s.ShippedAt, steps) {
+			switch shipment.StandingOf(current, s.Slip(settings.TrackingNumberSeparator), s.ShippedAt, s.Settlement(), steps) {
 			case shipment.WaitingForOperator:
 				res.WaitingForOperator++
 				waiting = append(waiting, so.Code)

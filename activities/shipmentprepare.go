@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,6 +40,10 @@ type PrepareShipmentResult struct {
 	// order's carrier is left as is).
 	CarrierID   int64
 	CarrierName string
+	// PaymentMethod is the LOGILESS payment_method of the sales order and
+	// Settlement how it settles, which decides the capture step.
+	PaymentMethod string              `json:",omitempty"`
+	Settlement    shipment.Settlement `json:",omitempty"`
 	// Current is the ecforce order as read now.
 	Current shipment.EcforceShipping
 	// WithSales and StatusAfter are the shop's settings at this run.
@@ -92,10 +97,15 @@ func (a *ShipmentNotification) PrepareShipment(ctx context.Context, in PrepareSh
 	res.ShippingSlip = s.Slip(settings.TrackingNumberSeparator)
 	res.TrackingNumbers, res.Parcels = len(s.TrackingNumbers), s.Parcels
 	res.ShippedAt, res.DeliveryMethod = s.ShippedAt, s.DeliveryMethod
+	res.PaymentMethod, res.Settlement = s.PaymentMethod, s.Settlement()
 	carrier, err := shipment.ResolveCarrier(s.DeliveryMethod, current.CarrierID,
 		shipment.CarrierSettings{Carriers: settings.Carriers, DeliveryMethods: shop.Settings.OrderImport.DeliveryMethods},
 		func() ([]ecforce.ShippingCarrier, error) { return a.shippingCarriers(ctx, shop) })
 	if err != nil {
+		var unmapped *shipment.UnmappedCarrierError
+		if errors.As(err, &unmapped) {
+			a.reportCarrierOnce(shop.Settings.Code, unmapped)
+		}
 		return res, classify(what, err)
 	}
 	res.CarrierID, res.CarrierName = carrier.ID, carrier.Name
@@ -133,6 +143,17 @@ func (a *ShipmentNotification) readSalesOrder(ctx context.Context, shop *Shop, n
 		return so, notFound("LOGILESS sales order %s belongs to store %d, not to store %d of shop %s", so.Code, so.StoreID, store, shop.Settings.Code)
 	}
 	return so, nil
+}
+
+// reportCarrierOnce logs, once per worker, shop and delivery method, that
+// no active ecforce carrier can be sent for the method: every notification
+// of it fails before writing until the setting or the carrier is fixed.
+func (a *ShipmentNotification) reportCarrierOnce(shop string, e *shipment.UnmappedCarrierError) {
+	if _, seen := a.carrierProblems.LoadOrStore(shop+"\x00"+e.Method, true); seen {
+		return
+	}
+	a.logger().Error("no active ecforce carrier for a LOGILESS delivery method; its notifications fail before writing until this is fixed",
+		"shop", shop, "delivery_method", e.Method, "configured_carrier_id", e.Configured, "problem", e.Error())
 }
 
 // shippingCarriers returns the shop's carriers, read at most once per

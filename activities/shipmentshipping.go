@@ -26,6 +26,11 @@ type UpdateShippingInput struct {
 	// Current is the order as PrepareShipment read it; only the first
 	// attempt trusts it, retries read the order again.
 	Current shipment.EcforceShipping
+	// ReportWithSale sends the update with with_sale=1: the shipment
+	// report (出荷報告) of a 後払い order whose shop runs 売上処理 with the
+	// notification (shipment.SettleByShipmentReport). It goes only with a
+	// write, so it is sent exactly as often as the slip is.
+	ReportWithSale bool `json:",omitempty"`
 }
 
 // UpdateShippingResult says whether the shipping was written.
@@ -36,10 +41,17 @@ type UpdateShippingResult struct {
 	// ConfirmedByReading is true when ecforce's answer was lost or an error
 	// but reading the order showed the write had been applied.
 	ConfirmedByReading bool
+	// ReportedAt is when the write that carried the shipment report
+	// (with_sale=1) was applied; zero when none was sent.
+	ReportedAt time.Time `json:",omitempty"`
 }
 
 // UpdateShipping writes slip, ship date and carrier through ecforce's
-// shipping endpoint with with_sale=0 (sales processing is its own step).
+// shipping endpoint with with_sale=0 (sales processing is its own step),
+// or with with_sale=1 when it carries a 後払い order's shipment report
+// (ReportWithSale): then it waits while the credit check (与信審査) still
+// runs, since the report cannot go later. A cancelled order fails as
+// ErrTypeOrderCanceled before anything is written.
 //
 // Idempotent: it reads the order first (after the first attempt) and skips
 // the write when ecforce already has the same slip and ship date
@@ -61,9 +73,23 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 			return res, classify(what, err)
 		}
 	}
+	if current.Canceled() {
+		return res, orderCanceled(in.Shop, in.OrderNumber, in.OrderID, "no slip is written")
+	}
 	if current.HasShipping(in.ShippingSlip, in.ShippedAt, in.CarrierID) {
 		res.SkippedBecause = "ecforce already has this slip and ship date"
 		return res, nil
+	}
+	withSale := false
+	if in.ReportWithSale {
+		switch p := shipment.ClassifyPayment(current.PaymentState, current.PaymentMethodName); p.Kind {
+		case shipment.PaymentCapturable:
+			withSale = true
+		case shipment.PaymentExamPending:
+			return res, temporal.NewApplicationErrorWithOptions(fmt.Sprintf("%s: %s; the shipment report of this 後払い order goes with the shipping, which waits and tries again", what, p.Reason),
+				ErrTypeCreditExamPending, temporal.ApplicationErrorOptions{NextRetryDelay: 15 * time.Minute})
+		}
+		// Captured, failed or voided: the capture step says so.
 	}
 
 	bulk, err := ec.UpdateShipping(ctx, []ecforce.ShippingUpdate{{
@@ -71,13 +97,16 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 		ShippingSlip:      in.ShippingSlip,
 		ShippingCarrierID: in.CarrierID,
 		ShippedAt:         in.ShippedAt,
-	}}, false)
+	}}, withSale)
 	if err != nil {
 		if httpapi.MayHaveApplied(err) {
 			if after, rerr := a.readOrder(ctx, shop, in.OrderID, in.OrderNumber); rerr == nil && after.HasShipping(in.ShippingSlip, in.ShippedAt, in.CarrierID) {
 				a.logger().Warn("ecforce's answer to the shipping update was an error, but the order shows it applied",
-					"shop", in.Shop, "order", in.OrderNumber, "error", err.Error())
+					"shop", in.Shop, "order", in.OrderNumber, "with_sale", withSale, "error", err.Error())
 				res.Written, res.ConfirmedByReading = true, true
+				if withSale {
+					res.ReportedAt = time.Now()
+				}
 				countShipment(ctx, in.Shop, "shipping")
 				return res, nil
 			}
@@ -99,9 +128,12 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 		return res, temporal.NewApplicationError(fmt.Sprintf("%s: ecforce answered 200 without a result for order id %d; the next attempt reads the order first", what, in.OrderID), ErrTypeTransient)
 	}
 	res.Written = true
+	if withSale {
+		res.ReportedAt = time.Now()
+	}
 	countShipment(ctx, in.Shop, "shipping")
 	a.logger().Info("shipping written to ecforce", "shop", in.Shop, "order", in.OrderNumber,
-		"shipped_at", in.ShippedAt.In(ecforce.JST).Format(time.DateTime), "carrier_id", in.CarrierID)
+		"shipped_at", in.ShippedAt.In(ecforce.JST).Format(time.DateTime), "carrier_id", in.CarrierID, "with_sale", withSale)
 	return res, nil
 }
 

@@ -30,6 +30,9 @@ const (
 	DefaultMappingFullRefresh  = 6 * time.Hour
 	maxMappingRefresh          = time.Hour
 	maxMappingFullRefresh      = 7 * 24 * time.Hour
+	DefaultCaptureGrace        = 2 * time.Minute
+	minCaptureGrace            = time.Second
+	maxCaptureGrace            = 10 * time.Minute
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -242,6 +245,11 @@ type ShipmentSettings struct {
 	// Carriers maps a LOGILESS delivery_method to the ecforce
 	// shipping_carrier_id to set; unmapped methods are looked up at run time.
 	Carriers map[string]int64 `yaml:"carriers"`
+	// CaptureGrace is how long a 売上処理 request that may have applied (a
+	// 5xx, a lost answer, a worker killed after recording it) is given to
+	// show in payment_state before it is sent again; no two requests for
+	// one order are ever sent within it (default 2m, from 1s to 10m).
+	CaptureGrace time.Duration `yaml:"capture_grace"`
 }
 
 // StockSyncSettings configures 在庫連動, LOGILESS free stock written to
@@ -314,6 +322,9 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if s.MappingRefresh.FullEvery == 0 {
 		s.MappingRefresh.FullEvery = DefaultMappingFullRefresh
+	}
+	if n.CaptureGrace == 0 {
+		n.CaptureGrace = DefaultCaptureGrace
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {

@@ -77,6 +77,7 @@ func TestLoadShopsDemoFile(t *testing.T) {
 			Lookback:                24 * time.Hour,
 			TrackingNumberSeparator: ",",
 			Carriers:                map[string]int64{"yamato": 1, "sagawa": 2},
+			CaptureGrace:            2 * time.Minute,
 		},
 		StockSync:      StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour},
 		MappingSource:  MappingFromCSV,
@@ -145,6 +146,7 @@ func TestDefaults(t *testing.T) {
 		{"shipment_notification.interval", s.ShipmentNotification.Interval, 10 * time.Minute},
 		{"shipment_notification.tracking_number_separator", s.ShipmentNotification.TrackingNumberSeparator, ","},
 		{"shipment_notification.lookback", s.ShipmentNotification.Lookback, 24 * time.Hour},
+		{"shipment_notification.capture_grace", s.ShipmentNotification.CaptureGrace, 2 * time.Minute},
 		{"stock_sync.enabled", s.StockSync.Enabled, false},
 		{"stock_sync.interval", s.StockSync.Interval, 10 * time.Minute},
 		{"stock_sync.full_every", s.StockSync.FullEvery, 24 * time.Hour},
@@ -501,6 +503,7 @@ func TestShopsValidationErrors(t *testing.T) {
       lookback: 30m
       tracking_number_separator: "----------"
       carriers: {fedex: 3, yamato: 0}
+      capture_grace: 2h
     stock_sync:
       interval: 2h
       full_every: 1h
@@ -513,6 +516,7 @@ func TestShopsValidationErrors(t *testing.T) {
 				`shop "demo": shipment_notification.tracking_number_separator: "----------" is longer than 8 bytes`,
 				`shop "demo": shipment_notification.carriers["fedex"]: "fedex" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
 				`shop "demo": shipment_notification.carriers["yamato"]: 0 is not an ecforce shipping_carrier_id (a positive number)`,
+				`shop "demo": shipment_notification.capture_grace: 2h0m0s is not between 1s and 10m`,
 				`shop "demo": stock_sync.full_every: 1h0m0s is shorter than stock_sync.interval 2h0m0s`,
 			},
 		},

@@ -160,6 +160,9 @@ func (s *Shop) problems(label string) []string {
 			add(path, "%d is not an ecforce shipping_carrier_id (a positive number)", id)
 		}
 	}
+	if n.CaptureGrace < minCaptureGrace || n.CaptureGrace > maxCaptureGrace {
+		add("shipment_notification.capture_grace", "%s is not between %s and %s", n.CaptureGrace, shortDuration(minCaptureGrace), shortDuration(maxCaptureGrace))
+	}
 
 	// 在庫連動
 	st := s.StockSync

@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecforce-logiless/connector/sandbox/httpfake"
-	"github.com/ecforce-logiless/connector/workflows"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/workflows"
 )
 
 // One shop's API outage does not stop another shop served by the same

@@ -161,10 +161,15 @@ func fetchRunHistory(ctx context.Context, t *testing.T, workflowID, runID string
 // UPDATE_REPLAY_HISTORIES set, stores it for workflows' replay test.
 func replayAndStore(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
-	replayer := worker.NewWorkflowReplayer()
-	workflows.RegisterWorkflows(replayer)
-	if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
+	if err := replayOne(h); err != nil {
 		t.Errorf("replay %s: %v", name, err)
 	}
 	storeReplayHistory(t, name, h)
+}
+
+// replayOne replays h with today's workflows.
+func replayOne(h *historypb.History) error {
+	replayer := worker.NewWorkflowReplayer()
+	workflows.RegisterWorkflows(replayer)
+	return replayer.ReplayWorkflowHistory(nil, h)
 }

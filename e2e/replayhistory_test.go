@@ -56,7 +56,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 // <name>.<version>.json, so those recorded at earlier versions stay beside
 // the new ones and keep replaying; set it to the change ID of every new
 // versioned change.
-const replayHistoryVersion = workflows.ImportContinuesChangeID
+const replayHistoryVersion = workflows.OrderCanceledChangeID
 
 // versionedHistoryName is the file name of a history recorded now, for a
 // base name like "importorder.json".

@@ -35,6 +35,15 @@ const (
 	shipReqLlSalesOrders   = "GET /api/v1/merchant/{id}/sales_orders"
 )
 
+// shipmentSettingsWith is shipmentSettingsYAML with auto_run off and more
+// lines (indented six spaces) in the block.
+func shipmentSettingsWith(withSales bool, statusAfter, more string) func(string) string {
+	return func(y string) string {
+		const sep = "      tracking_number_separator: \" \"\n"
+		return strings.Replace(shipmentSettingsYAML(false, withSales, statusAfter)(y), sep, sep+more, 1)
+	}
+}
+
 // shipmentSettingsYAML sets the shop's shipment_notification block.
 func shipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(string) string {
 	return func(y string) string {
@@ -52,8 +61,16 @@ func shipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(stri
 }
 
 // seedShippedOrder seeds one ecforce order and the LOGILESS sales order the
-// import would have made of it (same code, the shop's store).
+// import would have made of it (same code, the shop's store), paid by
+// card in LOGILESS.
 func seedShippedOrder(t *testing.T, s *stack, seed ecforceapi.OrderSeed, deliveryMethod string) ecforceapi.Order {
+	t.Helper()
+	return seedShippedOrderPaidBy(t, s, seed, deliveryMethod, "credit_card_payment")
+}
+
+// seedShippedOrderPaidBy is seedShippedOrder with the LOGILESS
+// payment_method the import would have mapped the order's payment to.
+func seedShippedOrderPaidBy(t *testing.T, s *stack, seed ecforceapi.OrderSeed, deliveryMethod, paymentMethod string) ecforceapi.Order {
 	t.Helper()
 	if _, ok := s.sb.Logiless.Article("SHIP-ITEM"); !ok {
 		if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "SHIP-ITEM", Name: "出荷テスト商品"}); err != nil {
@@ -70,7 +87,7 @@ func seedShippedOrder(t *testing.T, s *stack, seed ecforceapi.OrderSeed, deliver
 	}
 	if _, err := s.sb.Logiless.SeedSalesOrder(map[string]any{
 		"code": o.Number, "buyer_name1": "山田 太郎", "recipient_name1": "山田 太郎", "recipient_address1": "東京都渋谷区神宮前1-2-3",
-		"payment_method": "credit_card_payment", "delivery_method": deliveryMethod, "store": logilessapi.DefaultStoreID,
+		"payment_method": paymentMethod, "delivery_method": deliveryMethod, "store": logilessapi.DefaultStoreID,
 		"lines": []map[string]any{{"article_code": "SHIP-ITEM", "article_name": "出荷テスト商品", "quantity": 2, "price": 1200}},
 	}); err != nil {
 		t.Fatalf("seed sales order %s: %v", o.Number, err)

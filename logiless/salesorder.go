@@ -47,6 +47,9 @@ type SalesOrder struct {
 	StoreID                int64
 	StoreName              string
 	Total                  int64
+	// PaymentMethod is the LOGILESS payment_method enum the order was
+	// registered with (credit_card_payment, cod, np_atobarai, …).
+	PaymentMethod string
 	// DeliveryTrackingNumber is one of the tracking numbers; collect all of
 	// them from OutboundDeliveries.
 	DeliveryTrackingNumber string
@@ -134,6 +137,7 @@ type wireSalesOrder struct {
 	WaitingForConfirmation jsonlenient.Bool       `json:"waiting_for_confirmation"`
 	Store                  wireRef                `json:"store"`
 	Total                  jsonlenient.Int        `json:"total"`
+	PaymentMethod          jsonlenient.String     `json:"payment_method"`
 	DeliveryTrackingNumber jsonlenient.String     `json:"delivery_tracking_number"`
 	FinishedAt             wireTime               `json:"finished_at"`
 	UpdatedAt              wireTime               `json:"updated_at"`
@@ -183,6 +187,7 @@ func (w wireSalesOrder) toSalesOrder() SalesOrder {
 		StoreID:                w.Store.ID,
 		StoreName:              w.Store.Name,
 		Total:                  int64(w.Total),
+		PaymentMethod:          string(w.PaymentMethod),
 		DeliveryTrackingNumber: string(w.DeliveryTrackingNumber),
 		FinishedAt:             time.Time(w.FinishedAt),
 		UpdatedAt:              time.Time(w.UpdatedAt),

@@ -39,17 +39,30 @@ type CarrierSettings struct {
 }
 
 // Carrier is the ecforce 配送業者 of a delivery method. ID 0 means none:
-// the order's carrier is left as it is. Name is "" when the settings gave
-// the id.
+// the order's carrier is left as it is.
 type Carrier struct {
 	ID   int64
 	Name string
 }
 
-// UnmappedCarrierError says no ecforce 配送業者 matches a LOGILESS delivery
-// method.
+// carrierInactive is ecforce's state of a carrier that must not be used
+// (ecforce-api.md §4: state active|inactive).
+const carrierInactive = "inactive"
+
+func active(c ecforce.ShippingCarrier) bool { return c.State != carrierInactive }
+
+// UnmappedCarrierError says no active ecforce 配送業者 can be sent for a
+// LOGILESS delivery method: none matches, only inactive ones match, or the
+// shipment_notification.carriers entry names a carrier the shop does not
+// have or has made inactive.
 type UnmappedCarrierError struct {
 	Method string
+	// Configured is the shipping_carrier_id shipment_notification.carriers
+	// gives the method, 0 when it has no entry.
+	Configured int64
+	// Inactive are the matching carriers that are inactive (for a
+	// configured id: that carrier, when the shop has it).
+	Inactive []ecforce.ShippingCarrier
 	// Known are the shop's carriers, for the operator to pick from.
 	Known []ecforce.ShippingCarrier
 }
@@ -62,29 +75,61 @@ func (e *UnmappedCarrierError) Error() string {
 			known = append(known, "…")
 			break
 		}
-		known = append(known, fmt.Sprintf("%d %s", c.ID, c.Name))
+		known = append(known, describeCarrier(c))
+	}
+	shopHas := strings.Join(known, ", ")
+	switch {
+	case e.Configured != 0 && len(e.Inactive) > 0:
+		return fmt.Sprintf("shipment_notification.carriers maps delivery method %q to ecforce 配送業者 %s, which is inactive; point `%s:` at an active carrier (the shop has: %s) or activate it in ecforce, then restart the worker",
+			e.Method, describeCarrier(e.Inactive[0]), e.Method, shopHas)
+	case e.Configured != 0:
+		return fmt.Sprintf("shipment_notification.carriers maps delivery method %q to shipping_carrier_id %d, which the shop does not have (the shop has: %s); fix `%s:`, then restart the worker",
+			e.Method, e.Configured, shopHas, e.Method)
+	case len(e.Inactive) > 0:
+		names := make([]string, len(e.Inactive))
+		for i, c := range e.Inactive {
+			names[i] = describeCarrier(c)
+		}
+		return fmt.Sprintf("LOGILESS delivery method %q matches only inactive ecforce 配送業者 (%s); activate one in ecforce or add `%s: <shipping_carrier_id>` of an active one under shipment_notification.carriers (the shop has: %s) and restart the worker",
+			e.Method, strings.Join(names, ", "), e.Method, shopHas)
 	}
 	return fmt.Sprintf("LOGILESS delivery method %q matches no ecforce 配送業者 (the shop has: %s); add `%s: <shipping_carrier_id>` under shipment_notification.carriers and restart the worker",
-		e.Method, strings.Join(known, ", "), e.Method)
+		e.Method, shopHas, e.Method)
 }
 
-// ResolveCarrier finds the ecforce 配送業者 of a LOGILESS delivery method:
-// shipment_notification.carriers first; else, among the shop's carriers
-// (list, called only then), the one order_import.delivery_methods maps to
-// this method, else one whose name matches the method's carrier. Several
-// matches prefer current (the order's carrier), then an active one. No
-// method gives Carrier{} (the order's carrier stays); no match an
+func describeCarrier(c ecforce.ShippingCarrier) string {
+	if !active(c) {
+		return fmt.Sprintf("%d %s (inactive)", c.ID, c.Name)
+	}
+	return fmt.Sprintf("%d %s", c.ID, c.Name)
+}
+
+// ResolveCarrier finds the ecforce 配送業者 of a LOGILESS delivery method
+// among the shop's carriers (list): the one shipment_notification.carriers
+// names; else the one order_import.delivery_methods maps to this method;
+// else one whose name matches the method's carrier. An inactive carrier is
+// never returned: several matches prefer current (the order's carrier),
+// then the first, among the active ones. No method gives Carrier{} (the
+// order's carrier stays) without reading the list; no active match, or a
+// configured id the shop does not have or has made inactive, an
 // *UnmappedCarrierError. An error of list is returned as it is.
 func ResolveCarrier(method string, current int64, s CarrierSettings, list func() ([]ecforce.ShippingCarrier, error)) (Carrier, error) {
 	if method == "" {
 		return Carrier{}, nil
 	}
-	if id := s.Carriers[method]; id > 0 {
-		return Carrier{ID: id}, nil
-	}
 	carriers, err := list()
 	if err != nil {
 		return Carrier{}, err
+	}
+	if id := s.Carriers[method]; id > 0 {
+		i := slices.IndexFunc(carriers, func(c ecforce.ShippingCarrier) bool { return c.ID == id })
+		switch {
+		case i < 0:
+			return Carrier{}, &UnmappedCarrierError{Method: method, Configured: id, Known: carriers}
+		case !active(carriers[i]):
+			return Carrier{}, &UnmappedCarrierError{Method: method, Configured: id, Inactive: carriers[i : i+1], Known: carriers}
+		}
+		return Carrier{ID: id, Name: carriers[i].Name}, nil
 	}
 	var names []string
 	for name, m := range s.DeliveryMethods {
@@ -93,36 +138,46 @@ func ResolveCarrier(method string, current int64, s CarrierSettings, list func()
 		}
 	}
 	sort.Strings(names)
-	if c, ok := pickCarrier(carriers, current, func(c ecforce.ShippingCarrier) bool {
+	matchers := []func(ecforce.ShippingCarrier) bool{func(c ecforce.ShippingCarrier) bool {
 		return slices.Contains(names, strings.TrimSpace(c.Name))
-	}); ok {
-		return c, nil
-	}
+	}}
 	for _, k := range carrierKeywords[method] {
-		if c, ok := pickCarrier(carriers, current, func(c ecforce.ShippingCarrier) bool { return strings.Contains(c.Name, k) }); ok {
+		matchers = append(matchers, func(c ecforce.ShippingCarrier) bool { return strings.Contains(c.Name, k) })
+	}
+	var inactive []ecforce.ShippingCarrier
+	for _, match := range matchers {
+		c, ok, off := pickCarrier(carriers, current, match)
+		if ok {
 			return c, nil
 		}
+		for _, o := range off {
+			if !slices.ContainsFunc(inactive, func(x ecforce.ShippingCarrier) bool { return x.ID == o.ID }) {
+				inactive = append(inactive, o)
+			}
+		}
 	}
-	return Carrier{}, &UnmappedCarrierError{Method: method, Known: carriers}
+	return Carrier{}, &UnmappedCarrierError{Method: method, Inactive: inactive, Known: carriers}
 }
 
-// pickCarrier returns the carrier that matches, preferring current, then
-// an active one, then the first.
-func pickCarrier(carriers []ecforce.ShippingCarrier, current int64, match func(ecforce.ShippingCarrier) bool) (Carrier, bool) {
-	var found []ecforce.ShippingCarrier
+// pickCarrier returns the active carrier that matches, preferring current,
+// then the first; and the inactive ones that match.
+func pickCarrier(carriers []ecforce.ShippingCarrier, current int64, match func(ecforce.ShippingCarrier) bool) (Carrier, bool, []ecforce.ShippingCarrier) {
+	var found, inactive []ecforce.ShippingCarrier
 	for _, c := range carriers {
-		if match(c) {
+		switch {
+		case !match(c):
+		case active(c):
 			found = append(found, c)
+		default:
+			inactive = append(inactive, c)
 		}
 	}
 	if len(found) == 0 {
-		return Carrier{}, false
+		return Carrier{}, false, inactive
 	}
 	best := found[0]
 	if i := slices.IndexFunc(found, func(c ecforce.ShippingCarrier) bool { return c.ID == current }); i >= 0 {
 		best = found[i]
-	} else if i := slices.IndexFunc(found, func(c ecforce.ShippingCarrier) bool { return c.State != "inactive" }); i >= 0 {
-		best = found[i]
 	}
-	return Carrier{ID: best.ID, Name: best.Name}, true
+	return Carrier{ID: best.ID, Name: best.Name}, true, inactive
 }

@@ -33,6 +33,14 @@ func EcforceShippingOf(o ecforce.Order) EcforceShipping {
 	}
 }
 
+// StateCanceled is ecforce's 対応状況 キャンセル (ecforce-api.md §6).
+const StateCanceled = "canceled"
+
+// Canceled reports whether the order is キャンセル in ecforce: the
+// notification then writes nothing to it (no slip, no capture, no
+// 対応状況).
+func (e EcforceShipping) Canceled() bool { return e.State == StateCanceled }
+
 // HasShipping reports whether ecforce already has this slip and ship date
 // (the same calendar day in JST: ecforce's 発送日 is a day to the people who
 // read it) and, when carrierID is not 0, this carrier.
@@ -70,16 +78,21 @@ const (
 )
 
 // StandingOf tells how far ecforce (current) is with the notification of a
-// shipment whose slip is slip.
-func StandingOf(current EcforceShipping, slip string, shippedAt time.Time, steps Steps) Standing {
+// shipment whose slip is slip, for an order whose payment settles as
+// settlement. A shipment report goes with the shipping update, so for it
+// the capture is done once the shipping is there (unless the payment
+// failed); settlements that need no capture never wait for one.
+func StandingOf(current EcforceShipping, slip string, shippedAt time.Time, settlement Settlement, steps Steps) Standing {
 	if !current.HasShipping(slip, shippedAt, 0) {
 		return Pending
 	}
 	payment := ClassifyPayment(current.PaymentState, current.PaymentMethodName)
+	withSales := steps.WithSales && settlement.Captures()
+	captured := payment.Settled() || (settlement == SettleByShipmentReport && payment.Kind != PaymentFailed)
 	switch {
-	case steps.WithSales && payment.Kind == PaymentFailed:
+	case withSales && payment.Kind == PaymentFailed:
 		return WaitingForOperator
-	case (!steps.WithSales || payment.Settled()) && (steps.StatusAfter == "" || current.State == steps.StatusAfter):
+	case (!withSales || captured) && (steps.StatusAfter == "" || current.State == steps.StatusAfter):
 		return Complete
 	}
 	return Pending

@@ -1,7 +1,9 @@
 // Package shipment owns the rules of the shipment notification (出荷通知):
 // what LOGILESS shipped for a sales order (its parcels, tracking numbers and
-// ship date), whether ecforce already has it, how an ecforce payment stands
-// for 売上処理, and which ecforce 配送業者 a LOGILESS delivery method is.
+// ship date), whether ecforce already has it, how the order's payment
+// settles (by its LOGILESS payment_method) and how an ecforce payment
+// stands for 売上処理, when a capture request is sent (exactly once, never
+// zero), and which active ecforce 配送業者 a LOGILESS delivery method is.
 //
 // Everything here is pure: no clients, no Temporal, no clock. The
 // activities read LOGILESS and ecforce, hand what they read to these rules
@@ -31,7 +33,14 @@ type Shipment struct {
 	ShippedAt      time.Time
 	DeliveryMethod string
 	Parcels        int
+	// PaymentMethod is the LOGILESS payment_method of the sales order; it
+	// says how the payment settles (Settlement).
+	PaymentMethod string
 }
+
+// Settlement is how the order's payment settles, by its LOGILESS
+// payment_method.
+func (s Shipment) Settlement() Settlement { return SettlementOf(s.PaymentMethod) }
 
 // Slip is the value for ecforce's shipping_slip: every tracking number,
 // joined with the shop's separator.
@@ -57,7 +66,7 @@ func (e *NotShippedError) Error() string {
 // A cancelled order, one not fully shipped (PartlyShipped orders wait) or
 // one without any finish time is a *NotShippedError.
 func Of(so logiless.SalesOrder) (Shipment, error) {
-	s := Shipment{SalesOrderID: so.ID, Code: so.Code}
+	s := Shipment{SalesOrderID: so.ID, Code: so.Code, PaymentMethod: so.PaymentMethod}
 	notYet := func(format string, args ...any) (Shipment, error) {
 		return s, &NotShippedError{Code: so.Code, ID: so.ID, Reason: fmt.Sprintf(format, args...)}
 	}

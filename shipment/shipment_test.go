@@ -163,22 +163,30 @@ func TestStandingOf(t *testing.T) {
 	}
 	all := Steps{WithSales: true, StatusAfter: "shipped"}
 	tests := []struct {
-		name    string
-		current EcforceShipping
-		steps   Steps
-		want    Standing
+		name       string
+		current    EcforceShipping
+		settlement Settlement
+		steps      Steps
+		want       Standing
 	}{
-		{"no shipping in ecforce yet", EcforceShipping{State: "complete", PaymentState: "authed"}, all, Pending},
-		{"everything done", shipped("shipped", "completed"), all, Complete},
-		{"capture failed: waits for an operator", shipped("complete", "sales_failed"), all, WaitingForOperator},
-		{"captured but the state is not set yet", shipped("complete", "completed"), all, Pending},
-		{"shipping only", shipped("complete", "authed"), Steps{}, Complete},
-		{"a failed capture does not matter without with_sales", shipped("complete", "sales_failed"), Steps{}, Complete},
-		{"capture still to do", shipped("shipped", "authed"), all, Pending},
-		{"cash on delivery needs no capture", shipped("shipped", "cash_on_delivery_authed"), all, Complete},
+		{"no shipping in ecforce yet", EcforceShipping{State: "complete", PaymentState: "authed"}, SettleByPaymentState, all, Pending},
+		{"everything done", shipped("shipped", "completed"), SettleByPaymentState, all, Complete},
+		{"capture failed: waits for an operator", shipped("complete", "sales_failed"), SettleByPaymentState, all, WaitingForOperator},
+		{"captured but the state is not set yet", shipped("complete", "completed"), SettleByPaymentState, all, Pending},
+		{"shipping only", shipped("complete", "authed"), SettleByPaymentState, Steps{}, Complete},
+		{"a failed capture does not matter without with_sales", shipped("complete", "sales_failed"), SettleByPaymentState, Steps{}, Complete},
+		{"capture still to do", shipped("shipped", "authed"), SettleByPaymentState, all, Pending},
+		{"cash on delivery needs no capture", shipped("shipped", "cash_on_delivery_authed"), SettleByPaymentState, all, Complete},
+		{"後払い: the shipment report went with the shipping", shipped("shipped", "credit_exam_completed"), SettleByShipmentReport, all, Complete},
+		{"後払い: the status is still to set", shipped("complete", "credit_exam_completed"), SettleByShipmentReport, all, Pending},
+		{"後払い: a failed shipment report waits for an operator", shipped("complete", "shipment_report_failed"), SettleByShipmentReport, all, WaitingForOperator},
+		{"card: still to capture", shipped("shipped", "authed"), SettleByCapture, all, Pending},
+		{"a bank transfer needs no capture whatever payment_state says", shipped("shipped", "authed"), SettledBeforeShipping, all, Complete},
+		{"cash on delivery by LOGILESS method", shipped("shipped", "authed"), SettleOnDelivery, all, Complete},
+		{"no payment", shipped("shipped", "authed"), SettleNothing, all, Complete},
 	}
 	for _, tt := range tests {
-		if got := StandingOf(tt.current, "111", at, tt.steps); got != tt.want {
+		if got := StandingOf(tt.current, "111", at, tt.settlement, tt.steps); got != tt.want {
 			t.Errorf("%s: StandingOf = %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -40,13 +40,14 @@ var orderStepOptions = workflow.ActivityOptions{
 }
 
 // captureActivityOptions: CaptureSales waits for ecforce's asynchronous
-// capture (seconds to minutes; it gives up after
-// activities.DefaultCaptureSettleTimeout), heartbeating on every read so a
-// lost worker is noticed within a minute. Its retries receive the
-// heartbeat details that say a capture was already requested.
+// capture (seconds to minutes; it re-sends a request that never showed
+// after the shop's capture_grace and gives up after
+// activities.DefaultCaptureSettleTimeout), heartbeating at every read (at
+// most 15 s apart) so a lost worker is noticed within 30 s. Its retries
+// receive the heartbeat details that say which requests were sent.
 var captureActivityOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    45 * time.Minute,
-	HeartbeatTimeout:       time.Minute,
+	HeartbeatTimeout:       30 * time.Second,
 	ScheduleToCloseTimeout: 24 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    5 * time.Second,

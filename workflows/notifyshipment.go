@@ -1,12 +1,26 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/shipment"
 )
+
+// OrderCanceledChangeID is the workflow.GetVersion change with which a
+// NotifyShipment whose ecforce order is キャンセル (a step failed with
+// activities.ErrTypeOrderCanceled before writing) completes with
+// OutcomeCanceled instead of failing, so that later discoveries do not
+// start it again. Runs recorded before it never met that error.
+const OrderCanceledChangeID = "order-canceled"
+
+// OrderCanceledVersion is the version of OrderCanceledChangeID that
+// completes a cancelled order's run.
+const OrderCanceledVersion workflow.Version = 1
 
 // NotifyShipmentInput names one shipped order of one shop.
 type NotifyShipmentInput struct {
@@ -42,6 +56,16 @@ type NotifyShipmentResult struct {
 	// StateSet is the 対応状況 written, "" when none was.
 	StateSet     string
 	StateSkipped string
+	// Settlement is how the order's payment settles (by its LOGILESS
+	// payment_method); ShipmentReported is true for a 後払い order whose
+	// shipment report went with the shipping update.
+	Settlement       shipment.Settlement `json:",omitempty"`
+	ShipmentReported bool                `json:",omitempty"`
+	// Canceled is true when the ecforce order is キャンセル: nothing was
+	// written (Outcome is OutcomeCanceled) and CanceledBecause says where
+	// the run stopped.
+	Canceled        bool   `json:",omitempty"`
+	CanceledBecause string `json:",omitempty"`
 }
 
 // NotifyShipment reports one LOGILESS shipment to ecforce, exactly once:
@@ -54,7 +78,8 @@ type NotifyShipmentResult struct {
 // Anything only a person can fix (a failed capture, an unknown status key,
 // a carrier that maps to nothing) fails the workflow with a non-retryable
 // error that says what to do; steps already done stay done and are
-// skipped when the notification is run again.
+// skipped when the notification is run again. An order cancelled in
+// ecforce gets nothing written: the run completes with OutcomeCanceled.
 func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmentResult, error) {
 	res := NotifyShipmentResult{Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID}
 	if err := markOrderRunning(ctx, in.Shop, in.OrderNumber, FlowShipmentNotification); err != nil {
@@ -79,20 +104,22 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	}
 	res.OrderID, res.SalesOrderID = prep.OrderID, prep.SalesOrderID
 	res.ShippingSlip, res.ShippedAt, res.CarrierID, res.Parcels = prep.ShippingSlip, prep.ShippedAt, prep.CarrierID, prep.Parcels
-	res.SalesRequested = withSales
+	res.SalesRequested, res.Settlement = withSales, prep.Settlement
 
-	// 1. Ship date, tracking numbers and carrier (never with_sale).
+	// 1. Ship date, tracking numbers and carrier; with_sale only for the
+	// shipment report of a 後払い order.
 	var shipping activities.UpdateShippingResult
 	if err := workflow.ExecuteActivity(stepCtx, a.UpdateShipping, activities.UpdateShippingInput{
-		Shop:         in.Shop,
-		OrderNumber:  in.OrderNumber,
-		OrderID:      prep.OrderID,
-		ShippingSlip: prep.ShippingSlip,
-		ShippedAt:    prep.ShippedAt,
-		CarrierID:    prep.CarrierID,
-		Current:      prep.Current,
+		Shop:           in.Shop,
+		OrderNumber:    in.OrderNumber,
+		OrderID:        prep.OrderID,
+		ShippingSlip:   prep.ShippingSlip,
+		ShippedAt:      prep.ShippedAt,
+		CarrierID:      prep.CarrierID,
+		Current:        prep.Current,
+		ReportWithSale: withSales && prep.Settlement == shipment.SettleByShipmentReport,
 	}).Get(ctx, &shipping); err != nil {
-		return res, fail(ctx, err)
+		return stopAt(ctx, res, err)
 	}
 	res.ShippingWritten, res.ShippingSkipped = shipping.Written, shipping.SkippedBecause
 	state := prep.Current.State
@@ -103,10 +130,11 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 		captureCtx := workflow.WithActivityOptions(ctx, captureActivityOptions)
 		if err := workflow.ExecuteActivity(captureCtx, a.CaptureSales, activities.CaptureSalesInput{
 			Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
+			Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt,
 		}).Get(ctx, &capture); err != nil {
-			return res, fail(ctx, err)
+			return stopAt(ctx, res, err)
 		}
-		res.Captured, res.CaptureSkipped = capture.Captured, capture.SkippedBecause
+		res.Captured, res.CaptureSkipped, res.ShipmentReported = capture.Captured, capture.SkippedBecause, capture.ShipmentReported
 		if capture.State != "" {
 			state = capture.State
 		}
@@ -131,9 +159,25 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	}
 
 	res.Outcome = OutcomeAlreadyNotified
-	if res.ShippingWritten || res.Captured || res.StateSet != "" {
+	if res.ShippingWritten || res.Captured || res.ShipmentReported || res.StateSet != "" {
 		res.Outcome = OutcomeNotified
 	}
+	if err := setOutcome(ctx, res.Outcome); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// stopAt ends a notification whose step failed: through fail, except for
+// an order cancelled in ecforce (runs at OrderCanceledVersion), whose run
+// completes with OutcomeCanceled and says where it stopped.
+func stopAt(ctx workflow.Context, res NotifyShipmentResult, err error) (NotifyShipmentResult, error) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeOrderCanceled ||
+		workflow.GetVersion(ctx, OrderCanceledChangeID, workflow.DefaultVersion, OrderCanceledVersion) == workflow.DefaultVersion {
+		return res, fail(ctx, err)
+	}
+	res.Canceled, res.CanceledBecause, res.Outcome = true, appErr.Message(), OutcomeCanceled
 	if err := setOutcome(ctx, res.Outcome); err != nil {
 		return res, err
 	}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/shipment"
@@ -217,5 +219,81 @@ func TestNotifyShipmentIDs(t *testing.T) {
 	}
 	if got := NotifyShipmentsID("demo"); got != "notify-shipments/demo" {
 		t.Errorf("NotifyShipmentsID = %q", got)
+	}
+}
+
+// A 後払い order's shipment report goes with the shipping update
+// (with_sale=1); the capture step is told so and never sends one itself.
+func TestNotifyShipmentDeferredPaymentReportsWithTheShipping(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "shipped")
+	prep := preparedShipment(true, "shipped")
+	prep.PaymentMethod, prep.Settlement = "np_atobarai", shipment.SettleByShipmentReport
+	prep.Current.PaymentState = "credit_exam_completed"
+	reportedAt := notifiedShipTime.Add(time.Hour)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(prep, nil)
+	env.OnActivity(a.UpdateShipping, mock.Anything, activities.UpdateShippingInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, ShippingSlip: prep.ShippingSlip,
+		ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current, ReportWithSale: true,
+	}).Return(activities.UpdateShippingResult{Written: true, ReportedAt: reportedAt}, nil).Once()
+	env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByShipmentReport, ReportedAt: reportedAt,
+	}).Return(activities.CaptureSalesResult{ShipmentReported: true, PaymentState: "credit_exam_completed", State: "complete"}, nil).Once()
+	env.OnActivity(a.SetShipmentStatus, mock.Anything, mock.Anything).Return(activities.SetShipmentStatusResult{Changed: true}, nil).Once()
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	var res NotifyShipmentResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeNotified || !res.ShipmentReported || res.Captured || res.Settlement != shipment.SettleByShipmentReport || res.StateSet != "shipped" {
+		t.Errorf("result = %+v", res)
+	}
+	env.AssertExpectations(t)
+}
+
+// An order cancelled in ecforce gets nothing written: the step that finds
+// it stops the run, which completes with OutcomeCanceled (so discovery
+// does not start it again); runs from before OrderCanceledVersion fail as
+// they did.
+func TestNotifyShipmentOfACancelledOrder(t *testing.T) {
+	canceled := temporal.NewNonRetryableApplicationError("ecforce order EC00000007 (id 7) of shop demo is キャンセル (canceled); no slip is written",
+		activities.ErrTypeOrderCanceled, nil)
+	for _, step := range []string{"shipping", "capture"} {
+		for _, old := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s,old=%t", step, old), func(t *testing.T) {
+				env, a := newShipmentEnv(t)
+				if old {
+					env.OnGetVersion(OrderCanceledChangeID, workflow.DefaultVersion, OrderCanceledVersion).Return(workflow.DefaultVersion)
+				}
+				outcomes := recordOutcomes(env)
+				shipmentSwitches(env, true, "shipped")
+				env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil)
+				if step == "shipping" {
+					env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{}, canceled).Once()
+				} else {
+					env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{Written: true}, nil).Once()
+					env.OnActivity(a.CaptureSales, mock.Anything, mock.Anything).Return(activities.CaptureSalesResult{}, canceled).Once()
+				}
+				env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+				env.AssertNotCalled(t, "SetShipmentStatus", mock.Anything, mock.Anything)
+				if step == "shipping" {
+					env.AssertNotCalled(t, "CaptureSales", mock.Anything, mock.Anything)
+				}
+				if old {
+					var appErr *temporal.ApplicationError
+					if err := env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeOrderCanceled {
+						t.Fatalf("workflow error = %v, want %s", err, activities.ErrTypeOrderCanceled)
+					}
+					return
+				}
+				var res NotifyShipmentResult
+				if err := env.GetWorkflowResult(&res); err != nil {
+					t.Fatalf("workflow error: %v", err)
+				}
+				if res.Outcome != OutcomeCanceled || !res.Canceled || !strings.Contains(res.CanceledBecause, "キャンセル") || outcomes.last() != OutcomeCanceled {
+					t.Errorf("result = %+v, outcome %q", res, outcomes.last())
+				}
+			})
+		}
 	}
 }

@@ -48,6 +48,9 @@ const (
 	// OutcomeAlreadyNotified: ecforce already had everything; nothing
 	// was written.
 	OutcomeAlreadyNotified = "already-in-ecforce"
+	// OutcomeCanceled: the ecforce order is キャンセル; nothing was written
+	// (no slip, no capture, no 対応状況).
+	OutcomeCanceled = "canceled-in-ecforce"
 )
 
 // Outcome values of a ReconcileStock run (besides completed, disabled and

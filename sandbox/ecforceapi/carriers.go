@@ -14,12 +14,34 @@ type ShippingCarrier struct {
 	ID      int64  `json:"id"`
 	Name    string `json:"name"`
 	Default bool   `json:"default"`
+	// State is "active" (the default when empty) or "inactive"
+	// (ecforce-api.md §4). The shop refuses an inactive carrier in a
+	// shipping update or an order update (our inference: like an unknown
+	// one, AOR3003).
+	State string `json:"state,omitempty"`
 }
 
-// AddShippingCarrier adds (or renames) a shipping carrier.
+// Carrier states.
+const (
+	CarrierActive   = "active"
+	CarrierInactive = "inactive"
+)
+
+func (c ShippingCarrier) state() string {
+	if c.State == "" {
+		return CarrierActive
+	}
+	return c.State
+}
+
+// AddShippingCarrier adds (or renames, or changes the state of) a shipping
+// carrier.
 func (e *Server) AddShippingCarrier(c ShippingCarrier) error {
 	if c.ID <= 0 || c.Name == "" {
 		return errors.New("shipping carrier needs a positive id and a name")
+	}
+	if s := c.state(); s != CarrierActive && s != CarrierInactive {
+		return errors.New(`shipping carrier state must be "active" or "inactive"`)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -34,6 +56,13 @@ func (e *Server) AddShippingCarrier(c ShippingCarrier) error {
 	return nil
 }
 
+// usableCarrierLocked reports whether an order may be given this carrier:
+// the shop has it and it is active.
+func (e *Server) usableCarrierLocked(id int64) bool {
+	c, ok := e.carrierLocked(id)
+	return ok && c.state() == CarrierActive
+}
+
 func (e *Server) carrierLocked(id int64) (ShippingCarrier, bool) {
 	for _, c := range e.carriers {
 		if c.ID == id {
@@ -44,13 +73,15 @@ func (e *Server) carrierLocked(id int64) (ShippingCarrier, bool) {
 }
 
 var carrierFields = ransackFields[ShippingCarrier]{
-	"id":   func(c ShippingCarrier) fieldValue { return intVal(c.ID) },
-	"name": func(c ShippingCarrier) fieldValue { return strVal(c.Name) },
+	"id":    func(c ShippingCarrier) fieldValue { return intVal(c.ID) },
+	"name":  func(c ShippingCarrier) fieldValue { return strVal(c.Name) },
+	"state": func(c ShippingCarrier) fieldValue { return strVal(c.state()) },
 }
 
 func carrierResource(c ShippingCarrier) resource {
+	human := map[string]string{CarrierActive: "有効", CarrierInactive: "無効"}[c.state()]
 	return resource{ID: idStr(c.ID), Type: "shipping_carrier", Attributes: map[string]any{
-		"id": c.ID, "name": c.Name, "state": "active", "human_state": "有効", "default": c.Default,
+		"id": c.ID, "name": c.Name, "state": c.state(), "human_state": human, "default": c.Default,
 	}}
 }
 

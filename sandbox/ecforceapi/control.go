@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
@@ -69,6 +70,18 @@ func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
 			return
 		}
 		e.FailNextCapture(body.OrderID)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /_sandbox/slow_captures", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			OrderID int64 `json:"order_id"`
+			DelayMS int64 `json:"delay_ms"`
+		}
+		if err := httpfake.ReadJSON(r, &body); err != nil || body.OrderID == 0 || body.DelayMS <= 0 {
+			httpfake.ControlError(w, http.StatusBadRequest, errors.New(`want {"order_id": <id>, "delay_ms": <positive>}`))
+			return
+		}
+		e.SlowNextCapture(body.OrderID, time.Duration(body.DelayMS)*time.Millisecond)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	m.HandleFunc("POST /_sandbox/settle_payments", func(w http.ResponseWriter, r *http.Request) {

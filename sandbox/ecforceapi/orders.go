@@ -50,9 +50,16 @@ type Order struct {
 	MultipleShipping  bool      `json:"multiple_shipping,omitempty"`
 
 	// CaptureRequests counts every "sales" request (bulk payment_status or
-	// shipping with_sale=1) received for the order, whatever its state.
-	// Tests assert it never exceeds 1.
+	// shipping with_sale=1) that reached the shop for the order, whatever
+	// its state (one answered 500 or refused before it applied is not
+	// counted; one that was a no-op is).
 	CaptureRequests int `json:"capture_requests"`
+	// CapturesSettled counts the capture jobs that moved payment_state to
+	// completed; "captured exactly once" is CapturesSettled == 1.
+	CapturesSettled int `json:"captures_settled"`
+	// ShipmentReports counts the shipment reports (出荷報告) of a 後払い
+	// order: capture requests made while it had a slip and a ship date.
+	ShipmentReports int `json:"shipment_reports"`
 	// PendingPaymentState is the payment_state an in-flight job will set at
 	// PaymentSettlesAt.
 	PendingPaymentState string    `json:"pending_payment_state,omitempty"`
@@ -205,7 +212,7 @@ func (e *Server) applyOrderAttrsLocked(o *Order, attrs map[string]json.RawMessag
 				return &errBadCarrier
 			}
 			if ok {
-				if _, known := e.carrierLocked(id); !known {
+				if !e.usableCarrierLocked(id) {
 					return &errBadCarrier
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -21,13 +22,45 @@ type Job struct {
 // CaptureCount returns how many capture ("sales") requests the order
 // received, including ones for an already captured order.
 func (e *Server) CaptureCount(orderID int64) int {
+	return e.paymentCount(orderID, func(o *Order) int { return o.CaptureRequests })
+}
+
+// CapturesSettled returns how many capture jobs moved the order's
+// payment_state to completed.
+func (e *Server) CapturesSettled(orderID int64) int {
+	return e.paymentCount(orderID, func(o *Order) int { return o.CapturesSettled })
+}
+
+// ShipmentReports returns how many shipment reports (出荷報告) a 後払い
+// order received.
+func (e *Server) ShipmentReports(orderID int64) int {
+	return e.paymentCount(orderID, func(o *Order) int { return o.ShipmentReports })
+}
+
+// paymentCount reads one payment counter of an order, after settling the
+// jobs whose time has come; 0 for an unknown order.
+func (e *Server) paymentCount(orderID int64, counter func(*Order) int) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.settleLocked()
 	if o, ok := e.ordersByID[orderID]; ok {
-		return o.CaptureRequests
+		return counter(o)
 	}
 	return 0
 }
+
+// SlowNextCapture makes the next capture job of the order take d instead
+// of SettleDelay: a slow job, during which payment_state stays authed and
+// further capture requests are no-ops.
+func (e *Server) SlowNextCapture(orderID int64, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.slowCapture[orderID] = d
+}
+
+// deferredPayment reports whether the order is paid by 後払い (deferred
+// payment), by its payment method name.
+func deferredPayment(o *Order) bool { return strings.Contains(o.PaymentMethodName, "後払い") }
 
 // FailNextCapture makes the next capture of the order end in
 // payment_state "sales_failed" instead of "completed".
@@ -63,6 +96,9 @@ func (e *Server) settleLocked() {
 		if at.IsZero() {
 			at = now
 		}
+		if o.PendingPaymentState == "completed" && o.PaymentState != "completed" {
+			o.CapturesSettled++
+		}
 		o.PaymentState = o.PendingPaymentState
 		o.PendingPaymentState = ""
 		o.PaymentSettlesAt = time.Time{}
@@ -73,6 +109,11 @@ func (e *Server) settleLocked() {
 
 // paymentActionLocked starts an asynchronous payment job on one order.
 // method is "sales", "void", "force_void" or "reauth".
+//
+// A capture ("sales") of a 後払い order is its shipment report (our
+// inference, ecforce-api.md §4, §5, §10 q3): with a slip and a ship date
+// it is recorded and leaves payment_state as it is; without them the job
+// ends in shipment_report_failed.
 func (e *Server) paymentActionLocked(o *Order, method string) {
 	if method == "sales" {
 		o.CaptureRequests++
@@ -81,8 +122,25 @@ func (e *Server) paymentActionLocked(o *Order, method string) {
 		return // a job is already in flight; the real shop would queue a no-op
 	}
 	target := ""
+	delay := e.settleDelay
 	switch method {
 	case "sales":
+		if d, slow := e.slowCapture[o.ID]; slow {
+			delay = d
+			delete(e.slowCapture, o.ID)
+		}
+		if deferredPayment(o) {
+			switch o.PaymentState {
+			case "authed", "credit_exam_completed":
+				target = o.PaymentState
+				if o.ShippingSlip == "" || o.ShippedAt.IsZero() {
+					target = "shipment_report_failed"
+				} else {
+					o.ShipmentReports++
+				}
+			}
+			break
+		}
 		switch o.PaymentState {
 		case "authed", "credit_exam_completed", "sales_failed":
 			target = "completed"
@@ -107,8 +165,8 @@ func (e *Server) paymentActionLocked(o *Order, method string) {
 	}
 	o.PendingPaymentState = target
 	o.PaymentSettlesAt = e.rawClock()
-	if e.settleDelay > 0 {
-		o.PaymentSettlesAt = o.PaymentSettlesAt.Add(e.settleDelay)
+	if delay > 0 {
+		o.PaymentSettlesAt = o.PaymentSettlesAt.Add(delay)
 	}
 	e.pending[o.ID] = true
 }

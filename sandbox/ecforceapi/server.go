@@ -72,6 +72,7 @@ type Server struct {
 	stockItems     []*StockItem            // ascending id
 	stockBySKU     map[string][]*StockItem // sku → its items at every location (fast lookups with 100k SKUs)
 	failCapture    map[int64]bool
+	slowCapture    map[int64]time.Duration // the next capture job's duration, by order
 	pending        map[int64]bool
 	jobs           []Job
 	seq            struct{ order, item, address, variant, stockItem, job, customer int64 }
@@ -153,6 +154,7 @@ func (e *Server) resetDataLocked() {
 	e.stockItems = nil
 	e.stockBySKU = map[string][]*StockItem{}
 	e.failCapture = map[int64]bool{}
+	e.slowCapture = map[int64]time.Duration{}
 	e.pending = map[int64]bool{}
 	e.jobs = nil
 	e.signInAttempts = nil

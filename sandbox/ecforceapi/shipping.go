@@ -59,7 +59,7 @@ func (e *Server) handleShipping(w http.ResponseWriter, r *http.Request) {
 		var fe *fieldError
 		if raw, has := rec["shipping_carrier_id"]; has {
 			cid, ok, err := httpfake.LooseInt(raw)
-			if _, known := e.carrierLocked(cid); err != nil || (ok && !known) {
+			if err != nil || (ok && !e.usableCarrierLocked(cid)) {
 				fe = &errBadCarrier
 			}
 			next.ShippingCarrierID = cid
