@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/sharedstate"
 )
 
 func newLogilessAuthCommand() *cobra.Command {
@@ -22,7 +23,8 @@ Without --code it prints the URL to open as a LOGILESS user of the shop's
 merchant. LOGILESS then redirects to the shop's redirect_uri with ?code=...;
 within 30 seconds run it again with --code to exchange the code (valid once)
 for the first tokens, which it stores where the worker reads them
-($CONNECTOR_STATE_DIR/<shop>/logiless-tokens.json). From then on the worker
+($CONNECTOR_STATE_DIR/<shop>/logiless-tokens.json, or the database of
+$CONNECTOR_STATE_DATABASE_URL). From then on the worker
 refreshes them by itself.
 
 It is the only command that reads the shop's secrets (the LOGILESS client
@@ -55,7 +57,12 @@ func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 	if !ok {
 		return usageError{fmt.Sprintf("shop %q is not in %s", shopCode, proc.ShopsFile)}
 	}
-	lc, err := app.NewLogilessClient(*shop, proc.StateDir, nil, 0, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	state, err := sharedstate.Open(ctx, proc.StateDatabaseURL, proc.StateDir)
+	if err != nil {
+		return err
+	}
+	defer state.Close()
+	lc, err := app.NewLogilessClient(*shop, state.LogilessTokens(shop.Code), nil, 0, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
@@ -70,7 +77,11 @@ func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 	if err != nil {
 		return fmt.Errorf("exchange the authorization code for shop %s: %w", shop.Code, err)
 	}
+	where := app.LogilessTokenFile(proc.StateDir, shop.Code)
+	if proc.StateDatabaseURL != "" {
+		where = state.Describe()
+	}
 	fmt.Fprintf(out, "shop %s is authorized at LOGILESS; tokens stored in %s (access token valid until %s)\n",
-		shop.Code, app.LogilessTokenFile(proc.StateDir, shop.Code), formatJST(token.ExpiresAt))
+		shop.Code, where, formatJST(token.ExpiresAt))
 	return nil
 }
