@@ -83,16 +83,20 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		s := shops.Shops[i]
 
 		ec, err := ecforce.New(ecforce.Config{
-			Shop:       s.Code,
-			BaseURL:    s.Ecforce.BaseURL,
-			APIToken:   s.Ecforce.APIToken.Secret().Reveal(),
-			LoginID:    s.Ecforce.LoginID,
-			Password:   s.Ecforce.Password.Secret().Reveal(),
-			TokenStore: state.EcforceToken(s.Code),
-			Limiter:    limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
-			Timeout:    opts.HTTPTimeout,
-			Observer:   opts.Observer,
-			Logger:     logger,
+			Shop:     s.Code,
+			BaseURL:  s.Ecforce.BaseURL,
+			APIToken: s.Ecforce.APIToken.Secret().Reveal(),
+			LoginID:  s.Ecforce.LoginID,
+			Password: s.Ecforce.Password.Secret().Reveal(),
+			// {file: …} secrets are re-read when their file changes, so a
+			// rotated token or password needs no restart.
+			CurrentAPIToken: func() string { return s.Ecforce.APIToken.Current().Reveal() },
+			CurrentPassword: func() string { return s.Ecforce.Password.Current().Reveal() },
+			TokenStore:      state.EcforceToken(s.Code),
+			Limiter:         limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
+			Timeout:         opts.HTTPTimeout,
+			Observer:        opts.Observer,
+			Logger:          logger,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("shop %q: ecforce client: %w", s.Code, err)
