@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -185,4 +186,23 @@ func listArticles(c *logiless.Client) error {
 		}
 	}
 	return err
+}
+
+// docs/operations.md names every table the schema creates.
+func TestSchemaIsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range Tables {
+		if !strings.Contains(schema, "CREATE TABLE IF NOT EXISTS "+table+" (") {
+			t.Errorf("table %s is not in the schema", table)
+		}
+		if !strings.Contains(string(doc), "`"+table+"`") {
+			t.Errorf("docs/operations.md does not describe table %s", table)
+		}
+	}
+	if n := strings.Count(schema, "CREATE TABLE"); n != len(Tables) {
+		t.Errorf("the schema creates %d tables, Tables lists %d", n, len(Tables))
+	}
 }
