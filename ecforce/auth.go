@@ -36,6 +36,21 @@ type TokenStore interface {
 	SaveToken(ctx context.Context, token string) error
 }
 
+// SharedSignIns is implemented by token stores that several worker
+// processes share. The session then holds LockSignIn across "re-read the
+// stored token, sign in, save", so that one worker signs in and the others
+// reuse its token, and counts every worker's sign-ins against the hourly
+// budget.
+type SharedSignIns interface {
+	// LockSignIn takes the shop's sign-in lock, waiting until it is free or
+	// ctx ends.
+	LockSignIn(ctx context.Context) (unlock func(), err error)
+	// SignInsSince returns the sign-in attempts recorded at or after since.
+	SignInsSince(ctx context.Context, since time.Time) ([]time.Time, error)
+	// RecordSignIn records a sign-in attempt (made while holding the lock).
+	RecordSignIn(ctx context.Context, at time.Time) error
+}
+
 // apiToken is auth mode A: the member's API token, sent as is. A 401 is
 // final unless the token's secret changed since the request was sent (it
 // was rotated in メンバー管理 and in the {file: …} secret): then the request
@@ -205,6 +220,13 @@ func (s *session) obtain(ctx context.Context) (string, error) {
 	if tok := s.current(); tok != "" {
 		return tok, nil // another caller signed in while we waited
 	}
+	if shared, ok := s.store.(SharedSignIns); ok {
+		unlock, err := shared.LockSignIn(ctx)
+		if err != nil {
+			return "", signInErr("%w", err)
+		}
+		defer unlock()
+	}
 	if s.store != nil {
 		stored, err := s.store.LoadToken(ctx)
 		switch {
@@ -250,6 +272,20 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 		nextAllowed = kept[0].Add(signInWindow)
 	}
 	s.mu.Unlock()
+	shared, _ := s.store.(SharedSignIns)
+	if shared != nil {
+		// Every worker's sign-ins count; this process's own are the floor
+		// when the shared record cannot be read.
+		all, err := shared.SignInsSince(ctx, now.Add(-signInWindow))
+		if err != nil {
+			s.log.Warn("could not read the shared ecforce sign-in record; counting this worker's only", "error", s.tr.Redact(err.Error()))
+		} else if len(all) > used {
+			used = len(all)
+			if used >= signInBudget {
+				nextAllowed = slices.MinFunc(all, func(a, b time.Time) int { return a.Compare(b) }).Add(signInWindow)
+			}
+		}
+	}
 
 	if now.Before(coolOff) {
 		return "", signInErr("%w: credentials refused recently, no sign-in before %s (about 5 per hour allowed); update the shop's login ID/password",
@@ -270,6 +306,11 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 	s.signIns = append(s.signIns, now)
 	s.password = password
 	s.mu.Unlock()
+	if shared != nil {
+		if err := shared.RecordSignIn(ctx, now); err != nil {
+			s.log.Warn("could not record the ecforce sign-in for the other workers", "error", s.tr.Redact(err.Error()))
+		}
+	}
 	s.log.Info("signing in to ecforce", "sign_ins_last_hour", used+1)
 	res, err := s.tr.Do(ctx, httpapi.Request{Method: http.MethodPost, Path: signInPath, Body: payload, SignIn: true})
 	var se *httpapi.StatusError

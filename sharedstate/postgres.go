@@ -79,12 +79,12 @@ func (p *Postgres) Close() { p.pool.Close() }
 
 // LogilessTokens implements Store.
 func (p *Postgres) LogilessTokens(shop string) logiless.TokenStore {
-	return &pgLogilessTokens{pool: p.pool, shop: shop}
+	return &pgLogilessTokens{shop: shop, lk: &advisoryLock{pool: p.pool, class: lockLogilessTokens, shop: shop, what: "token lock"}}
 }
 
 // EcforceToken implements Store.
 func (p *Postgres) EcforceToken(shop string) ecforce.TokenStore {
-	return pgEcforceToken{pool: p.pool, shop: shop}
+	return &pgEcforceToken{shop: shop, lk: &advisoryLock{pool: p.pool, class: lockEcforceSignIn, shop: shop, what: "sign-in lock"}}
 }
 
 // StockStates implements Store.
@@ -101,37 +101,75 @@ func (p *Postgres) LogilessTokenSavedAt(ctx context.Context, shop string) (time.
 	return saved, true
 }
 
-// pgLogilessTokens is one shop's LOGILESS token pair. While the lock is
-// held, Load and Save run on the lock's own connection (each statement
-// committed at once), so a refresh never waits for a second connection of
-// the pool and a saved pair is durable before Save returns.
-type pgLogilessTokens struct {
-	pool *pgxpool.Pool
-	shop string
-
-	mu   sync.Mutex
-	conn *pgxpool.Conn // the lock's connection, while held
-}
-
 // rowQuerier is what a pooled connection and the pool both offer.
 type rowQuerier interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }
 
-// exec runs f on the lock's connection if it is held, else on the pool.
-func (s *pgLogilessTokens) exec(f func(q rowQuerier) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conn != nil {
-		return f(s.conn)
+// advisoryLock is a shop's lock of one kind (LOGILESS refresh, ecforce
+// sign-in): pg_advisory_lock on a connection of its own, held until
+// unlock. While it is held the store's statements run on that connection
+// (each committed at once), so the holder never waits for a second
+// connection of the pool and what it saves is durable before it is used.
+// A process that dies releases the lock with its connection.
+type advisoryLock struct {
+	pool  *pgxpool.Pool
+	class int32
+	shop  string
+	what  string // for errors: "token lock", "sign-in lock"
+
+	mu   sync.Mutex
+	conn *pgxpool.Conn // while held
+}
+
+// run runs f on the lock's connection if it is held, else on the pool.
+func (l *advisoryLock) run(f func(q rowQuerier) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil {
+		return f(l.conn)
 	}
-	return f(s.pool)
+	return f(l.pool)
+}
+
+func (l *advisoryLock) lock(ctx context.Context) (func(), error) {
+	conn, err := l.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect for the %s of shop %s: %w", l.what, l.shop, err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", l.class, l.shop); err != nil {
+		// A cancelled wait may leave the connection unusable; drop it.
+		_ = conn.Conn().Close(context.Background())
+		conn.Release()
+		return nil, fmt.Errorf("waiting for the %s of shop %s (held by another worker): %w", l.what, l.shop, err)
+	}
+	l.mu.Lock()
+	l.conn = conn
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		l.conn = nil
+		l.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", l.class, l.shop); err != nil {
+			// Closing the session releases every lock it holds.
+			_ = conn.Conn().Close(context.Background())
+		}
+		conn.Release()
+	}, nil
+}
+
+// pgLogilessTokens is one shop's LOGILESS token pair.
+type pgLogilessTokens struct {
+	shop string
+	lk   *advisoryLock
 }
 
 func (s *pgLogilessTokens) Load(ctx context.Context) (logiless.Token, error) {
 	var t logiless.Token
 	var expires *time.Time
-	err := s.exec(func(q rowQuerier) error {
+	err := s.lk.run(func(q rowQuerier) error {
 		return q.QueryRow(ctx, "SELECT access_token, refresh_token, expires_at FROM connector_logiless_tokens WHERE shop = $1",
 			s.shop).Scan(&t.AccessToken, &t.RefreshToken, &expires)
 	})
@@ -159,7 +197,7 @@ func (s *pgLogilessTokens) Save(ctx context.Context, t logiless.Token) error {
 		expires = &e
 	}
 	var generation int64
-	err := s.exec(func(q rowQuerier) error {
+	err := s.lk.run(func(q rowQuerier) error {
 		return q.QueryRow(ctx, `INSERT INTO connector_logiless_tokens (shop, access_token, refresh_token, expires_at, generation, saved_at)
 VALUES ($1, $2, $3, $4, 1, now())
 ON CONFLICT (shop) DO UPDATE SET access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
@@ -172,46 +210,22 @@ RETURNING generation`, s.shop, t.AccessToken, t.RefreshToken, expires).Scan(&gen
 	return nil
 }
 
-// LockTokens implements logiless.TokenLocker with pg_advisory_lock on a
-// connection of its own, held until unlock: one process at a time re-reads,
-// refreshes and saves. A process that dies releases it with its connection.
-func (s *pgLogilessTokens) LockTokens(ctx context.Context) (func(), error) {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("connect for the token lock of shop %s: %w", s.shop, err)
-	}
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", lockLogilessTokens, s.shop); err != nil {
-		// A cancelled wait may leave the connection unusable; drop it.
-		_ = conn.Conn().Close(context.Background())
-		conn.Release()
-		return nil, fmt.Errorf("waiting for the token lock of shop %s (another worker is refreshing): %w", s.shop, err)
-	}
-	s.mu.Lock()
-	s.conn = conn
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		s.conn = nil
-		s.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock($1, hashtext($2))", lockLogilessTokens, s.shop); err != nil {
-			// Closing the session releases every lock it holds.
-			_ = conn.Conn().Close(context.Background())
-		}
-		conn.Release()
-	}, nil
-}
+// LockTokens implements logiless.TokenLocker: one process at a time
+// re-reads, refreshes and saves.
+func (s *pgLogilessTokens) LockTokens(ctx context.Context) (func(), error) { return s.lk.lock(ctx) }
 
-// pgEcforceToken is one shop's ecforce sign-in token.
+// pgEcforceToken is one shop's ecforce sign-in token and the record of
+// every worker's sign-ins (ecforce.SharedSignIns).
 type pgEcforceToken struct {
-	pool *pgxpool.Pool
 	shop string
+	lk   *advisoryLock
 }
 
-func (s pgEcforceToken) LoadToken(ctx context.Context) (string, error) {
+func (s *pgEcforceToken) LoadToken(ctx context.Context) (string, error) {
 	var tok string
-	err := s.pool.QueryRow(ctx, "SELECT token FROM connector_ecforce_sessions WHERE shop = $1", s.shop).Scan(&tok)
+	err := s.lk.run(func(q rowQuerier) error {
+		return q.QueryRow(ctx, "SELECT token FROM connector_ecforce_sessions WHERE shop = $1", s.shop).Scan(&tok)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", nil
 	}
@@ -221,11 +235,48 @@ func (s pgEcforceToken) LoadToken(ctx context.Context) (string, error) {
 	return tok, nil
 }
 
-func (s pgEcforceToken) SaveToken(ctx context.Context, token string) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO connector_ecforce_sessions (shop, token, saved_at) VALUES ($1, $2, now())
-ON CONFLICT (shop) DO UPDATE SET token = EXCLUDED.token, saved_at = now()`, s.shop, token)
+func (s *pgEcforceToken) SaveToken(ctx context.Context, token string) error {
+	err := s.lk.run(func(q rowQuerier) error {
+		var shop string
+		return q.QueryRow(ctx, `INSERT INTO connector_ecforce_sessions (shop, token, saved_at) VALUES ($1, $2, now())
+ON CONFLICT (shop) DO UPDATE SET token = EXCLUDED.token, saved_at = now() RETURNING shop`, s.shop, token).Scan(&shop)
+	})
 	if err != nil {
 		return fmt.Errorf("save the ecforce token of shop %s in the state database: %w", s.shop, err)
+	}
+	return nil
+}
+
+// LockSignIn implements ecforce.SharedSignIns.
+func (s *pgEcforceToken) LockSignIn(ctx context.Context) (func(), error) { return s.lk.lock(ctx) }
+
+// SignInsSince implements ecforce.SharedSignIns.
+func (s *pgEcforceToken) SignInsSince(ctx context.Context, since time.Time) ([]time.Time, error) {
+	var out []time.Time
+	err := s.lk.run(func(q rowQuerier) error {
+		var times []time.Time
+		if err := q.QueryRow(ctx, "SELECT coalesce(array_agg(at ORDER BY at), '{}') FROM connector_ecforce_sign_ins WHERE shop = $1 AND at >= $2",
+			s.shop, since).Scan(&times); err != nil {
+			return err
+		}
+		out = times
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the ecforce sign-ins of shop %s from the state database: %w", s.shop, err)
+	}
+	return out, nil
+}
+
+// RecordSignIn implements ecforce.SharedSignIns, keeping the last day.
+func (s *pgEcforceToken) RecordSignIn(ctx context.Context, at time.Time) error {
+	err := s.lk.run(func(q rowQuerier) error {
+		var n int64
+		return q.QueryRow(ctx, `WITH pruned AS (DELETE FROM connector_ecforce_sign_ins WHERE shop = $1 AND at < $2::timestamptz - interval '1 day')
+INSERT INTO connector_ecforce_sign_ins (shop, at) VALUES ($1, $2) RETURNING 1`, s.shop, at).Scan(&n)
+	})
+	if err != nil {
+		return fmt.Errorf("record an ecforce sign-in of shop %s in the state database: %w", s.shop, err)
 	}
 	return nil
 }

@@ -18,6 +18,11 @@ CREATE TABLE IF NOT EXISTS connector_ecforce_sessions (
     token    text NOT NULL,
     saved_at timestamptz NOT NULL
 );
+CREATE TABLE IF NOT EXISTS connector_ecforce_sign_ins (
+    shop text NOT NULL,
+    at   timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS connector_ecforce_sign_ins_shop_at ON connector_ecforce_sign_ins (shop, at);
 CREATE TABLE IF NOT EXISTS connector_stock_sync_state (
     shop     text PRIMARY KEY,
     state    jsonb NOT NULL,
@@ -26,11 +31,12 @@ CREATE TABLE IF NOT EXISTS connector_stock_sync_state (
 `
 
 // Tables are the tables of schema, for the documentation test.
-var Tables = []string{"connector_logiless_tokens", "connector_ecforce_sessions", "connector_stock_sync_state"}
+var Tables = []string{"connector_logiless_tokens", "connector_ecforce_sessions", "connector_ecforce_sign_ins", "connector_stock_sync_state"}
 
 // Advisory lock keys: the first int4 says what is locked, the second is
 // hashtext(shop). Two shops whose names hash alike only wait for each other.
 const (
 	lockSchema         = 0x636f6e00 // "con\0": creating the schema
 	lockLogilessTokens = 0x636f6e01 // a shop's LOGILESS refresh
+	lockEcforceSignIn  = 0x636f6e02 // a shop's ecforce sign-in
 )

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/internal/pgtest"
 	"github.com/ecforce-logiless/connector/logiless"
@@ -204,5 +205,41 @@ func TestSchemaIsDocumented(t *testing.T) {
 	}
 	if n := strings.Count(schema, "CREATE TABLE"); n != len(Tables) {
 		t.Errorf("the schema creates %d tables, Tables lists %d", n, len(Tables))
+	}
+}
+
+// Both stores share every worker's sign-ins and the sign-in lock.
+func TestStoresShareSignIns(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			a := open().EcforceToken("s1").(ecforce.SharedSignIns)
+			b := open().EcforceToken("s1").(ecforce.SharedSignIns)
+			now := time.Now().Truncate(time.Millisecond)
+			for _, at := range []time.Time{now.Add(-2 * time.Hour), now.Add(-30 * time.Minute), now} {
+				if err := a.RecordSignIn(ctx, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := b.SignInsSince(ctx, now.Add(-time.Hour))
+			if err != nil || len(got) != 2 {
+				t.Errorf("the other worker sees %v, %v; want the 2 sign-ins of the last hour", got, err)
+			}
+			unlock, err := a.LockSignIn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The holder can still read and save through its store.
+			if err := open().EcforceToken("s2").SaveToken(ctx, "other-shop"); err != nil {
+				t.Fatal(err)
+			}
+			short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			defer cancel()
+			if u, err := b.LockSignIn(short); err == nil {
+				u()
+				t.Fatal("a second worker took the sign-in lock while the first held it")
+			}
+			unlock()
+		})
 	}
 }
