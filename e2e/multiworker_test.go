@@ -14,8 +14,8 @@ import (
 // Three workers, each with its own state directory as on three machines,
 // share one PostgreSQL state store and import orders while LOGILESS access
 // tokens keep expiring and every refresh revokes the previous access token:
-// every order is imported once, no refresh token is spent twice, and
-// nobody is told to authorize again.
+// every order is imported once, no refresh token is spent twice, nobody is
+// told to authorize again, and the three sign in to ecforce once.
 func TestThreeWorkersShareOneTokenOwner(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := testContext(t, 4*time.Minute)
@@ -74,6 +74,10 @@ func TestThreeWorkersShareOneTokenOwner(t *testing.T) {
 	}
 	if _, refreshed := ll.TokenCounts(); refreshed == 0 {
 		t.Error("no token refresh happened; the test proves nothing")
+	}
+	// The ecforce sign-in token is shared too: one sign-in for three workers.
+	if n := ec.SignInCount(); n != 1 {
+		t.Errorf("%d ecforce sign-ins, want 1 (the workers share the signed-in token)", n)
 	}
 	logs := s.logs.String()
 	if strings.Contains(logs, "LogilessReauthorizationNeeded") || strings.Contains(logs, "authorization must be renewed") {
