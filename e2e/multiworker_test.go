@@ -8,6 +8,7 @@ import (
 	"github.com/ecforce-logiless/connector/internal/pgtest"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
+	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -15,7 +16,8 @@ import (
 // share one PostgreSQL state store and import orders while LOGILESS access
 // tokens keep expiring and every refresh revokes the previous access token:
 // every order is imported once, no refresh token is spent twice, nobody is
-// told to authorize again, and the three sign in to ecforce once.
+// told to authorize again, the three sign in to ecforce once, and stock
+// syncs continue from the watermark whichever worker ran the last one.
 func TestThreeWorkersShareOneTokenOwner(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := testContext(t, 4*time.Minute)
@@ -86,6 +88,21 @@ func TestThreeWorkersShareOneTokenOwner(t *testing.T) {
 	if !strings.Contains(logs, "adopted a LOGILESS token") {
 		t.Error("no worker adopted a token another one refreshed; were three workers running?")
 	}
+	// The stock watermark is shared too: whichever worker plans the second
+	// stock sync finds the first one's state and runs an incremental pass.
+	first, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop})
+	if first.Mode != stocksync.ModeFull {
+		t.Errorf("first stock sync mode = %s, want full", first.Mode)
+	}
+	if st, ok, err := s.state.StockStates().Load(s.shop); !ok || err != nil || st.LastFullAt.IsZero() {
+		t.Errorf("stock state in the shared store = %+v, %v, %v", st, ok, err)
+	}
+	for i := range 3 {
+		if next, _ := s.reconcileStock(ctx, workflows.ReconcileStockInput{Shop: s.shop}); next.Mode != stocksync.ModeIncremental {
+			t.Errorf("stock sync %d mode = %s (%s), want incremental from the shared watermark", i+2, next.Mode, next.ModeReason)
+		}
+	}
+
 	ids := []string{workflows.ImportOrdersID(s.shop)}
 	for _, n := range numbers {
 		ids = append(ids, workflows.ImportOrderID(s.shop, n))
