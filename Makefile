@@ -9,7 +9,7 @@ WORKFLOWCHECK := $(BIN)/workflowcheck
 # What `starter --version` prints.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test bench lint build clean browser promtool
+.PHONY: demo test bench lint build clean browser promtool postgres
 
 ## demo: real Temporal dev server + Web UI, the sandbox APIs, the worker, a first import.
 ## Over a running demo it stops before it builds or changes anything.
@@ -19,7 +19,7 @@ demo:
 	./demo/run.sh
 
 ## test: vet, workflowcheck, unit tests, sandbox client tests and e2e tests on a real dev server.
-test: $(TEMPORAL) lint browser promtool
+test: $(TEMPORAL) lint browser promtool postgres
 	$(GO) test -count=1 -timeout 12m ./...
 
 ## bench: API calls per order, throughput against the sandbox rate limit, memory.
@@ -56,6 +56,15 @@ promtool:
 	@command -v promtool >/dev/null 2>&1 || { \
 	  echo "installing Debian's prometheus package for promtool (needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+# Debian's PostgreSQL server binaries, for the tests of the shared state
+# store (sharedstate/, e2e's several-workers test). The tests start a
+# private cluster of their own in a temporary directory; the package's
+# default cluster is not used.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the shared-state tests (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 $(WORKFLOWCHECK):
 	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)

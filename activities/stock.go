@@ -21,7 +21,7 @@ import (
 // and write through the adapters in stockapi.go.
 type StockSync struct {
 	Shops *ShopDirectory
-	State *StockStateStore
+	State StockStates
 	// PageSize is the number of mapping rows per ReconcileStockPage call;
 	// 0 means stocksync.DefaultPageSize.
 	PageSize int
@@ -38,7 +38,7 @@ type StockSync struct {
 
 // NewStockSync returns the stock sync activities of the shops in dir,
 // keeping their watermarks in state.
-func NewStockSync(dir *ShopDirectory, state *StockStateStore, logger *slog.Logger) *StockSync {
+func NewStockSync(dir *ShopDirectory, state StockStates, logger *slog.Logger) *StockSync {
 	return &StockSync{Shops: dir, State: state, Logger: logger}
 }
 

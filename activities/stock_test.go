@@ -810,7 +810,7 @@ func TestPlanStockSync(t *testing.T) {
 			}
 			if tt.raw != "" {
 				_ = os.MkdirAll(filepath.Join(dir, "demo"), 0o700)
-				if err := os.WriteFile(a.State.Path("demo"), []byte(tt.raw), 0o600); err != nil {
+				if err := os.WriteFile(NewStockStateStore(dir).Path("demo"), []byte(tt.raw), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -905,7 +905,7 @@ func TestRecordStockSync(t *testing.T) {
 		t.Errorf("state directory holds %d files, want only stock-sync.json (no temporary files left)", len(entries))
 	}
 	// An unreadable state is replaced, not merged.
-	if err := os.WriteFile(f.a.State.Path("demo"), []byte("{not json"), 0o600); err != nil {
+	if err := os.WriteFile(f.a.State.(*StockStateStore).Path("demo"), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if again := record(RecordStockSyncInput{Mode: stocksync.ModeIncremental, StartedAt: t0, Fingerprint: "f2"}); !again.Since.Equal(t0) || !again.LastFullAt.IsZero() {

@@ -12,6 +12,16 @@ import (
 	"github.com/ecforce-logiless/connector/stocksync"
 )
 
+// StockStates keeps each shop's stocksync.State where every worker sees it:
+// the StockStateStore files of one machine, or the shared PostgreSQL store
+// of package sharedstate.
+type StockStates interface {
+	// Load reads a shop's state; ok is false when there is none yet.
+	Load(shop string) (st stocksync.State, ok bool, err error)
+	// Save replaces a shop's state.
+	Save(st stocksync.State) error
+}
+
 // StockStateStore keeps each shop's stocksync.State in
 // <StateDir>/<shop>/stock-sync.json. The state directory already holds the
 // shop's LOGILESS tokens, so every worker and the starter share it. Losing

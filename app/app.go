@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/worker"
@@ -21,6 +20,7 @@ import (
 	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/mapping"
+	"github.com/ecforce-logiless/connector/sharedstate"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -42,9 +42,12 @@ type Connector struct {
 
 // Options tune what Build makes; zero values are the production defaults.
 type Options struct {
-	// StateDir holds token files (<dir>/<shop>/...).
+	// StateDir holds token files (<dir>/<shop>/...) when State is nil.
 	StateDir string
-	Logger   *slog.Logger
+	// State is where the shops' tokens and stock watermarks are shared
+	// between workers; nil means the files under StateDir.
+	State  sharedstate.Store
+	Logger *slog.Logger
 	// HTTPTimeout overrides the clients' per-request timeout.
 	HTTPTimeout time.Duration
 	// Observer, if set, sees every HTTP exchange of every client (metrics).
@@ -70,27 +73,35 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		return l
 	}
 
+	state := opts.State
+	if state == nil {
+		state = sharedstate.NewFiles(opts.StateDir)
+	}
 	c := &Connector{LogilessClients: map[string]*logiless.Client{}}
 	var all []*activities.Shop
 	for i := range shops.Shops {
 		s := shops.Shops[i]
 
 		ec, err := ecforce.New(ecforce.Config{
-			Shop:       s.Code,
-			BaseURL:    s.Ecforce.BaseURL,
-			APIToken:   s.Ecforce.APIToken.Secret().Reveal(),
-			LoginID:    s.Ecforce.LoginID,
-			Password:   s.Ecforce.Password.Secret().Reveal(),
-			TokenStore: ecforce.NewFileTokenStore(filepath.Join(opts.StateDir, s.Code, "ecforce-session.token")),
-			Limiter:    limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
-			Timeout:    opts.HTTPTimeout,
-			Observer:   opts.Observer,
-			Logger:     logger,
+			Shop:     s.Code,
+			BaseURL:  s.Ecforce.BaseURL,
+			APIToken: s.Ecforce.APIToken.Secret().Reveal(),
+			LoginID:  s.Ecforce.LoginID,
+			Password: s.Ecforce.Password.Secret().Reveal(),
+			// {file: …} secrets are re-read when their file changes, so a
+			// rotated token or password needs no restart.
+			CurrentAPIToken: func() string { return s.Ecforce.APIToken.Current().Reveal() },
+			CurrentPassword: func() string { return s.Ecforce.Password.Current().Reveal() },
+			TokenStore:      state.EcforceToken(s.Code),
+			Limiter:         limiter("ecforce "+s.Ecforce.BaseURL, s.Ecforce.RequestsPerSecond),
+			Timeout:         opts.HTTPTimeout,
+			Observer:        opts.Observer,
+			Logger:          logger,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("shop %q: ecforce client: %w", s.Code, err)
 		}
-		lc, err := NewLogilessClient(s, opts.StateDir,
+		lc, err := NewLogilessClient(s, state.LogilessTokens(s.Code),
 			limiter(fmt.Sprintf("logiless %s merchant %d", s.Logiless.BaseURL, s.Logiless.MerchantID), s.Logiless.RequestsPerSecond),
 			opts.HTTPTimeout, opts.Observer, logger)
 		if err != nil {
@@ -114,7 +125,7 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		Cache:  activities.NewShipmentCache(15*time.Minute, 20000),
 		Logger: logger,
 	}
-	c.StockSync = activities.NewStockSync(c.Shops, activities.NewStockStateStore(opts.StateDir), logger)
+	c.StockSync = activities.NewStockSync(c.Shops, state.StockStates(), logger)
 	c.Switches = &activities.Switches{Shops: c.Shops}
 	return c, nil
 }
@@ -169,8 +180,8 @@ func NewMappingSource(ctx context.Context, s config.Shop, lc *logiless.Client, l
 }
 
 // NewLogilessClient makes the LOGILESS client of one shop, with its OAuth
-// tokens in <stateDir>/<shop>/logiless-tokens.json. limiter may be nil.
-func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter, timeout time.Duration, observer httpapi.Observer, logger *slog.Logger) (*logiless.Client, error) {
+// tokens in tokens (sharedstate.Store.LogilessTokens). limiter may be nil.
+func NewLogilessClient(s config.Shop, tokens logiless.TokenStore, limiter *httpapi.Limiter, timeout time.Duration, observer httpapi.Observer, logger *slog.Logger) (*logiless.Client, error) {
 	if limiter == nil {
 		limiter = httpapi.NewLimiter(s.Logiless.RequestsPerSecond, 1)
 	}
@@ -182,7 +193,7 @@ func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter,
 		ClientID:     s.Logiless.ClientID,
 		ClientSecret: s.Logiless.ClientSecret.Secret().Reveal(),
 		RedirectURI:  s.Logiless.RedirectURI,
-		Tokens:       logiless.NewFileTokenStore(LogilessTokenFile(stateDir, s.Code)),
+		Tokens:       tokens,
 		Limiter:      limiter,
 		Timeout:      timeout,
 		Observer:     observer,
@@ -194,7 +205,8 @@ func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter,
 	return lc, nil
 }
 
-// LogilessTokenFile is where a shop's LOGILESS OAuth tokens are kept.
+// LogilessTokenFile is where the file store keeps a shop's LOGILESS OAuth
+// tokens (sharedstate.LogilessTokenFile).
 func LogilessTokenFile(stateDir, shop string) string {
-	return filepath.Join(stateDir, shop, "logiless-tokens.json")
+	return sharedstate.LogilessTokenFile(stateDir, shop)
 }

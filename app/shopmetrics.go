@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"time"
 
 	prom "github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/sharedstate"
 )
 
 // LogilessRefreshTokenLife is how long LOGILESS accepts a refresh token
@@ -33,9 +32,15 @@ const LogilessRefreshTokenLife = 30 * 24 * time.Hour
 // the worker or the starter stores. No token, nor anything derived from
 // one, is exposed. Call it once.
 func (m *Metrics) ReportShops(stateDir string, shops []string) error {
+	return m.ReportShopsOf(sharedstate.NewFiles(stateDir), shops)
+}
+
+// ReportShopsOf is ReportShops with the tokens read from state (the files
+// of one machine or the PostgreSQL store shared by several workers).
+func (m *Metrics) ReportShopsOf(state sharedstate.Store, shops []string) error {
 	c := &logilessTokenCollector{
-		stateDir: stateDir,
-		shops:    slices.Clone(shops),
+		state: state,
+		shops: slices.Clone(shops),
 		stored: prom.NewDesc("connector_logiless_refresh_token_stored",
 			"1 when the shop's LOGILESS token file holds a token pair, 0 when it is missing, empty or unreadable (run starter logiless-auth --shop S).",
 			[]string{"shop"}, nil),
@@ -71,10 +76,10 @@ func (m *Metrics) ReportShops(stateDir string, shops []string) error {
 // logilessTokenCollector reads the shops' LOGILESS token files at scrape
 // time.
 type logilessTokenCollector struct {
-	stateDir string
-	shops    []string
-	stored   *prom.Desc
-	expiry   *prom.Desc
+	state  sharedstate.Store
+	shops  []string
+	stored *prom.Desc
+	expiry *prom.Desc
 }
 
 // Describe implements prometheus.Collector.
@@ -86,7 +91,7 @@ func (c *logilessTokenCollector) Describe(ch chan<- *prom.Desc) {
 // Collect implements prometheus.Collector.
 func (c *logilessTokenCollector) Collect(ch chan<- prom.Metric) {
 	for _, shop := range c.shops {
-		issued, ok := refreshTokenIssuedAt(logiless.NewFileTokenStore(LogilessTokenFile(c.stateDir, shop)))
+		issued, ok := c.state.LogilessTokenSavedAt(context.Background(), shop)
 		stored := 0.0
 		if ok {
 			stored = 1
@@ -95,21 +100,4 @@ func (c *logilessTokenCollector) Collect(ch chan<- prom.Metric) {
 		}
 		ch <- prom.MustNewConstMetric(c.stored, prom.GaugeValue, stored, shop)
 	}
-}
-
-// refreshTokenIssuedAt reports when the refresh token in store was issued,
-// and false when the store holds none. The store replaces its file by
-// renaming a freshly written one each time it saves a new pair (after an
-// authorization or a refresh), so the file's modification time is when the
-// stored refresh token was issued.
-func refreshTokenIssuedAt(store *logiless.FileTokenStore) (time.Time, bool) {
-	tok, err := store.Load(context.Background())
-	if err != nil || tok.RefreshToken == "" {
-		return time.Time{}, false
-	}
-	info, err := os.Stat(store.Path())
-	if err != nil {
-		return time.Time{}, false
-	}
-	return info.ModTime(), true
 }

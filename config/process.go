@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/kelseyhightower/envconfig"
@@ -44,6 +45,12 @@ type Process struct {
 	// StateDir is where the worker keeps state that must outlive it, such as
 	// API token files (LOGILESS refresh tokens rotate on every refresh).
 	StateDir string `envconfig:"CONNECTOR_STATE_DIR" default:".state" desc:"directory for token files"`
+	// StateDatabaseURL, when set, keeps the state that all workers must
+	// share (LOGILESS tokens, the ecforce sign-in token, stock watermarks)
+	// in this PostgreSQL database instead of under StateDir: needed as soon
+	// as workers run on more than one machine. It may hold a password, so
+	// it is never logged.
+	StateDatabaseURL string `envconfig:"CONNECTOR_STATE_DATABASE_URL" desc:"postgres://user:password@host:port/db for the state shared by several workers; empty = files under CONNECTOR_STATE_DIR"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `envconfig:"CONNECTOR_LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	// LogFormat is text or json.
@@ -93,6 +100,9 @@ func (p Process) Validate() error {
 	if strings.TrimSpace(p.StateDir) == "" {
 		probs.add("CONNECTOR_STATE_DIR: must not be empty")
 	}
+	if msg := checkDatabaseURL(p.StateDatabaseURL); msg != "" {
+		probs.add("CONNECTOR_STATE_DATABASE_URL: %s", msg)
+	}
 	if _, ok := logLevels[strings.ToLower(p.LogLevel)]; !ok {
 		probs.add("CONNECTOR_LOG_LEVEL: %q is not one of debug, info, warn, error", p.LogLevel)
 	}
@@ -109,6 +119,24 @@ func (p Process) Validate() error {
 		probs.add("CONNECTOR_PAYLOAD_KEYS_FILE: %q has white space around the path", p.PayloadKeysFile)
 	}
 	return probs.err("environment")
+}
+
+// checkDatabaseURL reports what is wrong with an optional PostgreSQL URL,
+// without quoting it (it may hold a password).
+func checkDatabaseURL(v string) string {
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return "is not a URL (postgres://user:password@host:port/database)"
+	case u.Scheme != "postgres" && u.Scheme != "postgresql":
+		return "must start with postgres:// (postgres://user:password@host:port/database)"
+	case u.Host == "" && u.Query().Get("host") == "":
+		return "names no host (postgres://user:password@host:port/database)"
+	}
+	return ""
 }
 
 // SlogLevel returns LogLevel as a slog.Level (info if it is not valid).

@@ -5,13 +5,14 @@ import (
 	"log/slog"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 var processVars = []string{
 	"CONNECTOR_TEMPORAL_ADDRESS", "CONNECTOR_TEMPORAL_NAMESPACE", "CONNECTOR_TASK_QUEUE",
 	"CONNECTOR_SHOPS_FILE", "CONNECTOR_STATE_DIR", "CONNECTOR_LOG_LEVEL", "CONNECTOR_LOG_FORMAT",
-	"CONNECTOR_METRICS_ADDRESS", "CONNECTOR_WEB_UI_URL", "CONNECTOR_PAYLOAD_KEYS_FILE",
+	"CONNECTOR_METRICS_ADDRESS", "CONNECTOR_WEB_UI_URL", "CONNECTOR_PAYLOAD_KEYS_FILE", "CONNECTOR_STATE_DATABASE_URL",
 	// Bare names envconfig would fall back to if given a prefix.
 	"TEMPORAL_ADDRESS", "LOG_LEVEL", "LOG_FORMAT",
 }
@@ -67,7 +68,7 @@ func TestLoadProcessOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadProcess: %v", err)
 	}
-	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys"}
+	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys"}
 	if p != want {
 		t.Errorf("LoadProcess() =\n%+v\nwant\n%+v", p, want)
 	}
@@ -115,7 +116,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 }
 
 func TestProcessValidate(t *testing.T) {
-	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "warn", "text", "", "http://x", ""}
+	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", ""}
 	tests := []struct {
 		name    string
 		edit    func(*Process)
@@ -154,4 +155,30 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+func TestStateDatabaseURL(t *testing.T) {
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"", true},
+		{"postgres://connector:pw@db:5432/connector", true},
+		{"postgresql://db/connector?sslmode=disable", true},
+		{"mysql://db/connector", false},
+		{"db:5432", false},
+		{"postgres:///connector", false},
+	} {
+		setEnv(t, map[string]string{"CONNECTOR_STATE_DATABASE_URL": tt.url})
+		p, err := LoadProcess()
+		if (err == nil) != tt.ok {
+			t.Errorf("%q: err = %v, want ok=%v", tt.url, err, tt.ok)
+		}
+		if err == nil && p.StateDatabaseURL != tt.url {
+			t.Errorf("%q: StateDatabaseURL = %q", tt.url, p.StateDatabaseURL)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw") {
+			t.Errorf("the error quotes the URL: %v", err)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -73,6 +74,9 @@ type SecretRef struct {
 
 	problem string // why the YAML was not a reference; never holds a value
 	value   Secret // resolved by LoadShops
+	// live re-reads a {file: …} secret when the file changes (Current);
+	// shared by every copy of the reference.
+	live *liveFile
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -200,6 +204,52 @@ func readSecretFile(path string) (string, error) {
 // Secret returns the secret resolved when the shops file was loaded; the
 // zero Secret if the reference is unset or was not resolved.
 func (r SecretRef) Secret() Secret { return r.value }
+
+// Current returns the secret as it is now. A {file: …} secret is read again
+// when its file was replaced or changed since the last read (one stat per
+// call: size, modification time and file identity), so a rotated
+// credential is picked up without a restart; while the file cannot be read
+// (a rotation half done), the last value read stays in use. An {env: …}
+// secret is the value read at start: the environment of a running process
+// does not change, so rotating it needs a restart.
+func (r SecretRef) Current() Secret {
+	if r.live == nil {
+		return r.value
+	}
+	return r.live.current()
+}
+
+// liveFile is the last read of a {file: …} secret.
+type liveFile struct {
+	path string
+
+	mu    sync.Mutex
+	info  os.FileInfo // of the last successful read
+	value Secret
+}
+
+func newLiveFile(path string, value Secret) *liveFile {
+	info, _ := os.Stat(path)
+	return &liveFile{path: path, info: info, value: value}
+}
+
+func (l *liveFile) current() Secret {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	info, err := os.Stat(l.path)
+	if err != nil {
+		return l.value
+	}
+	if l.info != nil && os.SameFile(info, l.info) && info.Size() == l.info.Size() && info.ModTime().Equal(l.info.ModTime()) {
+		return l.value
+	}
+	v, err := readSecretFile(l.path)
+	if err != nil {
+		return l.value
+	}
+	l.info, l.value = info, NewSecret(v)
+	return l.value
+}
 
 // String describes the reference ("env DEMO_TOKEN", "file /run/secrets/x",
 // "unset"), never the secret.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -247,5 +248,64 @@ func TestLoadShopSettingsReadsNoSecret(t *testing.T) {
 	_, err = LoadShopSettings(path)
 	if err == nil || !strings.Contains(err.Error(), "must not be written in the shops file") || strings.Contains(err.Error(), "s3cr3t") {
 		t.Errorf("LoadShopSettings with a literal secret = %v", err)
+	}
+}
+
+// A {file: …} secret is read again once its file changes; an {env: …}
+// secret keeps its value from the start.
+func TestSecretCurrentFollowsItsFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "token")
+	if err := os.WriteFile(path, []byte("first-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err := (SecretRef{File: path}).Resolve(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := SecretRef{File: path, value: v, live: newLiveFile(path, v)}
+	copied := ref // copies share what was read
+	if got := ref.Current().Reveal(); got != "first-token" {
+		t.Fatalf("Current = %q", got)
+	}
+	// Replaced the way secret managers do: a new file renamed over the old.
+	tmp := filepath.Join(dir, "token.new")
+	if err := os.WriteFile(tmp, []byte("second-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	if got := copied.Current().Reveal(); got != "second-token" {
+		t.Errorf("after the file was replaced Current = %q, want second-token", got)
+	}
+	// Rewritten in place with the same length.
+	if err := os.WriteFile(path, []byte("third--token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := ref.Current().Reveal(); got != "third--token" {
+		t.Errorf("after an in-place rewrite Current = %q, want third--token", got)
+	}
+	// A rotation half done (file missing or empty) keeps the last value.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := ref.Current().Reveal(); got != "third--token" {
+		t.Errorf("with the file missing Current = %q, want the last value", got)
+	}
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := ref.Current().Reveal(); got != "third--token" {
+		t.Errorf("with the file empty Current = %q, want the last value", got)
+	}
+
+	env := SecretRef{Env: "X", value: NewSecret("from-env")}
+	if got := env.Current().Reveal(); got != "from-env" {
+		t.Errorf("env Current = %q", got)
 	}
 }

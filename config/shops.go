@@ -364,6 +364,9 @@ func (s *Shop) resolveSecrets(label string, env func(string) (string, bool), pro
 			return
 		}
 		ref.value = v
+		if ref.File != "" {
+			ref.live = newLiveFile(ref.File, v)
+		}
 	}
 	switch s.Ecforce.Auth {
 	case AuthToken:

@@ -114,6 +114,7 @@ func stripSecrets(s Shop) Shop {
 	s.Ecforce.APIToken.value = Secret{}
 	s.Ecforce.Password.value = Secret{}
 	s.Logiless.ClientSecret.value = Secret{}
+	s.Ecforce.APIToken.live, s.Ecforce.Password.live, s.Logiless.ClientSecret.live = nil, nil, nil
 	return s
 }
 

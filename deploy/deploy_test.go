@@ -7,6 +7,7 @@
 package deploy
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,6 +31,9 @@ type composeFile struct {
 		Profiles    []string          `yaml:"profiles"`
 		Ports       []string          `yaml:"ports"`
 		Volumes     []string          `yaml:"volumes"`
+		Deploy      struct {
+			Replicas int `yaml:"replicas"`
+		} `yaml:"deploy"`
 	} `yaml:"services"`
 	Volumes map[string]any `yaml:"volumes"`
 }
@@ -116,6 +120,43 @@ func TestComposeServicesAndWiring(t *testing.T) {
 		if !strings.Contains(setup, name) {
 			t.Errorf("temporal-setup does not create search attribute %s", name)
 		}
+	}
+}
+
+// Several workers run and share one state store: the connector's database
+// in the compose PostgreSQL, created before any worker starts.
+func TestComposeWorkersShareOneStateStore(t *testing.T) {
+	c := loadCompose(t)
+	w := c.Services["worker"]
+	if w.Deploy.Replicas < 3 {
+		t.Errorf("worker replicas = %d, want 3 (as with --scale worker=3)", w.Deploy.Replicas)
+	}
+	for _, svc := range []string{"worker", "schedules"} {
+		env := c.Services[svc].Environment
+		// As compose interpolates it with the defaults.
+		raw := regexp.MustCompile(`\$\{[A-Z_]+:-([^}]*)\}`).ReplaceAllString(env["CONNECTOR_STATE_DATABASE_URL"], "$1")
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "postgres" || u.Hostname() != "postgresql" || u.Path != "/connector" {
+			t.Errorf("%s CONNECTOR_STATE_DATABASE_URL = %q; want postgres://…@postgresql:5432/connector", svc, raw)
+		}
+		p := config.Process{TemporalAddress: "t:1", TemporalNamespace: "n", TaskQueue: "q", ShopsFile: "s", StateDir: "/state",
+			StateDatabaseURL: raw, LogLevel: "info", LogFormat: "json", WebUIURL: "http://x"}
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", svc, err)
+		}
+	}
+	if got := dependsOn(w.DependsOn); !slices.Contains(got, "connector-db-setup") {
+		t.Errorf("worker depends on %v; it must wait for the connector database", got)
+	}
+	setup := c.Services["connector-db-setup"]
+	if got := dependsOn(setup.DependsOn); !slices.Contains(got, "postgresql") {
+		t.Errorf("connector-db-setup depends on %v, want postgresql", got)
+	}
+	if cmd := strings.Join(flatten(setup.Command), " "); !strings.Contains(cmd, "CREATE DATABASE connector") {
+		t.Errorf("connector-db-setup does not create the database: %s", cmd)
+	}
+	if env := setup.Environment; env["PGHOST"] != "postgresql" || env["PGUSER"] != c.Services["postgresql"].Environment["POSTGRES_USER"] {
+		t.Errorf("connector-db-setup connects as %s@%s, want the compose PostgreSQL's user", env["PGUSER"], env["PGHOST"])
 	}
 }
 

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/ecforce-logiless/connector/internal/pgtest"
+
 	"context"
 	"fmt"
 	"io"
@@ -31,7 +33,9 @@ var temporalAddress string
 var webUIURL string
 
 func TestMain(m *testing.M) {
-	os.Exit(runWithDevServer(m))
+	code := runWithDevServer(m)
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 func runWithDevServer(m *testing.M) int {

@@ -23,6 +23,7 @@ import (
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
+	"github.com/ecforce-logiless/connector/sharedstate"
 )
 
 // Secret values of the test stack: distinctive, so a leak is unmistakable.
@@ -47,6 +48,11 @@ type stack struct {
 	metrics   *app.Metrics
 	codec     *payloadcodec.Codec // encrypts payloads; nil: off
 	client    client.Client       // the worker's, when it has metrics or a codec
+	// state is the shared store of the stack's workers (opts.stateURL).
+	state sharedstate.Store
+	// extra are the workers of opts.extraWorkers, each with its own
+	// connector and state directory, on the same task queue.
+	extra []worker.Worker
 }
 
 // shopCounter makes every stack's shop code unique on the shared dev
@@ -73,6 +79,16 @@ type stackOptions struct {
 	// codec, if set, encrypts the payloads of the worker and of the runs
 	// the stack starts, as CONNECTOR_PAYLOAD_KEYS_FILE does.
 	codec *payloadcodec.Codec
+	// logiless, if set, adjusts the sandbox LOGILESS (token lifetimes,
+	// revocation).
+	logiless func(*logilessapi.Config)
+	// stateURL, if set, keeps the shared state in this PostgreSQL database
+	// (CONNECTOR_STATE_DATABASE_URL) instead of under the state directory.
+	stateURL string
+	// extraWorkers starts that many more workers on the stack's task queue,
+	// each built separately with a state directory of its own, as on other
+	// machines.
+	extraWorkers int
 }
 
 // neighbourShop is a second shop of a stack, sharing its worker. With
@@ -98,7 +114,7 @@ SOAP-SET3,SOAP-SET3,0,100,,
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	ctx := testContext(t, time.Minute)
-	sb := startSandbox(ctx, t, logilessapi.DefaultMerchantID)
+	sb := startSandbox(ctx, t, logilessapi.DefaultMerchantID, opts.logiless)
 	shop := newShopCode()
 	dir := t.TempDir()
 	mappingCSV := opts.mapping
@@ -113,7 +129,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	var neighbour *neighbourShop
 	neighbourLogiless := sb
 	if opts.neighbour || opts.neighbourOnMerchant {
-		neighbour = &neighbourShop{sb: startSandbox(ctx, t, logilessapi.DefaultMerchantID+1000), shop: newShopCode()}
+		neighbour = &neighbourShop{sb: startSandbox(ctx, t, logilessapi.DefaultMerchantID+1000, nil), shop: newShopCode()}
 		entry := strings.TrimPrefix(shopsYAML(neighbour.sb, neighbour.shop), "shops:\n")
 		if opts.neighbourOnMerchant {
 			if err := sb.Logiless.AddStore(logilessapi.Store{ID: neighbourStoreID, Name: "E2E neighbour store"}); err != nil {
@@ -149,6 +165,19 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	if opts.metrics != nil {
 		buildOpts.Observer = opts.metrics
 	}
+	openState := func() sharedstate.Store {
+		t.Helper()
+		if opts.stateURL == "" {
+			return nil
+		}
+		st, err := sharedstate.Open(ctx, opts.stateURL, "")
+		if err != nil {
+			t.Fatalf("open the shared state: %v", err)
+		}
+		t.Cleanup(st.Close)
+		return st
+	}
+	buildOpts.State = openState()
 	conn, err := app.Build(ctx, shops, buildOpts)
 	if err != nil {
 		t.Fatalf("build connector: %v", err)
@@ -164,24 +193,45 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 
 	s := &stack{t: t, sb: sb, conn: conn, logs: logs, dir: dir, shop: shop, neighbour: neighbour, metrics: opts.metrics, codec: opts.codec,
+		state:     buildOpts.State,
 		taskQueue: fmt.Sprintf("e2e-%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano())}
 	if opts.configure != nil {
 		opts.configure(conn)
 	}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)
+	for i := range opts.extraWorkers {
+		extraOpts := buildOpts
+		extraOpts.StateDir = filepath.Join(dir, fmt.Sprintf("state-worker%d", i+2))
+		extraOpts.State = openState()
+		extra, err := app.Build(ctx, shops, extraOpts)
+		if err != nil {
+			t.Fatalf("build connector of worker %d: %v", i+2, err)
+		}
+		w := worker.New(temporalClient, s.taskQueue, worker.Options{})
+		extra.Register(w)
+		if err := w.Start(); err != nil {
+			t.Fatalf("start worker %d: %v", i+2, err)
+		}
+		s.extra = append(s.extra, w)
+		t.Cleanup(w.Stop)
+	}
 	return s
 }
 
 // startSandbox starts the fake ecforce and LOGILESS of one shop.
-func startSandbox(ctx context.Context, t *testing.T, merchantID int) *sandbox.Servers {
+func startSandbox(ctx context.Context, t *testing.T, merchantID int, adjust func(*logilessapi.Config)) *sandbox.Servers {
 	t.Helper()
+	ll := logilessapi.Config{MerchantID: merchantID, ClientSecret: testLogilessSecret, Logger: discardLogger()}
+	if adjust != nil {
+		adjust(&ll)
+	}
 	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
 		Ecforce: ecforceapi.Config{
 			AdminEmail: testEcforceAdminEmail, AdminPassword: testEcforcePassword,
 			SettleDelay: 300 * time.Millisecond, Logger: discardLogger(),
 		},
-		Logiless: logilessapi.Config{MerchantID: merchantID, ClientSecret: testLogilessSecret, Logger: discardLogger()},
+		Logiless: ll,
 		Logger:   discardLogger(),
 	})
 	if err != nil {
@@ -324,9 +374,20 @@ func (s *stack) assertNoSecretsLeaked(ctx context.Context, workflowIDs ...string
 }
 
 // tokenValues are the OAuth and session tokens the connector stored: the
-// values of the LOGILESS token file and the ecforce session token file.
+// values of the LOGILESS token file and the ecforce session token file, or
+// of the shared store.
 func (s *stack) tokenValues() []string {
 	var out []string
+	if s.state != nil {
+		ctx := context.Background()
+		if tok, err := s.state.EcforceToken(s.shop).LoadToken(ctx); err == nil {
+			out = append(out, tok)
+		}
+		if tok, err := s.state.LogilessTokens(s.shop).Load(ctx); err == nil {
+			out = append(out, tok.AccessToken, tok.RefreshToken)
+		}
+		return out
+	}
 	if b, err := os.ReadFile(filepath.Join(s.dir, "state", s.shop, "ecforce-session.token")); err == nil {
 		out = append(out, strings.TrimSpace(string(b)))
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,20 +36,71 @@ type TokenStore interface {
 	SaveToken(ctx context.Context, token string) error
 }
 
-// staticToken is auth mode A: the member's API token, sent as is. A 401 is
-// final: only an operator can replace the token.
-type staticToken string
-
-func (t staticToken) Authorize(_ context.Context, h http.Header) (string, error) {
-	h.Set("Authorization", tokenHeader(string(t)))
-	return string(t), nil
+// SharedSignIns is implemented by token stores that several worker
+// processes share. The session then holds LockSignIn across "re-read the
+// stored token, sign in, save", so that one worker signs in and the others
+// reuse its token, and counts every worker's sign-ins against the hourly
+// budget.
+type SharedSignIns interface {
+	// LockSignIn takes the shop's sign-in lock, waiting until it is free or
+	// ctx ends.
+	LockSignIn(ctx context.Context) (unlock func(), err error)
+	// SignInsSince returns the sign-in attempts recorded at or after since.
+	SignInsSince(ctx context.Context, since time.Time) ([]time.Time, error)
+	// RecordSignIn records a sign-in attempt (made while holding the lock).
+	RecordSignIn(ctx context.Context, at time.Time) error
 }
 
-func (t staticToken) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool, error) {
-	return false, fmt.Errorf("%w: API token refused (HTTP 401), perhaps rotated in メンバー管理; update the shop's API token and restart the worker: %w", ErrCredentialsRejected, u.Err)
+// apiToken is auth mode A: the member's API token, sent as is. A 401 is
+// final unless the token's secret changed since the request was sent (it
+// was rotated in メンバー管理 and in the {file: …} secret): then the request
+// is sent once more with the new token.
+type apiToken struct {
+	initial string
+	current func() string // nil: the token never changes
+
+	mu   sync.Mutex
+	seen []string // every token used, for redaction (a handful at most)
 }
 
-func (t staticToken) Secrets() []string { return []string{string(t)} }
+func newAPIToken(initial string, current func() string) *apiToken {
+	return &apiToken{initial: initial, current: current, seen: []string{initial}}
+}
+
+// now returns the token to send: the secret's current value, if usable.
+func (t *apiToken) now() string {
+	tok := t.initial
+	if t.current != nil {
+		if v := strings.TrimSpace(t.current()); v != "" && !strings.ContainsAny(v, "\"\r\n") {
+			tok = v
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !slices.Contains(t.seen, tok) {
+		t.seen = append(t.seen, tok)
+	}
+	return tok
+}
+
+func (t *apiToken) Authorize(_ context.Context, h http.Header) (string, error) {
+	tok := t.now()
+	h.Set("Authorization", tokenHeader(tok))
+	return tok, nil
+}
+
+func (t *apiToken) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool, error) {
+	if !u.Retried && t.now() != u.Credential {
+		return true, nil // the secret changed meanwhile: try the new token
+	}
+	return false, fmt.Errorf("%w: API token refused (HTTP 401), perhaps rotated in メンバー管理; update the shop's api_token secret (a {file: …} secret is picked up without restart, an {env: …} one needs a worker restart): %w", ErrCredentialsRejected, u.Err)
+}
+
+func (t *apiToken) Secrets() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.seen)
+}
 
 func tokenHeader(token string) string { return `Token token="` + token + `"` }
 
@@ -57,11 +109,13 @@ func tokenHeader(token string) string { return `Token token="` + token + `"` }
 // makes it sign in again once; a second 401 stops sign-ins for a while.
 type session struct {
 	loginID  string
-	password string
-	store    TokenStore
-	tr       *httpapi.Transport // sends the sign-in; set once by New
-	log      *slog.Logger
-	now      func() time.Time
+	password string // the password of the last sign-in (or the initial one)
+	// currentPassword, if set, returns the password secret as it is now.
+	currentPassword func() string
+	store           TokenStore
+	tr              *httpapi.Transport // sends the sign-in; set once by New
+	log             *slog.Logger
+	now             func() time.Time
 
 	// sem makes sign-in single-flight: whoever holds it loads or signs in,
 	// the others wait (honouring their context) and reuse the result.
@@ -71,7 +125,9 @@ type session struct {
 	token    string      // current token; "" when none
 	rejected string      // last token ecforce rejected; never reused from the store
 	signIns  []time.Time // sign-in attempts in the current window
-	coolOff  time.Time   // no sign-in before this (after a rejection)
+	coolOff  time.Time   // no sign-in before this (after a rejection) …
+	// … unless the password changed since: the refused one is kept here.
+	coolOffPassword string
 }
 
 func newSession(loginID, password string, store TokenStore, log *slog.Logger, now func() time.Time) *session {
@@ -106,7 +162,22 @@ func (s *session) Unauthorized(_ context.Context, u httpapi.Unauthorized) (bool,
 }
 
 func (s *session) Secrets() []string {
-	return []string{s.password, s.current()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return []string{s.password, s.coolOffPassword, s.token}
+}
+
+// passwordNow returns the password to sign in with: the secret's current
+// value if it can be read, else the last one used.
+func (s *session) passwordNow() string {
+	if s.currentPassword != nil {
+		if v := strings.TrimSpace(s.currentPassword()); v != "" {
+			return v
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.password
 }
 
 // invalidate forgets used if it is still the current token (a 401 with it).
@@ -132,6 +203,7 @@ func (s *session) reject(used string, now time.Time) {
 		s.rejected = used
 	}
 	s.coolOff = now.Add(rejectionCooldown)
+	s.coolOffPassword = s.password
 }
 
 // obtain returns the cached, stored or freshly signed-in token.
@@ -147,6 +219,13 @@ func (s *session) obtain(ctx context.Context) (string, error) {
 	defer func() { <-s.sem }()
 	if tok := s.current(); tok != "" {
 		return tok, nil // another caller signed in while we waited
+	}
+	if shared, ok := s.store.(SharedSignIns); ok {
+		unlock, err := shared.LockSignIn(ctx)
+		if err != nil {
+			return "", signInErr("%w", err)
+		}
+		defer unlock()
 	}
 	if s.store != nil {
 		stored, err := s.store.LoadToken(ctx)
@@ -171,9 +250,15 @@ func (s *session) obtain(ctx context.Context) (string, error) {
 // signIn exchanges the login ID and password for a token. The caller holds s.sem.
 func (s *session) signIn(ctx context.Context) (string, error) {
 	now := s.now()
+	password := s.passwordNow()
 
 	s.mu.Lock()
 	coolOff := s.coolOff
+	if password != s.coolOffPassword {
+		// The password secret changed since it was refused: one new
+		// sign-in is allowed at once (the budget below still holds).
+		coolOff = time.Time{}
+	}
 	kept := s.signIns[:0]
 	for _, t := range s.signIns {
 		if now.Sub(t) < signInWindow {
@@ -187,6 +272,20 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 		nextAllowed = kept[0].Add(signInWindow)
 	}
 	s.mu.Unlock()
+	shared, _ := s.store.(SharedSignIns)
+	if shared != nil {
+		// Every worker's sign-ins count; this process's own are the floor
+		// when the shared record cannot be read.
+		all, err := shared.SignInsSince(ctx, now.Add(-signInWindow))
+		if err != nil {
+			s.log.Warn("could not read the shared ecforce sign-in record; counting this worker's only", "error", s.tr.Redact(err.Error()))
+		} else if len(all) > used {
+			used = len(all)
+			if used >= signInBudget {
+				nextAllowed = slices.MinFunc(all, func(a, b time.Time) int { return a.Compare(b) }).Add(signInWindow)
+			}
+		}
+	}
 
 	if now.Before(coolOff) {
 		return "", signInErr("%w: credentials refused recently, no sign-in before %s (about 5 per hour allowed); update the shop's login ID/password",
@@ -197,7 +296,7 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 			ErrSignInBudgetExhausted, used, nextAllowed.In(JST).Format("15:04:05 MST"))
 	}
 
-	payload, err := json.Marshal(map[string]any{"admin": map[string]string{"email": s.loginID, "password": s.password}})
+	payload, err := json.Marshal(map[string]any{"admin": map[string]string{"email": s.loginID, "password": password}})
 	if err != nil {
 		return "", signInErr("encoding the sign-in request: %w", err)
 	}
@@ -205,7 +304,13 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 	// against ecforce's limit. Sign-ins are serialised by s.sem.
 	s.mu.Lock()
 	s.signIns = append(s.signIns, now)
+	s.password = password
 	s.mu.Unlock()
+	if shared != nil {
+		if err := shared.RecordSignIn(ctx, now); err != nil {
+			s.log.Warn("could not record the ecforce sign-in for the other workers", "error", s.tr.Redact(err.Error()))
+		}
+	}
 	s.log.Info("signing in to ecforce", "sign_ins_last_hour", used+1)
 	res, err := s.tr.Do(ctx, httpapi.Request{Method: http.MethodPost, Path: signInPath, Body: payload, SignIn: true})
 	var se *httpapi.StatusError
@@ -216,6 +321,7 @@ func (s *session) signIn(ctx context.Context) (string, error) {
 	case se.StatusCode == http.StatusUnauthorized:
 		s.mu.Lock()
 		s.coolOff = now.Add(rejectionCooldown)
+		s.coolOffPassword = password
 		s.mu.Unlock()
 		return "", signInErr("%w: ecforce refused the API login ID/password (HTTP 401): update the shop's login ID/password: %w", ErrCredentialsRejected, err)
 	case se.StatusCode == http.StatusTooManyRequests:

@@ -49,6 +49,13 @@ type Config struct {
 	// token that is cached and reused.
 	LoginID  string
 	Password string
+	// CurrentAPIToken and CurrentPassword, if set, return the credential as
+	// it is now (a {file: …} secret re-read when its file changes). After a
+	// 401 the client retries once with a changed credential, and signs in
+	// again after a refused password only once it changed. nil means the
+	// credential never changes while the process runs.
+	CurrentAPIToken func() string
+	CurrentPassword func() string
 	// TokenStore optionally persists the signed-in token across restarts
 	// (mode B only). Sign-in is limited to about five per hour.
 	TokenStore TokenStore
@@ -138,10 +145,11 @@ func New(cfg Config) (*Client, error) {
 	if limiter == nil {
 		limiter = httpapi.NewLimiter(1, 1)
 	}
-	var auth httpapi.Authorizer = staticToken(cfg.APIToken)
+	var auth httpapi.Authorizer = newAPIToken(cfg.APIToken, cfg.CurrentAPIToken)
 	var sess *session
 	if hasLogin {
 		sess = newSession(cfg.LoginID, cfg.Password, cfg.TokenStore, c.log, c.now)
+		sess.currentPassword = cfg.CurrentPassword
 		auth = sess
 	}
 	c.tr = httpapi.New(httpapi.Config{

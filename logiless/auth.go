@@ -253,14 +253,16 @@ func (c *Client) refresh(ctx context.Context, stale string, rejected bool) (Toke
 	}
 	defer c.releaseRefresh()
 
+	// A token other than the one we used is newer: another goroutine,
+	// worker or the starter stored it after we read ours. Re-read it rather
+	// than refresh, even when it is due for a proactive refresh itself: a
+	// second refresh would revoke the token the other one is using. The next
+	// call refreshes it if it is still due.
 	usable := func(t Token) bool {
 		if t.AccessToken == "" || t.AccessToken == stale {
 			return false
 		}
-		if rejected {
-			return t.ExpiresAt.IsZero() || c.now().Before(t.ExpiresAt)
-		}
-		return c.fresh(t, c.now())
+		return t.ExpiresAt.IsZero() || c.now().Before(t.ExpiresAt)
 	}
 	c.mu.Lock()
 	mem, unsaved := c.tok, c.unsaved
@@ -353,6 +355,39 @@ func (c *Client) saveUnsaved(ctx context.Context) error {
 	}
 	c.setToken(tok, false)
 	return nil
+}
+
+// errRotatedMeanwhile answers a second 401 when the store already holds a
+// newer token: another worker refreshed (revoking ours) between our refresh
+// and the retry. It carries no ErrReauthorizationNeeded: the refresh token is
+// fine, and the call's retry uses the stored token.
+var errRotatedMeanwhile = errors.New("LOGILESS refused the access token (HTTP 401) that another worker had just rotated; the stored token was re-read and the call can be retried")
+
+// adoptNewer re-reads the store after LOGILESS refused used and adopts the
+// stored token if it is a different, unexpired one. It reports whether it did.
+func (c *Client) adoptNewer(ctx context.Context, used string) bool {
+	if err := c.acquireRefresh(ctx); err != nil {
+		return false
+	}
+	defer c.releaseRefresh()
+	c.mu.Lock()
+	mem, unsaved := c.tok, c.unsaved
+	c.mu.Unlock()
+	if unsaved {
+		return false // ours is the newest; saveUnsaved stores it first
+	}
+	cur, err := c.store.Load(ctx)
+	if err != nil || cur.AccessToken == "" || cur.AccessToken == used {
+		return false
+	}
+	if !cur.ExpiresAt.IsZero() && !c.now().Before(cur.ExpiresAt) {
+		return false
+	}
+	if cur != mem {
+		c.setToken(cur, false)
+	}
+	c.log.InfoContext(ctx, "adopted a LOGILESS token rotated by another process after a 401", "expires_at", cur.ExpiresAt)
+	return true
 }
 
 func (c *Client) acquireRefresh(ctx context.Context) error {

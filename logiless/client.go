@@ -228,6 +228,9 @@ func (b bearer) Authorize(ctx context.Context, h http.Header) (string, error) {
 func (b bearer) Unauthorized(ctx context.Context, u httpapi.Unauthorized) (bool, error) {
 	c := b.c
 	if u.Retried {
+		if c.adoptNewer(ctx, u.Credential) {
+			return false, fmt.Errorf("logiless shop %q: %w", c.shop, errRotatedMeanwhile)
+		}
 		return false, fmt.Errorf("%w; %w for shop %q: LOGILESS refused the refreshed token too: run `starter logiless-auth --shop %s`",
 			u.Err, ErrReauthorizationNeeded, c.shop, c.shop)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ecforce-logiless/connector/atomicfile"
+	"github.com/ecforce-logiless/connector/internal/filelock"
 )
 
 // FileTokenStore keeps a shop's token pair in a JSON file (mode 0600 in a
@@ -88,5 +89,5 @@ func (s *FileTokenStore) LockTokens(ctx context.Context) (unlock func(), err err
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the token directory %s: %w", dir, err)
 	}
-	return lockFile(ctx, s.path+".lock")
+	return filelock.Lock(ctx, s.path+".lock")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/sharedstate"
 )
 
 func newLogilessAuthCommand() *cobra.Command {
@@ -23,7 +25,8 @@ Without --code it prints the URL to open as a LOGILESS user of the shop's
 merchant. LOGILESS then redirects to the shop's redirect_uri with ?code=...;
 within 30 seconds run it again with --code to exchange the code (valid once)
 for the first tokens, which it stores where the worker reads them
-($CONNECTOR_STATE_DIR/<shop>/logiless-tokens.json). From then on the worker
+($CONNECTOR_STATE_DIR/<shop>/logiless-tokens.json, or the database of
+$CONNECTOR_STATE_DATABASE_URL). From then on the worker
 refreshes them by itself.
 
 The token request counts against the merchant's request budget (about one
@@ -50,10 +53,11 @@ secret), so it needs them set.`,
 // it for the first tokens and stores them.
 func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 	ctx, out := cmd.Context(), cmd.OutOrStdout()
-	proc, shop, lc, err := logilessOfShop(shopCode)
+	proc, shop, lc, state, err := logilessOfShop(ctx, shopCode)
 	if err != nil {
 		return err
 	}
+	defer state.Close()
 	if code == "" {
 		fmt.Fprintf(out, "Open this URL as a LOGILESS user of merchant %d and approve the connector:\n  %s\n",
 			shop.Logiless.MerchantID, lc.AuthorizeURL(shop.Code))
@@ -65,32 +69,42 @@ func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 	if err != nil {
 		return fmt.Errorf("exchange the authorization code for shop %s: %w", shop.Code, err)
 	}
+	where := app.LogilessTokenFile(proc.StateDir, shop.Code)
+	if proc.StateDatabaseURL != "" {
+		where = state.Describe()
+	}
 	fmt.Fprintf(out, "shop %s is authorized at LOGILESS; tokens stored in %s (access token valid until %s)\n",
-		shop.Code, app.LogilessTokenFile(proc.StateDir, shop.Code), formatJST(token.ExpiresAt))
+		shop.Code, where, formatJST(token.ExpiresAt))
 	return nil
 }
 
 // logilessOfShop loads the settings with the shop's secrets and makes its
-// LOGILESS client (tokens in the state directory, as the worker keeps
-// them), for the commands that call LOGILESS themselves.
-func logilessOfShop(shopCode string) (config.Process, *config.Shop, *logiless.Client, error) {
+// LOGILESS client, with its tokens in the shared state the workers use (the
+// state directory or CONNECTOR_STATE_DATABASE_URL), for the commands that
+// call LOGILESS themselves. The caller closes the state.
+func logilessOfShop(ctx context.Context, shopCode string) (config.Process, *config.Shop, *logiless.Client, sharedstate.Store, error) {
 	proc, err := loadProcess()
 	if err != nil {
-		return proc, nil, nil, err
+		return proc, nil, nil, nil, err
 	}
 	shops, err := config.LoadShops(proc.ShopsFile, lookupEnv)
 	if err != nil {
-		return proc, nil, nil, err
+		return proc, nil, nil, nil, err
 	}
 	shop, ok := shops.Shop(shopCode)
 	if !ok {
-		return proc, nil, nil, usageError{fmt.Sprintf("shop %q is not in %s", shopCode, proc.ShopsFile)}
+		return proc, nil, nil, nil, usageError{fmt.Sprintf("shop %q is not in %s", shopCode, proc.ShopsFile)}
 	}
-	lc, err := app.NewLogilessClient(*shop, proc.StateDir, nil, 0, nil, quietLogger())
+	state, err := sharedstate.Open(ctx, proc.StateDatabaseURL, proc.StateDir)
 	if err != nil {
-		return proc, nil, nil, err
+		return proc, nil, nil, nil, err
 	}
-	return proc, shop, lc, nil
+	lc, err := app.NewLogilessClient(*shop, state.LogilessTokens(shop.Code), nil, 0, nil, quietLogger())
+	if err != nil {
+		state.Close()
+		return proc, nil, nil, nil, err
+	}
+	return proc, shop, lc, state, nil
 }
 
 // quietLogger drops the clients' logs: the starter prints what matters.

@@ -174,10 +174,11 @@ func logilessTable(ctx context.Context, shop *config.Shop, lc *logiless.Client) 
 
 // runMappingExport writes the shop's LOGILESS table as a mapping CSV.
 func runMappingExport(ctx context.Context, out, errOut io.Writer, shopCode, output string) error {
-	_, shop, lc, err := logilessOfShop(shopCode)
+	_, shop, lc, state, err := logilessOfShop(ctx, shopCode)
 	if err != nil {
 		return err
 	}
+	defer state.Close()
 	table, name, err := logilessTable(ctx, shop, lc)
 	if err != nil {
 		return listProblems(out, name, err)
@@ -208,10 +209,11 @@ func runMappingExport(ctx context.Context, out, errOut io.Writer, shopCode, outp
 // runMappingValidateShop checks the shop's live table and the articles it
 // points at.
 func runMappingValidateShop(ctx context.Context, out io.Writer, shopCode string) error {
-	_, shop, lc, err := logilessOfShop(shopCode)
+	_, shop, lc, state, err := logilessOfShop(ctx, shopCode)
 	if err != nil {
 		return err
 	}
+	defer state.Close()
 	var table *mapping.Table
 	var name string
 	if shop.MappingSource == config.MappingFromLogiless {

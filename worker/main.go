@@ -23,6 +23,7 @@ import (
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/payloadcodec"
+	"github.com/ecforce-logiless/connector/sharedstate"
 )
 
 func main() {
@@ -47,7 +48,13 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opts := app.Options{StateDir: proc.StateDir, Logger: logger}
+	state, err := sharedstate.Open(ctx, proc.StateDatabaseURL, proc.StateDir)
+	if err != nil {
+		return err
+	}
+	defer state.Close()
+	logger.Info("shared state", "store", state.Describe())
+	opts := app.Options{StateDir: proc.StateDir, State: state, Logger: logger}
 	clientOpts := client.Options{
 		HostPort:  proc.TemporalAddress,
 		Namespace: proc.TemporalNamespace,
@@ -72,7 +79,7 @@ func run() error {
 		for _, s := range shops.Shops {
 			codes = append(codes, s.Code)
 		}
-		if err := metrics.ReportShops(proc.StateDir, codes); err != nil {
+		if err := metrics.ReportShopsOf(state, codes); err != nil {
 			return err
 		}
 		if err := serveMetrics(ctx, proc.MetricsAddress, metrics, logger); err != nil {

@@ -60,6 +60,7 @@ func (l *Server) newTokensLocked() TokenResponse {
 	}
 	l.access[t.AccessToken] = now.Add(l.cfg.AccessTokenTTL)
 	l.refresh[t.RefreshToken] = now.Add(l.cfg.RefreshTokenTTL)
+	l.pairOf[t.RefreshToken] = t.AccessToken
 	return t
 }
 
@@ -88,6 +89,16 @@ func (l *Server) TokenCounts() (issued, refreshed int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.issued, l.refreshes
+}
+
+// RefreshTokenReuses returns how many refresh_token grants presented a
+// refresh token that had already been exchanged (and so was revoked): each
+// one is a client that lost a rotation, the mistake a shared token store
+// must prevent.
+func (l *Server) RefreshTokenReuses() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reuses
 }
 
 func (l *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
@@ -191,6 +202,9 @@ func (l *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		l.writeError(w, http.StatusBadRequest, "invalid_request", "No \"refresh_token\" parameter found")
 		return
 	case !ok:
+		if l.spent[rt] {
+			l.reuses++
+		}
 		l.writeError(w, http.StatusBadRequest, "invalid_grant", "Invalid refresh token")
 		return
 	case !now.Before(exp):
@@ -199,6 +213,11 @@ func (l *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(l.refresh, rt) // rotation: the old refresh token is revoked
+	l.spent[rt] = true
+	if l.cfg.RevokeAccessOnRefresh {
+		delete(l.access, l.pairOf[rt])
+	}
+	delete(l.pairOf, rt)
 	l.refreshes++
 	l.writeJSON(w, http.StatusOK, l.newTokensLocked())
 }

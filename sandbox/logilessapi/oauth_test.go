@@ -116,6 +116,9 @@ func TestOAuth(t *testing.T) {
 		if issued, refreshed := env.srv.TokenCounts(); issued != 2 || refreshed != 2 { // env's own token + the exchange
 			t.Errorf("TokenCounts = %d, %d", issued, refreshed)
 		}
+		if n := env.srv.RefreshTokenReuses(); n != 1 {
+			t.Errorf("RefreshTokenReuses = %d, want 1 (the old token sent again)", n)
+		}
 	})
 	t.Run("access tokens expire", func(t *testing.T) {
 		env.clock.Advance(30*24*time.Hour + time.Second)
@@ -144,4 +147,28 @@ func TestOAuth(t *testing.T) {
 			t.Fatalf("wrong merchant: %d %s", res.Status, res.Body)
 		}
 	})
+}
+
+// With RevokeAccessOnRefresh a refresh also ends the access token issued
+// with the spent refresh token, as a strict server may.
+func TestRefreshRevokesAccessToken(t *testing.T) {
+	env := newTestServer(t, Config{ClientID: "cid", ClientSecret: "secret", RevokeAccessOnRefresh: true})
+	pair := env.srv.IssueTokens()
+	api := func(tok string) int {
+		return sandboxtest.Do(t, "GET", env.base+"/articles", nil, "Authorization", "Bearer "+tok).Status
+	}
+	if got := api(pair.AccessToken); got != 200 {
+		t.Fatalf("API with the issued token: %d", got)
+	}
+	res := sandboxtest.Do(t, "GET", env.url+"/oauth2/token?"+url.Values{"grant_type": {"refresh_token"},
+		"client_id": {"cid"}, "client_secret": {"secret"}, "refresh_token": {pair.RefreshToken}}.Encode(), nil)
+	if res.Status != 200 {
+		t.Fatalf("refresh: %d %s", res.Status, res.Body)
+	}
+	if got := api(pair.AccessToken); got != 401 {
+		t.Errorf("API with the access token of the spent refresh token: %d, want 401", got)
+	}
+	if got := api(res.JSON(t)["access_token"].(string)); got != 200 {
+		t.Errorf("API with the new access token: %d", got)
+	}
 }

@@ -37,6 +37,10 @@ type Config struct {
 	RefreshTokenTTL time.Duration
 	// AuthorizationCodeTTL defaults to 30 seconds.
 	AuthorizationCodeTTL time.Duration
+	// RevokeAccessOnRefresh makes a refresh also revoke the access token
+	// issued with the spent refresh token (API calls with it get 401
+	// invalid_token), as a strict OAuth server may. Off by default.
+	RevokeAccessOnRefresh bool
 	// RateLimit is the per-merchant token bucket for /api/ requests (zero
 	// value: unlimited; production targets about RPS 1). When set, every API
 	// response carries X-RateLimit-Limit/-Remaining/-Reset.
@@ -65,8 +69,11 @@ type Server struct {
 	codes       map[string]oauthCode
 	access      map[string]time.Time // token → expiry
 	refresh     map[string]time.Time // token → expiry
+	pairOf      map[string]string    // refresh token → access token issued with it
+	spent       map[string]bool      // refresh tokens already exchanged (rotated away)
 	issued      int
 	refreshes   int
+	reuses      int // refresh grants with an already spent refresh token
 	stores      []Store
 	articles    []*Article
 	byCode      map[string]*Article   // article code → article, so lookups stay O(1) with 100k articles
@@ -112,6 +119,8 @@ func New(cfg Config) *Server {
 		codes:   map[string]oauthCode{},
 		access:  map[string]time.Time{},
 		refresh: map[string]time.Time{},
+		pairOf:  map[string]string{},
+		spent:   map[string]bool{},
 	}
 	l.resetDataLocked()
 	l.FrontDoor = httpfake.NewFrontDoor(httpfake.DoorConfig{
@@ -156,17 +165,19 @@ func (l *Server) Reset() {
 // Snapshot is the whole fake merchant, as returned by Server.Snapshot and
 // GET /_sandbox/state. Tokens and secrets are never included.
 type Snapshot struct {
-	MerchantID    int                `json:"merchant_id"`
-	Stores        []Store            `json:"stores"`
-	Articles      []Article          `json:"articles"`
-	Inventory     []InventorySummary `json:"inventory"`
-	ArticleMaps   []ArticleMap       `json:"article_maps"`
-	SalesOrders   []SalesOrder       `json:"sales_orders"`
-	TokensIssued  int                `json:"tokens_issued"`  // authorization_code grants
-	Refreshes     int                `json:"refreshes"`      // refresh_token grants
-	ActiveTokens  int                `json:"active_tokens"`  // unexpired access tokens
-	Faults        []httpfake.Fault   `json:"faults"`         // still queued
-	RequestCounts map[string]int     `json:"request_counts"` // per endpoint key
+	MerchantID   int                `json:"merchant_id"`
+	Stores       []Store            `json:"stores"`
+	Articles     []Article          `json:"articles"`
+	Inventory    []InventorySummary `json:"inventory"`
+	ArticleMaps  []ArticleMap       `json:"article_maps"`
+	SalesOrders  []SalesOrder       `json:"sales_orders"`
+	TokensIssued int                `json:"tokens_issued"` // authorization_code grants
+	Refreshes    int                `json:"refreshes"`     // refresh_token grants
+	// RefreshReuses counts refresh grants with an already spent token.
+	RefreshReuses int              `json:"refresh_token_reuses"`
+	ActiveTokens  int              `json:"active_tokens"`  // unexpired access tokens
+	Faults        []httpfake.Fault `json:"faults"`         // still queued
+	RequestCounts map[string]int   `json:"request_counts"` // per endpoint key
 }
 
 // Snapshot returns a deep copy of the whole merchant.
@@ -174,13 +185,14 @@ func (l *Server) Snapshot() Snapshot {
 	l.mu.Lock()
 	now := l.clock()
 	st := Snapshot{
-		MerchantID:  l.cfg.MerchantID,
-		Stores:      append([]Store(nil), l.stores...),
-		Articles:    make([]Article, 0, len(l.articles)),
-		Inventory:   make([]InventorySummary, 0, len(l.articles)),
-		ArticleMaps: make([]ArticleMap, 0, len(l.maps)),
-		SalesOrders: make([]SalesOrder, 0, len(l.orders)),
-		Refreshes:   l.refreshes,
+		MerchantID:    l.cfg.MerchantID,
+		Stores:        append([]Store(nil), l.stores...),
+		Articles:      make([]Article, 0, len(l.articles)),
+		Inventory:     make([]InventorySummary, 0, len(l.articles)),
+		ArticleMaps:   make([]ArticleMap, 0, len(l.maps)),
+		SalesOrders:   make([]SalesOrder, 0, len(l.orders)),
+		Refreshes:     l.refreshes,
+		RefreshReuses: l.reuses,
 	}
 	st.TokensIssued = l.issued
 	for _, exp := range l.access {

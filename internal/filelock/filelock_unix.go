@@ -1,6 +1,6 @@
 //go:build unix
 
-package logiless
+package filelock
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"github.com/ecforce-logiless/connector/httpapi"
 )
 
-// lockFile takes an exclusive flock(2) on path, polling so that ctx can
+// Lock takes an exclusive flock(2) on path, polling so that ctx can
 // end the wait. flock locks belong to the open file, so two opens in one
 // process exclude each other just as two processes do.
-func lockFile(ctx context.Context, path string) (func(), error) {
+func Lock(ctx context.Context, path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("open the token lock file %s: %w", path, err)
+		return nil, fmt.Errorf("open the lock file %s: %w", path, err)
 	}
 	wait := time.Millisecond
 	for {
@@ -29,11 +29,11 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			_ = f.Close()
-			return nil, fmt.Errorf("lock the token lock file %s: %w", path, err)
+			return nil, fmt.Errorf("lock the lock file %s: %w", path, err)
 		}
 		if err := httpapi.Sleep(ctx, wait); err != nil {
 			_ = f.Close()
-			return nil, fmt.Errorf("waiting for the token lock %s (held by another process refreshing the token): %w", path, err)
+			return nil, fmt.Errorf("waiting for the lock %s (held by another process): %w", path, err)
 		}
 		wait = min(wait*2, 50*time.Millisecond)
 	}

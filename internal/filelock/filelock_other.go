@@ -1,6 +1,6 @@
 //go:build !unix
 
-package logiless
+package filelock
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 // the connector is deployed on Linux.
 var processLocks sync.Map // path → chan struct{}
 
-func lockFile(ctx context.Context, path string) (func(), error) {
+// Lock takes the lock on path, waiting until it is free or ctx ends.
+func Lock(ctx context.Context, path string) (func(), error) {
 	v, _ := processLocks.LoadOrStore(path, make(chan struct{}, 1))
 	ch := v.(chan struct{})
 	select {
