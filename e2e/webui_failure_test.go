@@ -55,11 +55,22 @@ func TestWebUIShowsWhyARunFailed(t *testing.T) {
 	if top := failureMessage(dom); strings.Contains(top, "activity error") || !strings.Contains(top, "GIFT-WRAP") {
 		t.Errorf("the failed run's top failure message is %q; want the cause", top)
 	}
-	meta := renderWebUIPage(ctx, t, browser, strings.TrimSuffix(page, "/history")+"/user-metadata", "LOGILESS")
-	if keep := os.Getenv("WEBUI_SCREENSHOTS"); keep != "" {
-		_ = os.WriteFile(filepath.Join(keep, "failed-import-metadata.html"), []byte(meta), 0o644)
+	// The User Metadata tab: the run's summary, its current details (why it
+	// stopped; the worker answers for the closed run) and its steps.
+	metaPage := strings.TrimSuffix(page, "/history") + "/user-metadata"
+	meta := renderWebUIPage(ctx, t, browser, metaPage, "content=failed%3AUnmappedSKU")
+	meta = stripTags(meta) + " " + iframeContents(meta)
+	t.Logf("screenshot of the run's user metadata: %s", screenshotWebUI(ctx, t, browser, metaPage, "failed-import-metadata.png"))
+	for what, want := range map[string]string{
+		"the summary":         "受注 " + o.unmapped.Number + " → LOGILESS",
+		"the current details": "Current Details",
+		"why it stopped":      "failed:UnmappedSKU — import order " + o.unmapped.Number,
+		"the failed step":     "受注伝票を作成",
+	} {
+		if !strings.Contains(meta, want) {
+			t.Errorf("the run's User Metadata tab does not show %s (%q)", what, want)
+		}
 	}
-	t.Logf("screenshot of the run's user metadata: %s", screenshotWebUI(ctx, t, browser, strings.TrimSuffix(page, "/history")+"/user-metadata", "failed-import-metadata.png"))
 	s.assertNoSecretsLeaked(ctx, id)
 }
 
@@ -117,6 +128,21 @@ func failureMessage(dom string) string {
 		return ""
 	}
 	return text[i:min(len(text), i+400)]
+}
+
+// iframeContents is the text the UI renders in iframes (the current
+// details are markdown it renders in one), which --dump-dom leaves out: it
+// is in their src, /render?content=<text>.
+func iframeContents(dom string) string {
+	var out []string
+	for _, part := range strings.Split(dom, `src="/render?content=`)[1:] {
+		raw, _, _ := strings.Cut(part, `"`)
+		raw, _, _ = strings.Cut(strings.ReplaceAll(raw, "&amp;", "&"), "&")
+		if text, err := url.QueryUnescape(raw); err == nil {
+			out = append(out, text)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func stripTags(dom string) string {
