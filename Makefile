@@ -43,11 +43,16 @@ $(TEMPORAL):
 	@echo "building the Temporal CLI $(TEMPORAL_CLI_VERSION) into bin/ (first time only, about 3 minutes)"
 	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
 
-# Debian's Chromium, for the e2e test that opens the Web UI as an operator.
+# Debian's Chromium, for the e2e test that opens the Web UI as an operator,
+# and a Japanese font, so that its screenshots show the summaries (受注 …)
+# instead of empty boxes.
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the Web UI test (needs root; or set CHROMIUM=/path)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -e /usr/share/fonts/opentype/ipafont-gothic || test -n "$$CHROMIUM" || { \
+	  echo "installing Debian's fonts-ipafont-gothic for the Web UI screenshots"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipafont-gothic >/dev/null || true; }
 
 # promtool from Debian's prometheus package, for the test that checks the
 # alert rules in deploy/prometheus (the test uses promtool only; no

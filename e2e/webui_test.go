@@ -49,9 +49,7 @@ func renderWebUI(ctx context.Context, t *testing.T, browser, query string) strin
 	page := webUIURL + "/namespaces/default/workflows?query=" + url.QueryEscape(query)
 	var last string
 	for attempt := 0; attempt < 10; attempt++ { // visibility is eventually consistent
-		cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-			"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-			"--user-data-dir="+t.TempDir(), "--virtual-time-budget=15000", "--dump-dom", page)
+		cmd := exec.CommandContext(ctx, browser, append(chromiumFlags(t), "--dump-dom", page)...)
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("chromium on %s: %v", page, err)

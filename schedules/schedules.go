@@ -108,6 +108,8 @@ func (d Desired) action() *client.ScheduleWorkflowAction {
 		Workflow:  d.Workflow,
 		Args:      d.Args,
 		TaskQueue: d.TaskQueue,
+		// The Web UI shows it on every run the schedule starts.
+		StaticSummary: workflows.RunSummary(d.Flow, d.Shop, ""),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.ShopAttribute.ValueSet(d.Shop),
 			workflows.FlowAttribute.ValueSet(d.Flow),
@@ -224,6 +226,9 @@ func differences(desc *client.ScheduleDescription, d Desired) []string {
 		}
 		if name, _ := a.Workflow.(string); name != d.WorkflowType {
 			diff = append(diff, fmt.Sprintf("workflow %v → %s", a.Workflow, d.WorkflowType))
+		}
+		if want := workflows.RunSummary(d.Flow, d.Shop, ""); a.StaticSummary != want {
+			diff = append(diff, fmt.Sprintf("summary %q → %q", a.StaticSummary, want))
 		}
 		if a.ID != d.WorkflowID {
 			diff = append(diff, fmt.Sprintf("workflow ID %s → %s", a.ID, d.WorkflowID))

@@ -1,8 +1,11 @@
 package schedules
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/workflows"
@@ -71,5 +74,27 @@ func TestIsConnectorScheduleID(t *testing.T) {
 		if got := isConnectorScheduleID(id); got != want {
 			t.Errorf("isConnectorScheduleID(%q) = %t, want %t", id, got, want)
 		}
+	}
+}
+
+// Every scheduled run carries its flow's summary in the Web UI; a schedule
+// created before that is updated to carry it.
+func TestScheduledRunsCarryASummary(t *testing.T) {
+	d := Desired{Shop: "demo", Flow: workflows.FlowOrderImport, WorkflowID: "import-orders/demo", WorkflowType: "ImportOrders",
+		Every: time.Minute, TaskQueue: "q"}
+	a := d.action()
+	if a.StaticSummary != "受注取込 demo: ecforce → LOGILESS" {
+		t.Errorf("schedule action summary = %q", a.StaticSummary)
+	}
+	old := *a
+	old.Workflow, old.StaticSummary = "ImportOrders", ""
+	desc := &client.ScheduleDescription{Schedule: client.Schedule{Action: &old, Spec: &client.ScheduleSpec{
+		Intervals: []client.ScheduleIntervalSpec{{Every: time.Minute}}}}}
+	if diff := differences(desc, d); len(diff) != 1 || !strings.Contains(diff[0], "summary") {
+		t.Errorf("differences of a schedule without a summary = %q, want the summary", diff)
+	}
+	old.StaticSummary = a.StaticSummary
+	if diff := differences(desc, d); len(diff) != 0 {
+		t.Errorf("differences of a matching schedule = %q", diff)
 	}
 }

@@ -348,7 +348,7 @@ func TestWaitEndsWithRunLink(t *testing.T) {
 	if !strings.Contains(errOut, "running ") || !strings.Contains(errOut, f.details) {
 		t.Errorf("progress on stderr lacks the current details:\n%s", errOut)
 	}
-	if len(f.started) != 1 || f.started[0].TaskQueue != "ecforce-logiless" {
-		t.Errorf("started %+v", f.started)
+	if len(f.started) != 1 || f.started[0].TaskQueue != "ecforce-logiless" || f.started[0].StaticSummary != "受注 EC1 → LOGILESS" {
+		t.Errorf("started %+v; want task queue ecforce-logiless and summary 受注 EC1 → LOGILESS", f.started)
 	}
 }

@@ -173,6 +173,12 @@ type runStart struct {
 	progress progressFunc
 }
 
+// summary is the run's static summary in the Web UI, the one its flow's
+// runs carry when a discovery or a schedule starts them.
+func (r runStart) summary() string {
+	return workflows.RunSummary(r.flow, r.shop, r.orderNumber)
+}
+
 // launch is a command that starts a run: it opens a session for r.shop,
 // starts r (printing its ID and link) and, with wait, waits for it with
 // progress on stderr, decodes its result into result, prints it with
@@ -219,6 +225,7 @@ func (s *session) startRun(ctx context.Context, r runStart, out io.Writer) (clie
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		WorkflowIDReusePolicy:                    reuse,
 		TypedSearchAttributes:                    temporal.NewSearchAttributes(attrs...),
+		StaticSummary:                            r.summary(),
 	}, r.workflow, r.input)
 	if err != nil {
 		var already *serviceerror.WorkflowExecutionAlreadyStarted

@@ -25,6 +25,7 @@ type orderRun struct {
 // acknowledged. Runs whose ID is taken by a running or completed run are
 // counted, not started: the workflow ID is the deduplication.
 func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (started []string, alreadyHandled int, err error) {
+	doing(ctx, "starting %d runs, one per order", len(runs))
 	futures := make([]workflow.ChildWorkflowFuture, len(runs))
 	for i, r := range runs {
 		reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
@@ -35,6 +36,7 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 			WorkflowID:            r.id,
 			WorkflowIDReusePolicy: reuse,
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			StaticSummary:         RunSummary(flow, shop, r.orderNumber),
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				ShopAttribute.ValueSet(shop),
 				OrderNumberAttribute.ValueSet(r.orderNumber),

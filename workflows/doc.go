@@ -28,7 +28,11 @@
 //   - ids.go: workflow type names, flow names and workflow IDs.
 //   - searchattributes.go: search attributes and outcome values, and the
 //     helpers that set them.
-//   - failure.go: fail, how every flow records a failed run.
+//   - failure.go: fail, how every flow records a failed run and fails it
+//     with its cause's message.
+//   - metadata.go: what the Web UI shows of a run (Temporal user
+//     metadata): run summaries (RunSummary), step summaries and current
+//     details.
 //   - children.go: startOrderRuns, how a discovery starts per-order runs.
 //   - activityoptions.go: the activity option presets.
 //   - switches.go: the ShopSwitches step, through which every workflow

@@ -69,11 +69,11 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 		return res, fail(ctx, err)
 	}
 
-	ctx = workflow.WithActivityOptions(ctx, orderStepOptions)
 	var a *activities.OrderImport
 
 	var created activities.CreateSalesOrderResult
-	err = workflow.ExecuteActivity(ctx, a.CreateSalesOrder, activities.CreateSalesOrderInput{
+	doing(ctx, "creating the LOGILESS 受注伝票 of %s", in.OrderNumber)
+	err = workflow.ExecuteActivity(step(ctx, orderStepOptions, stepCreateSalesOrder), a.CreateSalesOrder, activities.CreateSalesOrderInput{
 		Shop:          in.Shop,
 		OrderNumber:   in.OrderNumber,
 		OrderID:       in.OrderID,
@@ -100,7 +100,8 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 	}
 	if importedState != "" {
 		var marked activities.MarkOrderImportedResult
-		err := workflow.ExecuteActivity(ctx, a.MarkOrderImported, activities.MarkOrderImportedInput{
+		doing(ctx, "setting 対応状況 of %s to %s", in.OrderNumber, importedState)
+		err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepSetState), a.MarkOrderImported, activities.MarkOrderImportedInput{
 			Shop:          in.Shop,
 			OrderID:       created.OrderID,
 			OrderNumber:   in.OrderNumber,

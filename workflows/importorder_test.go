@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/mock"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -129,10 +130,35 @@ func TestImportOrderUnmappedSKUFailsWithoutRetryOrStateChange(t *testing.T) {
 	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnmappedSKU {
 		t.Fatalf("workflow error = %v, want an %s application error", err, activities.ErrTypeUnmappedSKU)
 	}
+	// The run's own failure is the cause, not "activity error": the Web UI
+	// shows its message first. The activity's failure stays below it.
+	const msg = `import order 0000000009 of shop demo: order 0000000009: SKU "NOPE-1" not in the product mapping table`
+	var actErr *temporal.ActivityError
+	if appErr.Message() != msg || !appErr.NonRetryable() || !errors.As(err, &actErr) {
+		t.Errorf("run failure %q (non-retryable %t, activity error below: %t); want the cause's message, non-retryable, the activity's failure as its cause",
+			appErr.Message(), appErr.NonRetryable(), actErr != nil)
+	}
+	if details := currentDetails(t, env); details != "failed:"+activities.ErrTypeUnmappedSKU+" — "+msg {
+		t.Errorf("current details %q; want the outcome and the cause", details)
+	}
 	if calls != 1 {
 		t.Errorf("CreateSalesOrder ran %d times, want 1 (non-retryable)", calls)
 	}
 	env.AssertNotCalled(t, "MarkOrderImported", mock.Anything, mock.Anything)
+}
+
+// currentDetails is what the Web UI shows as the run's current details.
+func currentDetails(t *testing.T, env *testsuite.TestWorkflowEnvironment) string {
+	t.Helper()
+	v, err := env.QueryWorkflow("__temporal_workflow_metadata")
+	if err != nil {
+		t.Fatalf("query the run's metadata: %v", err)
+	}
+	var md sdkpb.WorkflowMetadata
+	if err := v.Get(&md); err != nil {
+		t.Fatalf("decode the run's metadata: %v", err)
+	}
+	return md.GetCurrentDetails()
 }
 
 func TestImportOrderRetriesTransientErrors(t *testing.T) {

@@ -80,9 +80,9 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 	}
 
 	var a *activities.OrderImport
-	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListImportCandidatesResult
-	if err := workflow.ExecuteActivity(listCtx, a.ListImportCandidates, activities.ListImportCandidatesInput{
+	doing(ctx, "listing the ecforce orders to import")
+	if err := workflow.ExecuteActivity(step(ctx, listingActivityOptions, stepListImports), a.ListImportCandidates, activities.ListImportCandidatesInput{
 		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: listScheduled, AfterOrderID: in.AfterOrderID,
 	}).Get(ctx, &listed); err != nil {
 		return res, fail(ctx, err)

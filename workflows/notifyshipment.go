@@ -90,10 +90,10 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 		return res, fail(ctx, err)
 	}
 	var a *activities.ShipmentNotification
-	stepCtx := workflow.WithActivityOptions(ctx, orderStepOptions)
 
 	var prep activities.PrepareShipmentResult
-	if err := workflow.ExecuteActivity(stepCtx, a.PrepareShipment, activities.PrepareShipmentInput{
+	doing(ctx, "reading the LOGILESS shipment and the ecforce order of %s", in.OrderNumber)
+	if err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepPrepareShipment), a.PrepareShipment, activities.PrepareShipmentInput{
 		Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID,
 	}).Get(ctx, &prep); err != nil {
 		return res, fail(ctx, err)
@@ -109,7 +109,8 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	// 1. Ship date, tracking numbers and carrier; with_sale only for the
 	// shipment report of a 後払い order.
 	var shipping activities.UpdateShippingResult
-	if err := workflow.ExecuteActivity(stepCtx, a.UpdateShipping, activities.UpdateShippingInput{
+	doing(ctx, "writing 出荷情報 (%d parcels) to ecforce order %s", prep.Parcels, in.OrderNumber)
+	if err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepUpdateShipping), a.UpdateShipping, activities.UpdateShippingInput{
 		Shop:           in.Shop,
 		OrderNumber:    in.OrderNumber,
 		OrderID:        prep.OrderID,
@@ -127,8 +128,8 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	// 2. 売上処理, only with "run sales processing with the notification".
 	if withSales {
 		var capture activities.CaptureSalesResult
-		captureCtx := workflow.WithActivityOptions(ctx, captureActivityOptions)
-		if err := workflow.ExecuteActivity(captureCtx, a.CaptureSales, activities.CaptureSalesInput{
+		doing(ctx, "waiting for 決済状況 to settle (売上処理 of %s)", in.OrderNumber)
+		if err := workflow.ExecuteActivity(step(ctx, captureActivityOptions, stepCaptureSales), a.CaptureSales, activities.CaptureSalesInput{
 			Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
 			Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt,
 		}).Get(ctx, &capture); err != nil {
@@ -143,7 +144,8 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	// 3. 対応状況, only when a target status is set.
 	if statusAfter != "" {
 		var status activities.SetShipmentStatusResult
-		if err := workflow.ExecuteActivity(stepCtx, a.SetShipmentStatus, activities.SetShipmentStatusInput{
+		doing(ctx, "setting 対応状況 of %s to %s", in.OrderNumber, statusAfter)
+		if err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepSetState), a.SetShipmentStatus, activities.SetShipmentStatusInput{
 			Shop:          in.Shop,
 			OrderNumber:   in.OrderNumber,
 			OrderID:       prep.OrderID,

@@ -63,9 +63,9 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 	}
 
 	var a *activities.ShipmentNotification
-	listCtx := workflow.WithActivityOptions(ctx, listingActivityOptions)
 	var listed activities.ListShipmentCandidatesResult
-	if err := workflow.ExecuteActivity(listCtx, a.ListShipmentCandidates, activities.ListShipmentCandidatesInput{
+	doing(ctx, "listing the LOGILESS orders shipped since the look-back")
+	if err := workflow.ExecuteActivity(step(ctx, listingActivityOptions, stepListShipments), a.ListShipmentCandidates, activities.ListShipmentCandidatesInput{
 		Shop: in.Shop, Now: workflow.Now(ctx), Scheduled: listScheduled, Lookback: in.Lookback,
 	}).Get(ctx, &listed); err != nil {
 		return res, fail(ctx, err)

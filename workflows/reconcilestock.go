@@ -101,7 +101,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 			return disabled, nil
 		}
 		var plan activities.PlanStockSyncResult
-		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workerStateOptions), a.PlanStockSync,
+		err = workflow.ExecuteActivity(step(ctx, workerStateOptions, stepPlanStockSync), a.PlanStockSync,
 			activities.PlanStockSyncInput{Shop: in.Shop, Scheduled: planScheduled, Full: in.Full, Now: now},
 		).Get(ctx, &plan)
 		if err != nil {
@@ -127,10 +127,9 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 		perRun = DefaultStockPagesPerRun
 	}
 
-	pageCtx := workflow.WithActivityOptions(ctx, stockPageOptions)
 	for pages := 0; ; {
 		var page activities.ReconcileStockPageResult
-		err := workflow.ExecuteActivity(pageCtx, a.ReconcileStockPage, activities.ReconcileStockPageInput{
+		err := workflow.ExecuteActivity(step(ctx, stockPageOptions, stockPageSummary(p)), a.ReconcileStockPage, activities.ReconcileStockPageInput{
 			Shop:      in.Shop,
 			Mode:      p.Plan.Mode,
 			Since:     p.Plan.Since,
@@ -175,7 +174,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 
 	if !in.DryRun {
 		var rec activities.RecordStockSyncResult
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workerStateOptions), a.RecordStockSync,
+		err := workflow.ExecuteActivity(step(ctx, workerStateOptions, stepRecordStockSync), a.RecordStockSync,
 			activities.RecordStockSyncInput{
 				Shop: in.Shop, Mode: p.Plan.Mode, StartedAt: p.StartedAt,
 				Fingerprint: p.Plan.Fingerprint, RetrySKUs: p.RetrySKUs,
@@ -205,8 +204,12 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 // progressDetails is the run's current details in the Web UI.
 func progressDetails(p *ReconcileStockProgress) string {
 	r := p.Result
-	return fmt.Sprintf("%s pass: %d pages, %d SKUs read, %d changed, %d written, %d failed, %d skipped; last SKU %q",
-		r.Mode, r.Pages, r.Read, r.Changed, r.Written, r.Failed, r.Skipped.Total(), p.Cursor)
+	done := fmt.Sprintf("page %d", r.Pages)
+	if total := stockPagesTotal(p); total > 0 {
+		done = fmt.Sprintf("page %d of %d", r.Pages, max(total, r.Pages))
+	}
+	return fmt.Sprintf("%s pass: %s done, %d SKUs read, %d changed, %d written, %d failed, %d skipped; last SKU %q",
+		r.Mode, done, r.Read, r.Changed, r.Written, r.Failed, r.Skipped.Total(), p.Cursor)
 }
 
 // stockSyncOn is the stock sync's on switch, stock_sync.enabled: off pauses

@@ -27,7 +27,7 @@ func readShopSwitches(ctx workflow.Context, shop string) (sw activities.ShopSwit
 		return sw, false, nil
 	}
 	var a *activities.Switches
-	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workerStateOptions), a.ShopSwitches,
+	err = workflow.ExecuteActivity(step(ctx, workerStateOptions, stepShopSwitches), a.ShopSwitches,
 		activities.ShopSwitchesInput{Shop: shop}).Get(ctx, &sw)
 	return sw, true, err
 }
