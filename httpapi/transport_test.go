@@ -155,8 +155,10 @@ func TestRateLimitWithoutWaitUsesTheDefault(t *testing.T) {
 }
 
 func TestSuccessWithNoBudgetLeftPausesTheNextRequest(t *testing.T) {
+	// Reset names a whole second, and the budget may be back at any moment
+	// of the second before it: the hold ends at Reset-1s, 200ms away here.
 	reset := time.Now().Add(time.Hour).Truncate(time.Second)
-	clock := func() time.Time { return reset.Add(-200 * time.Millisecond) }
+	clock := func() time.Time { return reset.Add(-1200 * time.Millisecond) }
 	s := newServer(t, always(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
