@@ -124,10 +124,10 @@ func New(cfg Config) *Server {
 		// One budget per merchant, token requests included (issue 10).
 		LimitedPaths: []string{"/api/", "/oauth2/token"},
 		RateLimit:    cfg.RateLimit,
-		API:              l.apiMux(),
-		Control:          l.controlEndpoints,
-		State:            func() any { return l.Snapshot() },
-		Reset:            l.Reset,
+		API:          l.apiMux(),
+		Control:      l.controlEndpoints,
+		State:        func() any { return l.Snapshot() },
+		Reset:        l.Reset,
 	})
 	return l
 }
