@@ -107,6 +107,7 @@ type ListImportCandidatesResult struct {
 //
 // Idempotent: it only reads.
 func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCandidatesInput) (ListImportCandidatesResult, error) {
+	ctx = importPriority(ctx)
 	var res ListImportCandidatesResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
@@ -242,6 +243,7 @@ type CreateSalesOrderResult struct {
 // exists is confirmed by a search and counts as done too. A create whose
 // answer is lost is found by the search of the next attempt.
 func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderInput) (CreateSalesOrderResult, error) {
+	ctx = importPriority(ctx)
 	var res CreateSalesOrderResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
@@ -371,6 +373,7 @@ type MarkOrderImportedResult struct {
 // order already has it. Retries re-read the order first, so a state changed
 // by someone else meanwhile (a cancellation) is never overwritten.
 func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImportedInput) (MarkOrderImportedResult, error) {
+	ctx = importPriority(ctx)
 	var res MarkOrderImportedResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

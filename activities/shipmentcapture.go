@@ -56,6 +56,7 @@ type captureProgress struct {
 // CaptureSettleTimeout fails as ErrTypeCaptureUnconfirmed rather than being
 // sent again.
 func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSalesInput) (CaptureSalesResult, error) {
+	ctx = shipmentPriority(ctx)
 	var res CaptureSalesResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

@@ -60,12 +60,15 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 	if logger == nil {
 		logger = slog.Default()
 	}
+	// One limiter per budget: per ecforce host, and per LOGILESS merchant
+	// (every shop on one merchant shares it, whatever its own setting; the
+	// first shop's requests_per_second sets the pace).
 	limiters := map[string]*httpapi.Limiter{}
 	limiter := func(key string, perSecond float64) *httpapi.Limiter {
 		if l, ok := limiters[key]; ok {
 			return l
 		}
-		l := httpapi.NewLimiter(perSecond, 1)
+		l := NewPacedLimiter(perSecond)
 		limiters[key] = l
 		return l
 	}
@@ -151,7 +154,7 @@ func (c *Connector) activitiesOf(flow string) any {
 // tokens in <stateDir>/<shop>/logiless-tokens.json. limiter may be nil.
 func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter, timeout time.Duration, observer httpapi.Observer, logger *slog.Logger) (*logiless.Client, error) {
 	if limiter == nil {
-		limiter = httpapi.NewLimiter(s.Logiless.RequestsPerSecond, 1)
+		limiter = NewPacedLimiter(s.Logiless.RequestsPerSecond)
 	}
 	lc, err := logiless.New(logiless.Config{
 		Shop:         s.Code,
@@ -176,4 +179,16 @@ func NewLogilessClient(s config.Shop, stateDir string, limiter *httpapi.Limiter,
 // LogilessTokenFile is where a shop's LOGILESS OAuth tokens are kept.
 func LogilessTokenFile(stateDir, shop string) string {
 	return filepath.Join(stateDir, shop, "logiless-tokens.json")
+}
+
+// PaceMargin is how far below the configured rate the connector sends: a
+// server's token bucket of burst 1 refuses a request that arrives even a
+// little early, and requests sent exactly one interval apart arrive with
+// jitter. BENCHMARKS.md (pacing) shows the figures it was chosen from.
+const PaceMargin = 0.03
+
+// NewPacedLimiter is the limiter of one API budget configured at perSecond
+// requests per second (<= 0: unlimited): burst 1, PaceMargin below the rate.
+func NewPacedLimiter(perSecond float64) *httpapi.Limiter {
+	return httpapi.NewLimiter(perSecond*(1-PaceMargin), 1)
 }
