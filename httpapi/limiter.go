@@ -17,10 +17,14 @@ import (
 // its context ends, however far away that is, so the time spent queueing
 // is never counted against a request's own timeout.
 type Limiter struct {
-	rate  float64 // tokens per second; 0 means unlimited
+	rate  float64 // configured tokens per second; 0 means unlimited
 	burst float64
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// slack is added to the interval between tokens after 429s (see
+	// Throttled); it shrinks again while answers come without one.
+	slack     time.Duration
+	sinceSlow int // grants since the last 429
 	tokens    float64
 	last      time.Time // when tokens was last brought up to date
 	holdUntil time.Time
@@ -45,13 +49,43 @@ func NewLimiter(perSecond float64, burst int) *Limiter {
 	return l
 }
 
+// Adaptive slack: each 429 adds slackStep to the interval between
+// requests, up to maxSlack; every slackDecay grants without a 429 take one
+// step off again. A server's bucket of burst 1 refuses a request that
+// arrives a little early, and arrivals jitter by more under load.
+const (
+	slackStep  = 10 * time.Millisecond
+	maxSlack   = 100 * time.Millisecond
+	slackDecay = 200
+)
+
 // RefillTime is how long the bucket takes to earn one request: the pause
 // after a 429 that names no wait. Zero when unlimited.
 func (l *Limiter) RefillTime() time.Duration {
 	if l.rate <= 0 {
 		return 0
 	}
-	return time.Duration(float64(time.Second) / l.rate)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.intervalLocked()
+}
+
+func (l *Limiter) intervalLocked() time.Duration {
+	return time.Duration(float64(time.Second)/l.rate) + l.slack
+}
+
+// Throttled tells the limiter that the API refused a request for its rate
+// (a 429): the interval between requests grows by a step, so that arrivals
+// that jitter stop landing early; it shrinks back while no 429 comes.
+func (l *Limiter) Throttled() {
+	if l.rate <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.refillLocked(l.now())
+	l.slack = min(l.slack+slackStep, maxSlack)
+	l.sinceSlow = 0
 }
 
 // Wait blocks until a request may be sent, served after every waiter of a
@@ -132,12 +166,18 @@ func (l *Limiter) takeLocked(now time.Time) bool {
 		return false
 	}
 	l.tokens--
+	if l.slack > 0 {
+		if l.sinceSlow++; l.sinceSlow >= slackDecay {
+			l.slack = max(0, l.slack-slackStep)
+			l.sinceSlow = 0
+		}
+	}
 	return true
 }
 
 func (l *Limiter) refillLocked(now time.Time) {
 	if d := now.Sub(l.last); d > 0 {
-		l.tokens = math.Min(l.burst, l.tokens+d.Seconds()*l.rate)
+		l.tokens = math.Min(l.burst, l.tokens+float64(d)/float64(l.intervalLocked()))
 	}
 	l.last = now
 }
@@ -158,7 +198,7 @@ func (l *Limiter) dispatchLocked(now time.Time) {
 	}
 	next := l.holdUntil
 	if l.rate > 0 {
-		if t := now.Add(time.Duration((1 - l.tokens) / l.rate * float64(time.Second))); t.After(next) {
+		if t := now.Add(time.Duration((1 - l.tokens) * float64(l.intervalLocked()))); t.After(next) {
 			next = t
 		}
 	}

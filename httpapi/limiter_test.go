@@ -200,3 +200,31 @@ func TestBudgetHold(t *testing.T) {
 		})
 	}
 }
+
+func TestThrottledAddsSlackThatDecays(t *testing.T) {
+	l := NewLimiter(10, 1)
+	if got := l.RefillTime(); got != 100*time.Millisecond {
+		t.Fatalf("RefillTime = %v, want 100ms", got)
+	}
+	l.Throttled()
+	l.Throttled()
+	if got := l.RefillTime(); got != 100*time.Millisecond+2*slackStep {
+		t.Errorf("after two 429s RefillTime = %v, want 100ms + 2 steps", got)
+	}
+	for i := 0; i < 20; i++ {
+		l.Throttled()
+	}
+	if got := l.RefillTime(); got != 100*time.Millisecond+maxSlack {
+		t.Errorf("after many 429s RefillTime = %v, want capped at 100ms + %v", got, maxSlack)
+	}
+	// Grants without a 429 take the slack off again, a step per slackDecay.
+	l.mu.Lock()
+	for i := 0; i < slackDecay; i++ {
+		l.tokens = 1
+		l.takeLocked(l.now())
+	}
+	l.mu.Unlock()
+	if got := l.RefillTime(); got != 100*time.Millisecond+maxSlack-slackStep {
+		t.Errorf("after %d grants RefillTime = %v, want one step less", slackDecay, got)
+	}
+}

@@ -253,6 +253,9 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 
 		case res.Status == http.StatusTooManyRequests:
 			rateLimited++
+			if t.limiter != nil {
+				t.limiter.Throttled()
+			}
 			t.pause(se.RetryAfter)
 			if !req.SignIn && se.RetryAfter <= MaxInClientWait && retries < t.maxRetries {
 				retries++
