@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/ecforce-logiless/connector/app"
-	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -96,40 +95,9 @@ func benchPacing(b *testing.B, iteration int) {
 	shop := fmt.Sprintf("bench-pacing-%d-%d", iteration, time.Now().UnixNano()%1e6)
 	dir := b.TempDir()
 	writeFile(b, filepath.Join(dir, "mapping.csv"), csv.String())
-	writeFile(b, filepath.Join(dir, "shops.yaml"), fmt.Sprintf(`shops:
-  - code: %s
-    ecforce:
-      base_url: %s/api/v2
-      auth: token
-      api_token: {env: BENCH_ECFORCE_TOKEN}
-      requests_per_second: %g
-    logiless:
-      base_url: %s/api
-      oauth_base_url: %s
-      merchant_id: %d
-      store_id: %d
-      client_id: %s
-      client_secret: {env: BENCH_LOGILESS_SECRET}
-      redirect_uri: %s
-      requests_per_second: %g
-    location_code: default
-    order_import:
-      states: [complete]
-      default_payment_method: credit_card_payment
-      default_delivery_method: yamato
-    stock_sync: {enabled: true}
-    mapping_file: mapping.csv
-`, shop, sb.EcforceURL, pacingEcforceRPS, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), logilessapi.DefaultStoreID,
-		logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI, pacingLogilessRPS))
-	shops, err := config.LoadShops(filepath.Join(dir, "shops.yaml"), func(name string) (string, bool) {
-		if name == "BENCH_ECFORCE_TOKEN" {
-			return ecforceapi.DefaultAPIToken, true
-		}
-		return logilessapi.DefaultClientSecret, true
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	writeFile(b, filepath.Join(dir, "shops.yaml"),
+		shopsYAML(sb, shop, pacingEcforceRPS, pacingLogilessRPS, "    stock_sync: {enabled: true}\n"))
+	shops := loadBenchShops(b, filepath.Join(dir, "shops.yaml"))
 	statuses := &statusCounter{}
 	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: quiet, Observer: statuses})
 	if err != nil {
