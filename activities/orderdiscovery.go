@@ -109,6 +109,7 @@ type ListImportCandidatesResult struct {
 //
 // Idempotent: it only reads.
 func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCandidatesInput) (ListImportCandidatesResult, error) {
+	ctx = importPriority(ctx)
 	var res ListImportCandidatesResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

@@ -102,6 +102,7 @@ type CreateSalesOrderResult struct {
 // confirmed by a search and counts as done too. A create whose answer is
 // lost is found by the search of the next attempt.
 func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderInput) (CreateSalesOrderResult, error) {
+	ctx = importPriority(ctx)
 	var res CreateSalesOrderResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
@@ -240,6 +241,7 @@ type MarkOrderImportedResult struct {
 // order already has it. Retries re-read the order first, so a state changed
 // by someone else meanwhile (a cancellation) is never overwritten.
 func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImportedInput) (MarkOrderImportedResult, error) {
+	ctx = importPriority(ctx)
 	var res MarkOrderImportedResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

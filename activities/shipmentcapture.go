@@ -96,6 +96,7 @@ func progressOf(r shipment.CaptureRequests) captureProgress {
 // counts a request as late as its own start. After CaptureSettleTimeout
 // of requests without movement it fails as ErrTypeCaptureUnconfirmed.
 func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSalesInput) (res CaptureSalesResult, err error) {
+	ctx = shipmentPriority(ctx)
 	info := activity.GetInfo(ctx)
 	var progress captureProgress
 	if activity.HasHeartbeatDetails(ctx) {

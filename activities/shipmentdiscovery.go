@@ -72,6 +72,7 @@ type ListShipmentCandidatesResult struct {
 //
 // Idempotent: it only reads.
 func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in ListShipmentCandidatesInput) (ListShipmentCandidatesResult, error) {
+	ctx = shipmentPriority(ctx)
 	var res ListShipmentCandidatesResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

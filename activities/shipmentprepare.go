@@ -61,6 +61,7 @@ type PrepareShipmentResult struct {
 //
 // Idempotent: it only reads.
 func (a *ShipmentNotification) PrepareShipment(ctx context.Context, in PrepareShipmentInput) (PrepareShipmentResult, error) {
+	ctx = shipmentPriority(ctx)
 	var res PrepareShipmentResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

@@ -59,6 +59,7 @@ type UpdateShippingResult struct {
 // write whose answer is lost (5xx, dropped connection) is checked by
 // reading the order at once, so an applied write is never sent again.
 func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShippingInput) (UpdateShippingResult, error) {
+	ctx = shipmentPriority(ctx)
 	var res UpdateShippingResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

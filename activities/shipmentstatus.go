@@ -27,6 +27,7 @@ type SetShipmentStatusResult struct {
 // answer is lost is checked by reading the order. A cancelled order is
 // never moved out of キャンセル.
 func (a *ShipmentNotification) SetShipmentStatus(ctx context.Context, in SetShipmentStatusInput) (SetShipmentStatusResult, error) {
+	ctx = shipmentPriority(ctx)
 	var res SetShipmentStatusResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

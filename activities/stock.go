@@ -177,6 +177,7 @@ type ReconcileStockPageResult struct {
 // (everything up to it is written) and reads ecforce again before writing,
 // so a write that was applied but whose answer was lost is not repeated.
 func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPageInput) (ReconcileStockPageResult, error) {
+	ctx = stockPriority(ctx)
 	var res ReconcileStockPageResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {

@@ -71,15 +71,7 @@ func benchImport(b *testing.B, orders int, rps float64, iteration int) {
 	dir := b.TempDir()
 	writeFile(b, filepath.Join(dir, "mapping.csv"), "sku,article_code\nSKU-1,ITEM-1\n")
 	writeFile(b, filepath.Join(dir, "shops.yaml"), benchShopsYAML(sb, shop, rps))
-	shops, err := config.LoadShops(filepath.Join(dir, "shops.yaml"), func(name string) (string, bool) {
-		if name == "BENCH_ECFORCE_TOKEN" {
-			return ecforceapi.DefaultAPIToken, true
-		}
-		return logilessapi.DefaultClientSecret, true
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	shops := loadBenchShops(b, filepath.Join(dir, "shops.yaml"))
 	statuses := &statusCounter{}
 	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: slog.New(slog.DiscardHandler), Observer: statuses})
 	if err != nil {
@@ -185,13 +177,20 @@ func writeFile(b *testing.B, path, content string) {
 }
 
 func benchShopsYAML(sb *sandbox.Servers, shop string, rps float64) string {
+	return shopsYAML(sb, shop, 20, rps, "")
+}
+
+// shopsYAML is the shops file of one benchmark shop on sb: ecforce and
+// LOGILESS paced at ecRPS and llRPS, extra appended to the shop (indented
+// four spaces, e.g. "    stock_sync: {enabled: true}\n").
+func shopsYAML(sb *sandbox.Servers, shop string, ecRPS, llRPS float64, extra string) string {
 	return fmt.Sprintf(`shops:
   - code: %s
     ecforce:
       base_url: %s/api/v2
       auth: token
       api_token: {env: BENCH_ECFORCE_TOKEN}
-      requests_per_second: 20
+      requests_per_second: %g
     logiless:
       base_url: %s/api
       oauth_base_url: %s
@@ -207,6 +206,21 @@ func benchShopsYAML(sb *sandbox.Servers, shop string, rps float64) string {
       default_payment_method: credit_card_payment
       default_delivery_method: yamato
     mapping_file: mapping.csv
-`, shop, sb.EcforceURL, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), logilessapi.DefaultStoreID,
-		logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI, rps)
+%s`, shop, sb.EcforceURL, ecRPS, sb.LogilessURL, sb.LogilessURL, sb.Logiless.MerchantID(), logilessapi.DefaultStoreID,
+		logilessapi.DefaultClientID, logilessapi.DefaultRedirectURI, llRPS, extra)
+}
+
+// loadBenchShops loads a shops file written by shopsYAML, with the
+// sandbox's credentials as its secrets.
+func loadBenchShops(b *testing.B, path string) *config.ShopsFile {
+	shops, err := config.LoadShops(path, func(name string) (string, bool) {
+		if name == "BENCH_ECFORCE_TOKEN" {
+			return ecforceapi.DefaultAPIToken, true
+		}
+		return logilessapi.DefaultClientSecret, true
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return shops
 }

@@ -2,10 +2,14 @@
 // clients. It owns everything about talking to a rate-limited JSON API that
 // is not specific to one API:
 //
-//   - pacing: one [Limiter] per API that every request waits on and that a
-//     429, or a success with no budget left, pauses for every caller
-//     (Retry-After and X-RateLimit-* headers, [RetryDelay]);
-//   - the request loop, [Transport.Do]: per-attempt timeouts, in-client
+//   - pacing: one [Limiter] per API budget that every request waits on,
+//     served by [Priority] (carried in the context, [WithPriority]) and
+//     bounded only by the caller's context, and that the API's answers
+//     hold for every caller: X-RateLimit-Remaining 0 until its Reset
+//     ([BudgetHold]), a 429 for its Retry-After or Reset ([RetryDelay]) or,
+//     when it says nothing, for the limiter's refill time;
+//   - the request loop, [Transport.Do]: per-attempt timeouts (started when
+//     the limiter grants the attempt), in-client
 //     retries of 429s and of safe requests (GETs and requests the caller
 //     flags idempotent) with [Backoff], and never a resend of a write whose
 //     answer was lost;

@@ -58,3 +58,28 @@ func (b Backoff) Delay(n int) time.Duration {
 	}
 	return d
 }
+
+// BudgetHold reads X-RateLimit-Remaining and X-RateLimit-Reset (LOGILESS
+// sends them on every response) and returns the time before which no
+// request of the same budget should be sent: zero unless the answer says
+// the budget is used up (Remaining 0 with a Reset in the future).
+//
+// Reset has one-second resolution and names the second by which the
+// budget is back, so the budget may return at any moment of the second
+// before it: the hold ends at Reset − 1s, and the limiter's own pace (never
+// faster than the configured rate) does the rest. A hold until Reset itself
+// would idle up to a second after every request at a burst of 1.
+func BudgetHold(h http.Header, now time.Time) time.Time {
+	if h.Get("X-RateLimit-Remaining") != "0" {
+		return time.Time{}
+	}
+	unix, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	until := time.Unix(unix, 0).Add(-time.Second)
+	if !until.After(now) {
+		return time.Time{}
+	}
+	return until
+}

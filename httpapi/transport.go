@@ -47,7 +47,9 @@ type Config struct {
 	// Logger receives retry, 401 and per-request debug events; nil means
 	// slog.Default().
 	Logger *slog.Logger
-	// Timeout bounds each attempt; default 30s.
+	// Timeout bounds each attempt from the moment the limiter grants it
+	// (the wait for the limiter is bounded only by the caller's context);
+	// default 30s.
 	Timeout time.Duration
 	// MaxRetries is how often one request is sent again in the client: a
 	// 429 whatever the method, a 5xx or a lost answer only when the request
@@ -56,7 +58,11 @@ type Config struct {
 	// Backoff shapes the waits between retries of safe requests; zero
 	// means DefaultBackoff.
 	Backoff Backoff
-	// RateLimitWait is the pause after a 429 that names no wait; default 5s.
+	// RateLimitWait caps the pause after a 429 that names no wait. Such a
+	// 429 pauses the budget for the limiter's refill time (one request's
+	// worth at the configured rate), doubled for each further 429 of the
+	// same request, up to RateLimitWait; without a paced limiter the pause
+	// is RateLimitWait. Default 5s.
 	RateLimitWait time.Duration
 	// MaxResponseBytes bounds one response body; default 64 MiB.
 	MaxResponseBytes int
@@ -188,6 +194,7 @@ func New(cfg Config) *Transport {
 // not have been applied") or was refused for the rate limit.
 func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 	retries := 0
+	rateLimited := 0 // 429s of this request so far
 	reauthorized := false
 	for {
 		header := http.Header{}
@@ -199,11 +206,17 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 			}
 		}
 		if t.limiter != nil {
+			// Blocks until granted or ctx ends: queueing for the budget
+			// never fails an attempt by itself, and the attempt's timeout
+			// (in send) starts only now.
 			if err := t.limiter.Wait(ctx); err != nil {
 				return Response{}, fmt.Errorf("%s: waiting for the rate limiter: %w", t.describe(req), err)
 			}
 		}
 		res, err := t.send(ctx, req, header)
+		if err == nil {
+			t.observeBudget(ctx, res)
+		}
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return Response{}, fmt.Errorf("%s: %w", t.describe(req), ctxErr)
@@ -222,15 +235,9 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 			return Response{}, t.giveUp(req, terr, retries)
 		}
 		if res.Status >= 200 && res.Status < 300 {
-			// Honour X-RateLimit-Remaining: 0 / Retry-After on a success
-			// too, so the next caller waits instead of collecting a 429.
-			if d := RetryDelay(res.Status, res.Header, t.now()); d > 0 {
-				t.pause(d)
-				t.log.DebugContext(ctx, t.api+" rate-limit budget used up; pausing", "pause", d)
-			}
 			return res, nil
 		}
-		se := t.statusError(req, res, credential)
+		se := t.statusError(req, res, credential, rateLimited)
 		switch {
 		case res.Status == http.StatusUnauthorized && t.auth != nil && !req.SignIn:
 			retry, err := t.auth.Unauthorized(ctx, Unauthorized{Credential: credential, Err: se, Retried: reauthorized})
@@ -245,6 +252,10 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 			return Response{}, se
 
 		case res.Status == http.StatusTooManyRequests:
+			rateLimited++
+			if t.limiter != nil {
+				t.limiter.Throttled()
+			}
 			t.pause(se.RetryAfter)
 			if !req.SignIn && se.RetryAfter <= MaxInClientWait && retries < t.maxRetries {
 				retries++
@@ -304,8 +315,45 @@ func (t *Transport) send(ctx context.Context, req Request, header http.Header) (
 	return Response{Status: resp.StatusCode(), Header: resp.Header(), Body: resp.Body()}, nil
 }
 
-// statusError builds the redacted StatusError for a non-2xx answer.
-func (t *Transport) statusError(req Request, res Response, credential string) *StatusError {
+// observeBudget keeps the shared limiter in step with what the API says
+// about its budget on any answer: Retry-After on a success, and
+// X-RateLimit-Remaining 0 with its Reset ([BudgetHold]).
+func (t *Transport) observeBudget(ctx context.Context, res Response) {
+	if t.limiter == nil {
+		return
+	}
+	now := t.now()
+	if res.Status < 300 && res.Header.Get("Retry-After") != "" {
+		if d := RetryDelay(res.Status, http.Header{"Retry-After": res.Header.Values("Retry-After")}, now); d > 0 {
+			t.pause(d)
+		}
+	}
+	if until := BudgetHold(res.Header, now); !until.IsZero() {
+		// As a duration: the transport's clock reads the headers, the
+		// limiter runs on its own.
+		t.pause(until.Sub(now))
+		t.log.DebugContext(ctx, t.api+" rate-limit budget used up; holding every request", "until", until)
+	}
+}
+
+// quietWait is the pause after a 429 that names no wait: the limiter's
+// refill time, doubled for each earlier 429 of the same request, at most
+// the configured RateLimitWait (which is also the pause without a paced
+// limiter).
+func (t *Transport) quietWait(earlier429s int) time.Duration {
+	if t.limiter == nil || t.limiter.RefillTime() <= 0 {
+		return t.defaultWait
+	}
+	d := t.limiter.RefillTime()
+	for i := 0; i < earlier429s && d < t.defaultWait; i++ {
+		d *= 2
+	}
+	return min(d, t.defaultWait)
+}
+
+// statusError builds the redacted StatusError for a non-2xx answer;
+// earlier429s counts the 429s this request already had.
+func (t *Transport) statusError(req Request, res Response, credential string, earlier429s int) *StatusError {
 	eb := t.decodeError(res.Status, res.Body)
 	red := func(s string) string { return t.redact(s, credential, req.Secrets) }
 	se := &StatusError{
@@ -325,7 +373,7 @@ func (t *Transport) statusError(req Request, res Response, credential string) *S
 	if res.Status == http.StatusTooManyRequests || res.Status >= 500 {
 		se.RetryAfter = RetryDelay(res.Status, res.Header, t.now())
 		if res.Status == http.StatusTooManyRequests && se.RetryAfter <= 0 {
-			se.RetryAfter = t.defaultWait
+			se.RetryAfter = t.quietWait(earlier429s)
 		}
 	}
 	return se

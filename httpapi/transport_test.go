@@ -155,8 +155,10 @@ func TestRateLimitWithoutWaitUsesTheDefault(t *testing.T) {
 }
 
 func TestSuccessWithNoBudgetLeftPausesTheNextRequest(t *testing.T) {
+	// Reset names a whole second, and the budget may be back at any moment
+	// of the second before it: the hold ends at Reset-1s, 200ms away here.
 	reset := time.Now().Add(time.Hour).Truncate(time.Second)
-	clock := func() time.Time { return reset.Add(-200 * time.Millisecond) }
+	clock := func() time.Time { return reset.Add(-1200 * time.Millisecond) }
 	s := newServer(t, always(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
@@ -608,5 +610,42 @@ func TestResponseBodyLimit(t *testing.T) {
 	tr, _ := newTransport(t, s, func(c *Config) { c.MaxResponseBytes = 1024; c.MaxRetries = -1 })
 	if _, err := tr.Do(context.Background(), get("/x")); err == nil {
 		t.Fatal("a body over MaxResponseBytes was accepted")
+	}
+}
+
+func TestQuiet429PausesForTheRefillTime(t *testing.T) {
+	// ecforce's 429 says nothing ("Retry later", no Retry-After): the
+	// budget pauses for one request's worth at the configured rate (here
+	// 100ms at 10/s), not seconds, and the request is sent again.
+	s := newServer(t, failFirst(1, answer(429, "Retry later"), ok200))
+	limiter := NewLimiter(10, 1)
+	tr, _ := newTransport(t, s, func(c *Config) { c.Limiter = limiter })
+	start := time.Now()
+	if _, err := tr.Do(context.Background(), get("/x")); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 90*time.Millisecond || waited > time.Second {
+		t.Errorf("retried after %v, want the refill time (100ms)", waited)
+	}
+	if s.count() != 2 {
+		t.Errorf("requests = %d, want 2", s.count())
+	}
+}
+
+func TestRepeatedQuiet429sBackOffUpToRateLimitWait(t *testing.T) {
+	s := newServer(t, always(answer(429, "Retry later")))
+	tr, _ := newTransport(t, s, func(c *Config) {
+		c.Limiter = NewLimiter(20, 1) // 50ms refill
+		c.RateLimitWait = 150 * time.Millisecond
+		c.MaxRetries = 3
+	})
+	_, err := tr.Do(context.Background(), get("/x"))
+	var se *StatusError
+	// Pauses 50, 100, 150 (capped), and the fourth answer's would be 150.
+	if !errors.As(err, &se) || se.RetryAfter != 150*time.Millisecond {
+		t.Fatalf("err = %v, want a 429 whose wait is capped at RateLimitWait", err)
+	}
+	if s.count() != 4 {
+		t.Errorf("requests = %d, want 4", s.count())
 	}
 }

@@ -121,9 +121,29 @@ func TestFaultAfterApply(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	env := newTestServer(t, Config{RateLimit: httpfake.RateLimit{RPS: 0.5, Burst: 1}})
+	// The lenient option: Retry-After on refusals.
+	env := newTestServer(t, Config{RateLimit: httpfake.RateLimit{RPS: 0.5, Burst: 1, RetryAfter: true}})
 	env.get(t, "/api/v2/admin/orders")
 	if res := env.get(t, "/api/v2/admin/orders"); res.Status != 429 || !strings.Contains(string(res.Body), "Retry later") || res.Header.Get("Retry-After") == "" {
 		t.Errorf("ecforce limit: %d %v %s", res.Status, res.Header, res.Body)
+	}
+}
+
+func TestStrictRateLimitIsPlainTextWithoutRetryAfter(t *testing.T) {
+	// Reference §8: a 429 is plain "Retry later"; Retry-After is not
+	// confirmed, so the strict default sends none (and no X-RateLimit-*,
+	// which ecforce is not known to send). Burst defaults to 1.
+	env := newTestServer(t, Config{RateLimit: httpfake.RateLimit{RPS: 0.5}})
+	if res := env.get(t, "/api/v2/admin/orders"); res.Status != 200 {
+		t.Fatalf("first request: %d", res.Status)
+	}
+	res := env.get(t, "/api/v2/admin/orders")
+	if res.Status != 429 || string(res.Body) != "Retry later\n" || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("second request: %d %v %q, want 429 text/plain Retry later", res.Status, res.Header, res.Body)
+	}
+	for _, h := range []string{"Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} {
+		if v := res.Header.Get(h); v != "" {
+			t.Errorf("429 carries %s: %q", h, v)
+		}
 	}
 }

@@ -28,8 +28,9 @@ type Config struct {
 	// DefaultAdminPassword).
 	AdminEmail    string
 	AdminPassword string
-	// RateLimit throttles /api/ requests (zero value: unlimited). Refusals
-	// are 429 "Retry later" with a Retry-After header.
+	// RateLimit throttles /api/ requests (zero value: unlimited; burst 1
+	// by default). Refusals are 429 with the plain-text body "Retry later"
+	// and no Retry-After (RetryAfter adds one), as the reference describes.
 	RateLimit httpfake.RateLimit
 	// SignInsPerHour caps sign-in attempts per server (default 5, like the
 	// real shop; the sixth within an hour gets 429 "Retry later").

@@ -2,8 +2,8 @@
 //
 // It owns the [FrontDoor] every request enters by: requests under /_sandbox/
 // go to the control endpoints; every other request is counted per endpoint,
-// may meet a queued [Fault], passes the token-bucket [RateLimit] (paths under
-// /api/ only) and is logged on its way to the API's own handler. It also owns
+// may meet a queued [Fault], passes the token-bucket [RateLimit] (burst 1 by
+// default; the [DoorConfig] LimitedPaths, /api/ unless set) and is logged on its way to the API's own handler. It also owns
 // the control endpoints both servers answer (state, request counts, faults,
 // rate limit, reset and the index), the plumbing of the control endpoints
 // each server adds ([ControlMux], [ForEachInBody]), and the encoding both APIs

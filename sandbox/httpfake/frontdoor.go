@@ -28,10 +28,14 @@ type DoorConfig struct {
 	// FaultBody returns the API's usual body for a status: used by faults
 	// that set no Body and by rate-limit refusals (429).
 	FaultBody func(status int) (contentType string, body []byte)
-	// RateLimitHeaders puts X-RateLimit-Limit, -Remaining and -Reset on every
-	// rate-limited response, allowed or refused. Refusals always carry
-	// Retry-After.
+	// RateLimitHeaders puts X-RateLimit-Limit, -Remaining and -Reset on
+	// every API response while a rate limit is set: allowed, refused,
+	// faulted, or outside the budget. Refusals carry Retry-After only when
+	// RateLimit.RetryAfter is set.
 	RateLimitHeaders bool
+	// LimitedPaths are the path prefixes that take from the budget
+	// (default "/api/"); LOGILESS adds "/oauth2/token".
+	LimitedPaths []string
 	// RateLimit is the initial rate limit (zero value: unlimited).
 	RateLimit RateLimit
 	// API serves every request outside /_sandbox/.
@@ -59,6 +63,8 @@ type FrontDoor struct {
 	counts  map[string]int
 	faults  []*Fault
 	limiter *tokenBucket
+	// rateLimit is what limiter was made from.
+	rateLimit RateLimit
 }
 
 // NewFrontDoor returns a front door for the handlers and behaviour in cfg.
@@ -66,7 +72,10 @@ func NewFrontDoor(cfg DoorConfig) *FrontDoor {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	d := &FrontDoor{cfg: cfg, counts: map[string]int{}, limiter: newTokenBucket(cfg.RateLimit)}
+	if len(cfg.LimitedPaths) == 0 {
+		cfg.LimitedPaths = []string{"/api/"}
+	}
+	d := &FrontDoor{cfg: cfg, counts: map[string]int{}, limiter: newTokenBucket(cfg.RateLimit), rateLimit: cfg.RateLimit}
 	d.control = d.controlMux()
 	return d
 }
@@ -142,6 +151,11 @@ func (d *FrontDoor) serveAPI(w http.ResponseWriter, r *http.Request, f *Fault) s
 	if f.Delay > 0 && !sleepCtx(r.Context(), f.Delay) {
 		return "fault: client gave up during delay"
 	}
+	if lim, _ := d.budget(); lim != nil && d.cfg.RateLimitHeaders {
+		// The budget as it stands; an answer that reaches the API below
+		// writes what it took instead.
+		lim.peek().setHeaders(w.Header())
+	}
 	for k, v := range f.Headers {
 		w.Header().Set(k, v)
 	}
@@ -181,20 +195,39 @@ func (d *FrontDoor) serveAPI(w http.ResponseWriter, r *http.Request, f *Fault) s
 }
 
 // serveLimited passes the request to the API unless the rate limiter, which
-// applies to paths under /api/ only (not OAuth), refuses it.
+// applies to the LimitedPaths only, refuses it.
 func (d *FrontDoor) serveLimited(w http.ResponseWriter, r *http.Request) {
-	d.mu.Lock()
-	lim := d.limiter
-	d.mu.Unlock()
-	if lim != nil && strings.HasPrefix(r.URL.Path, "/api/") && !d.admit(w, lim) {
-		return
+	lim, rl := d.budget()
+	switch {
+	case lim == nil:
+	case d.limited(r.URL.Path):
+		if !d.admit(w, lim, rl) {
+			return
+		}
+	case d.cfg.RateLimitHeaders:
+		lim.peek().setHeaders(w.Header())
 	}
 	d.cfg.API.ServeHTTP(w, r)
 }
 
-// admit takes a token; without one it answers 429 with Retry-After and the
-// API's usual 429 body, and reports false.
-func (d *FrontDoor) admit(w http.ResponseWriter, b *tokenBucket) bool {
+func (d *FrontDoor) budget() (*tokenBucket, RateLimit) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.limiter, d.rateLimit
+}
+
+func (d *FrontDoor) limited(path string) bool {
+	for _, p := range d.cfg.LimitedPaths {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// admit takes a token; without one it answers 429 with the API's usual 429
+// body (and Retry-After only if rl asks for it), and reports false.
+func (d *FrontDoor) admit(w http.ResponseWriter, b *tokenBucket, rl RateLimit) bool {
 	dec := b.take()
 	if d.cfg.RateLimitHeaders {
 		dec.setHeaders(w.Header())
@@ -203,7 +236,9 @@ func (d *FrontDoor) admit(w http.ResponseWriter, b *tokenBucket) bool {
 		return true
 	}
 	ct, body := d.cfg.FaultBody(http.StatusTooManyRequests)
-	w.Header().Set("Retry-After", dec.retryAfterSeconds())
+	if rl.RetryAfter {
+		w.Header().Set("Retry-After", dec.retryAfterSeconds())
+	}
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusTooManyRequests)
 	_, _ = w.Write(body)
@@ -292,6 +327,7 @@ func (d *FrontDoor) SetRateLimit(rl RateLimit) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.limiter = newTokenBucket(rl)
+	d.rateLimit = rl
 }
 
 // ResetTraffic zeroes the request counters and removes every queued fault;

@@ -78,7 +78,7 @@ func TestFrontDoorCountsFaultsAndStripsJSON(t *testing.T) {
 }
 
 func TestFrontDoorRateLimitsAPIPathsOnly(t *testing.T) {
-	d, url := newTestDoor(t, DoorConfig{RateLimit: RateLimit{RPS: 0.1, Burst: 1}, RateLimitHeaders: true})
+	d, url := newTestDoor(t, DoorConfig{RateLimit: RateLimit{RPS: 0.1, Burst: 1, RetryAfter: true}, RateLimitHeaders: true})
 	if status, h, _ := get(t, url+"/api/x"); status != 200 || h.Get("X-RateLimit-Limit") != "1" || h.Get("X-RateLimit-Remaining") != "0" {
 		t.Fatalf("first request: %d %v", status, h)
 	}
@@ -86,8 +86,9 @@ func TestFrontDoorRateLimitsAPIPathsOnly(t *testing.T) {
 	if status != 429 || h.Get("Retry-After") == "" || body != "usual Too Many Requests" || h.Get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Fatalf("second request: %d %v %q", status, h, body)
 	}
-	if status, h, _ := get(t, url+"/oauth2/token"); status != 200 || h.Get("X-RateLimit-Limit") != "" {
-		t.Errorf("paths outside /api/ are not limited: %d %v", status, h)
+	// Outside the limited paths: never refused, yet told the budget.
+	if status, h, _ := get(t, url+"/oauth2/token"); status != 200 || h.Get("X-RateLimit-Remaining") != "0" {
+		t.Errorf("paths outside /api/ are not limited but carry the headers: %d %v", status, h)
 	}
 	d.SetRateLimit(RateLimit{})
 	if status, _, _ := get(t, url+"/api/x"); status != 200 {

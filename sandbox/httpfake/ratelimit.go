@@ -9,10 +9,15 @@ import (
 )
 
 // RateLimit configures a token bucket: RPS tokens per second, Burst tokens of
-// capacity. RPS 0 (the zero value) disables limiting.
+// capacity (default 1, as strict as LOGILESS's design target of one request
+// per second allows). RPS 0 (the zero value) disables limiting.
 type RateLimit struct {
 	RPS   float64 `json:"rps"`
 	Burst int     `json:"burst"`
+	// RetryAfter makes refusals carry a Retry-After header. Neither
+	// reference confirms one, so by default a 429 has none: a client must
+	// pace from the X-RateLimit-* headers (LOGILESS) or its own rate.
+	RetryAfter bool `json:"retry_after,omitempty"`
 }
 
 // tokenBucket is a classic token bucket on the wall clock (rate limiting is
@@ -29,10 +34,7 @@ func newTokenBucket(rl RateLimit) *tokenBucket {
 	if rl.RPS <= 0 {
 		return nil
 	}
-	burst := float64(rl.Burst)
-	if burst < 1 {
-		burst = math.Max(1, math.Ceil(rl.RPS))
-	}
+	burst := math.Max(1, float64(rl.Burst))
 	return &tokenBucket{rate: rl.RPS, burst: burst, tokens: burst, last: time.Now()}
 }
 
@@ -45,7 +47,14 @@ type limitDecision struct {
 	retryAfter time.Duration // only when refused
 }
 
-func (b *tokenBucket) take() limitDecision {
+// take takes a token if there is one; peek only reports the bucket, for an
+// answer that does not reach the API (an injected fault, a path outside
+// the budget).
+func (b *tokenBucket) take() limitDecision { return b.decide(true) }
+
+func (b *tokenBucket) peek() limitDecision { return b.decide(false) }
+
+func (b *tokenBucket) decide(take bool) limitDecision {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := time.Now()
@@ -53,7 +62,9 @@ func (b *tokenBucket) take() limitDecision {
 	b.last = now
 	d := limitDecision{limit: int(b.burst)}
 	if b.tokens >= 1 {
-		b.tokens--
+		if take {
+			b.tokens--
+		}
 		d.allowed = true
 		d.remaining = int(b.tokens)
 		d.reset = now.Add(time.Duration((b.burst - b.tokens) / b.rate * float64(time.Second)))
@@ -64,6 +75,10 @@ func (b *tokenBucket) take() limitDecision {
 	return d
 }
 
+// setHeaders writes X-RateLimit-Limit (the burst), -Remaining (whole
+// requests left) and -Reset: the Unix second, rounded up, by which the
+// bucket is full again, or, when no request is left, by which the next one
+// is allowed (the same second at a burst of 1).
 func (d limitDecision) setHeaders(h http.Header) {
 	h.Set("X-RateLimit-Limit", strconv.Itoa(d.limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.remaining))

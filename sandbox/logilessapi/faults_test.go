@@ -54,7 +54,8 @@ func TestFaultTimesAndClearing(t *testing.T) {
 }
 
 func TestRateLimitHeaders(t *testing.T) {
-	env := newTestServer(t, Config{RateLimit: httpfake.RateLimit{RPS: 0.5, Burst: 2}})
+	// The lenient options: a burst of 2 and Retry-After on refusals.
+	env := newTestServer(t, Config{RateLimit: httpfake.RateLimit{RPS: 0.5, Burst: 2, RetryAfter: true}})
 	for i := 0; i < 2; i++ {
 		res := env.send(t, "GET", "/articles", nil)
 		if res.Status != 200 || res.Header.Get("X-RateLimit-Limit") != "2" || res.Header.Get("X-RateLimit-Remaining") != strconv.Itoa(1-i) {
@@ -98,4 +99,43 @@ func TestFaultAfterApply(t *testing.T) {
 			t.Errorf("%d orders, want 1", n)
 		}
 	})
+}
+
+func TestStrictRateLimit(t *testing.T) {
+	// The strict default: burst 1, one budget for the API and /oauth2/token,
+	// X-RateLimit-* on every response, a 429 without Retry-After.
+	env := newTestServer(t, Config{RateLimit: httpfake.RateLimit{RPS: 0.2}})
+	hasHeaders := func(what string, res sandboxtest.Response, remaining string) {
+		t.Helper()
+		if res.Header.Get("X-RateLimit-Limit") != "1" || res.Header.Get("X-RateLimit-Remaining") != remaining {
+			t.Errorf("%s: %d, X-RateLimit-Limit %q Remaining %q, want 1 and %s", what, res.Status,
+				res.Header.Get("X-RateLimit-Limit"), res.Header.Get("X-RateLimit-Remaining"), remaining)
+		}
+		reset, err := strconv.ParseInt(res.Header.Get("X-RateLimit-Reset"), 10, 64)
+		if now := time.Now().Unix(); err != nil || reset < now || reset > now+6 {
+			t.Errorf("%s: X-RateLimit-Reset %q not a near-future unix time", what, res.Header.Get("X-RateLimit-Reset"))
+		}
+	}
+	res := env.send(t, "GET", "/articles", nil)
+	if res.Status != 200 {
+		t.Fatalf("first request: %d", res.Status)
+	}
+	hasHeaders("allowed", res, "0")
+
+	res = env.send(t, "GET", "/articles", nil)
+	if res.Status != 429 || res.JSON(t)["error"] != "rate_limit_exceeded" || res.Header.Get("Retry-After") != "" {
+		t.Fatalf("second request: %d %v %s, want 429 rate_limit_exceeded without Retry-After", res.Status, res.Header, res.Body)
+	}
+	hasHeaders("refused", res, "0")
+
+	// A token request takes from the same budget.
+	tok := sandboxtest.Do(t, "GET", env.url+"/oauth2/token?grant_type=refresh_token&refresh_token=x&client_id="+DefaultClientID+"&client_secret="+DefaultClientSecret, nil)
+	if tok.Status != 429 || tok.Header.Get("Retry-After") != "" {
+		t.Errorf("/oauth2/token with the budget used up: %d %v, want 429 without Retry-After", tok.Status, tok.Header)
+	}
+	hasHeaders("token refused", tok, "0")
+
+	// An injected fault answers without the API, yet tells the budget.
+	env.srv.InjectFault(httpfake.Fault{PathPrefix: "/api/", Status: 503})
+	hasHeaders("fault", env.send(t, "GET", "/articles", nil), "0")
 }

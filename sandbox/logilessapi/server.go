@@ -41,9 +41,11 @@ type Config struct {
 	// issued with the spent refresh token (API calls with it get 401
 	// invalid_token), as a strict OAuth server may. Off by default.
 	RevokeAccessOnRefresh bool
-	// RateLimit is the per-merchant token bucket for /api/ requests (zero
-	// value: unlimited; production targets about RPS 1). When set, every API
-	// response carries X-RateLimit-Limit/-Remaining/-Reset.
+	// RateLimit is the per-merchant token bucket for /api/ and
+	// /oauth2/token requests (zero value: unlimited; production targets
+	// about RPS 1, burst 1 by default). When set, every response carries
+	// X-RateLimit-Limit/-Remaining/-Reset, and a refusal is a 429
+	// rate_limit_exceeded without Retry-After (RetryAfter adds one).
 	RateLimit httpfake.RateLimit
 	// Clock is the time source for timestamps and token/code expiry
 	// (default time.Now).
@@ -128,11 +130,13 @@ func New(cfg Config) *Server {
 		Logger:           l.logger,
 		FaultBody:        faultBody,
 		RateLimitHeaders: true,
-		RateLimit:        cfg.RateLimit,
-		API:              l.apiMux(),
-		Control:          l.controlEndpoints,
-		State:            func() any { return l.Snapshot() },
-		Reset:            l.Reset,
+		// One budget per merchant, token requests included (issue 10).
+		LimitedPaths: []string{"/api/", "/oauth2/token"},
+		RateLimit:    cfg.RateLimit,
+		API:          l.apiMux(),
+		Control:      l.controlEndpoints,
+		State:        func() any { return l.Snapshot() },
+		Reset:        l.Reset,
 	})
 	return l
 }
