@@ -70,7 +70,33 @@ type ImportCandidate struct {
 // person changes something, so that a discovery starts it once and not
 // again after it failed.
 func (c ImportCandidate) RunsOnce() bool {
-	return c.Unmapped || c.MultipleDestinations || c.CodeTaken
+	return c.BlockedBy() != ""
+}
+
+// BlockedBy is the error type the candidate's import fails with until a
+// person changes something (UnmappedSKU, MultipleDestinations,
+// OrderCodeTaken), or "" when nothing stands in its way.
+func (c ImportCandidate) BlockedBy() string {
+	switch {
+	case c.CodeTaken:
+		return ErrTypeOrderCodeTaken
+	case c.MultipleDestinations:
+		return ErrTypeMultipleDestinations
+	case c.Unmapped:
+		return ErrTypeUnmappedSKU
+	}
+	return ""
+}
+
+// MaxNamedOrders is how many order numbers a discovery names for each
+// reason it leaves orders waiting (the counts are complete).
+const MaxNamedOrders = 5
+
+// NotYetDueOrder is an order left for its 発送予定日.
+type NotYetDueOrder struct {
+	OrderNumber string
+	// Due is the 発送予定日, YYYY-MM-DD in JST.
+	Due string
 }
 
 // ListImportCandidatesResult is what one discovery listing found.
@@ -85,6 +111,10 @@ type ListImportCandidatesResult struct {
 	AlreadyInLogiless int
 	// CodeTaken counts the candidates whose code another store holds.
 	CodeTaken int
+	// NotYetDueOrders and AlreadyInLogilessOrders name the first
+	// MaxNamedOrders of NotYetDue and AlreadyInLogiless.
+	NotYetDueOrders         []NotYetDueOrder
+	AlreadyInLogilessOrders []string
 	// Truncated is true when the run stopped before it looked at every
 	// order: MaxCandidatesPerRun candidates found, MaxLookupsPerRun orders
 	// looked up, or a listing at its page cap.
@@ -157,6 +187,9 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 			case salesorder.CodeOurs:
 				if settings.ImportedState == "" {
 					res.AlreadyInLogiless++
+					if len(res.AlreadyInLogilessOrders) < MaxNamedOrders {
+						res.AlreadyInLogilessOrders = append(res.AlreadyInLogilessOrders, o.Number)
+					}
 					continue
 				}
 				c.CodeLookup = LookupFound
@@ -230,6 +263,10 @@ func (a *OrderImport) listDue(ctx context.Context, shop *Shop, in ListImportCand
 				res.Listed++
 				if filters.NotYetDue(o, now) {
 					res.NotYetDue++
+					if len(res.NotYetDueOrders) < MaxNamedOrders {
+						res.NotYetDueOrders = append(res.NotYetDueOrders, NotYetDueOrder{
+							OrderNumber: o.Number, Due: o.ScheduledToBeShippedAt.Time.In(ecforce.JST).Format(time.DateOnly)})
+					}
 					continue
 				}
 				due = append(due, o)

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,18 @@ func TestListImportCandidates(t *testing.T) {
 			}
 			if n := f.llCalls(llSearch); !tt.wantDisabled && n != 1 {
 				t.Errorf("%d LOGILESS searches, want 1 for the whole page", n)
+			}
+			// What waits is named, not only counted.
+			wantDue := []NotYetDueOrder(nil)
+			if tt.wantNotYetDue == 1 {
+				wantDue = []NotYetDueOrder{{OrderNumber: "EC00000002", Due: time.Now().In(ecforce.JST).AddDate(0, 0, 1).Format(time.DateOnly)}}
+			}
+			wantPresent := []string(nil)
+			if tt.wantPresent == 1 {
+				wantPresent = []string{"EC00000005"}
+			}
+			if !reflect.DeepEqual(res.NotYetDueOrders, wantDue) || !reflect.DeepEqual(res.AlreadyInLogilessOrders, wantPresent) {
+				t.Errorf("named not yet due %+v, already in LOGILESS %v; want %+v, %v", res.NotYetDueOrders, res.AlreadyInLogilessOrders, wantDue, wantPresent)
 			}
 			if tt.wantDisabled && len(f.ec.RequestCounts())+len(f.ll.RequestCounts()) != 0 {
 				t.Errorf("a switched-off shop called the APIs: %v %v", f.ec.RequestCounts(), f.ll.RequestCounts())

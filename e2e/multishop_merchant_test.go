@@ -109,7 +109,8 @@ func TestMultiShopOneMerchantNeverLosesAnOrder(t *testing.T) {
 		t.Errorf("shop B's %s is %q; nothing may be written to ecforce", b3.Number, got.State)
 	}
 	again := s.discoverShop(ctx, shopB)
-	if again.Listed != 1 || len(again.Started) != 0 || again.AlreadyHandled != 1 {
+	if again.Listed != 1 || len(again.Started) != 0 || again.AlreadyHandled != 0 || again.Blocked != 1 ||
+		len(again.Waiting) != 1 || again.Waiting[0].Reason != workflows.WaitBlocked+activities.ErrTypeOrderCodeTaken {
 		t.Errorf("shop B's next discovery = %+v; want the taken order left alone (run once)", again)
 	}
 

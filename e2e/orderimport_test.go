@@ -169,8 +169,18 @@ func TestOrderImportEndToEnd(t *testing.T) {
 	// workflow ID, and the order whose SKU is still unmapped is not run
 	// again to fail the same way (one failed run per order, not one per scan).
 	second := s.discover(ctx)
-	if second.AlreadyInLogiless != 3 || len(second.Started) != 0 || second.AlreadyHandled != 1 {
-		t.Errorf("second discovery = %+v; want 3 already in LOGILESS, nothing started, the unmapped order left alone", second)
+	if second.AlreadyInLogiless != 3 || len(second.Started) != 0 || second.AlreadyHandled != 0 || second.Blocked != 1 {
+		t.Errorf("second discovery = %+v; want 3 already in LOGILESS, nothing started, the unmapped order left alone as blocked", second)
+	}
+	wantWaits := map[string]int{workflows.WaitAlreadyInLogiless: 3, workflows.WaitBlocked + activities.ErrTypeUnmappedSKU: 1}
+	for _, w := range second.Waiting {
+		if wantWaits[w.Reason] != w.Count || len(w.Orders) != w.Count {
+			t.Errorf("second discovery names %s: %d %v; want %d, each named", w.Reason, w.Count, w.Orders, wantWaits[w.Reason])
+		}
+		delete(wantWaits, w.Reason)
+	}
+	if len(wantWaits) > 0 {
+		t.Errorf("second discovery's waits %+v lack %v", second.Waiting, wantWaits)
 	}
 	if got := len(ll.SalesOrders()); got != 3 {
 		t.Errorf("after a second discovery LOGILESS holds %d sales orders, want 3", got)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,8 +48,15 @@ func runImportOrders(cmd *cobra.Command, shopCode string, wait bool) error {
 		if res.Continued > 0 {
 			fmt.Fprintf(out, "the discovery went on over %d runs (continue-as-new); the last one:\n", res.Continued+1)
 		}
-		fmt.Fprintf(out, "listed %d orders: %d imports started, %d already handled, %d already in LOGILESS, %d not yet due\n",
-			res.Listed, len(res.Started), res.AlreadyHandled, res.AlreadyInLogiless, res.NotYetDue)
+		fmt.Fprintf(out, "listed %d orders: %d imports started, %d already handled, %d blocked, %d already in LOGILESS, %d not yet due\n",
+			res.Listed, len(res.Started), res.AlreadyHandled, res.Blocked, res.AlreadyInLogiless, res.NotYetDue)
+		for _, w := range res.Waiting {
+			fmt.Fprintf(out, "  %s: %d (%s", w.Reason, w.Count, strings.Join(w.Orders, ", "))
+			if w.Count > len(w.Orders) {
+				fmt.Fprintf(out, ", and %d more", w.Count-len(w.Orders))
+			}
+			fmt.Fprintln(out, ")")
+		}
 		if res.CodeTaken > 0 {
 			fmt.Fprintf(out, "%d orders have a LOGILESS code another store holds: their imports fail with OrderCodeTaken (see docs/errors.md#ordercodetaken)\n", res.CodeTaken)
 		}

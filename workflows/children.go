@@ -22,9 +22,10 @@ type orderRun struct {
 
 // startOrderRuns starts every run as a child that outlives the discovery
 // (parent close policy abandon), then waits for each start to be
-// acknowledged. Runs whose ID is taken by a running or completed run are
-// counted, not started: the workflow ID is the deduplication.
-func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (started []string, alreadyHandled int, err error) {
+// acknowledged. Runs whose ID is taken (by a running or completed run, or
+// by a failed one that runs once) are not started: the workflow ID is the
+// deduplication; taken lists their indexes in runs.
+func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (started []string, taken []int, err error) {
 	doing(ctx, "starting %d runs, one per order", len(runs))
 	futures := make([]workflow.ChildWorkflowFuture, len(runs))
 	for i, r := range runs {
@@ -52,10 +53,10 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 		case err == nil:
 			started = append(started, runs[i].id)
 		case errors.As(err, &already):
-			alreadyHandled++
+			taken = append(taken, i)
 		default:
-			return started, alreadyHandled, err
+			return started, taken, err
 		}
 	}
-	return started, alreadyHandled, nil
+	return started, taken, nil
 }

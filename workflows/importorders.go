@@ -39,8 +39,16 @@ type ImportOrdersResult struct {
 	// Started lists the workflow IDs of the imports this run started.
 	Started []string
 	// AlreadyHandled counts candidates whose import is running or has
-	// completed already (the workflow ID deduplicated them).
+	// completed already (the workflow ID deduplicated them). Blocked ones
+	// are counted in Blocked, not here.
 	AlreadyHandled int
+	// Blocked counts candidates whose import failed on something only a
+	// person can fix (an unmapped SKU, several destinations, a code another
+	// store holds) and is held until it is fixed.
+	Blocked int
+	// Waiting names what this run left waiting, by reason, with the first
+	// few order numbers of each; reasons with no order are left out.
+	Waiting []WaitingOrders
 	// CodeTaken counts candidates whose LOGILESS code another store holds
 	// (their imports fail with OrderCodeTaken).
 	CodeTaken int
@@ -54,6 +62,32 @@ type ImportOrdersResult struct {
 	Continued int
 	Disabled  bool
 }
+
+// WaitingOrders are the orders a discovery left waiting for one reason.
+type WaitingOrders struct {
+	// Reason is WaitNotYetDue, WaitAlreadyInLogiless, WaitAlreadyHandled,
+	// or "blocked:<ErrorType>" (blocked:UnmappedSKU,
+	// blocked:MultipleDestinations, blocked:OrderCodeTaken).
+	Reason string
+	Count  int
+	// Orders are the first activities.MaxNamedOrders 受注番号, with the
+	// 発送予定日 for WaitNotYetDue ("EC00010009 (発送予定日 2026-12-03)").
+	Orders []string
+}
+
+// The reasons of WaitingOrders besides the blocked ones.
+const (
+	// WaitNotYetDue: the 発送予定日 is tomorrow or later (JST) and the shop
+	// imports only orders due today or earlier.
+	WaitNotYetDue = "not-yet-due"
+	// WaitAlreadyInLogiless: the sales order exists; nothing to do.
+	WaitAlreadyInLogiless = "already-in-logiless"
+	// WaitAlreadyHandled: the order's import is running or completed.
+	WaitAlreadyHandled = "already-handled"
+	// WaitBlocked, followed by the error type, is the reason of an order
+	// whose import failed on what only a person can fix and is held.
+	WaitBlocked = "blocked:"
+)
 
 // ImportOrders is one discovery run for a shop: read the shop's switches
 // (a scheduled run while 受注取込を自動実行 is off ends there), list the
@@ -107,9 +141,11 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 			input:    ImportOrderInput{Shop: in.Shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID, CodeLookup: c.CodeLookup},
 		}
 	}
-	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowOrderImport, runs); err != nil {
+	var taken []int
+	if res.Started, taken, err = startOrderRuns(ctx, in.Shop, FlowOrderImport, runs); err != nil {
 		return res, fail(ctx, err)
 	}
+	res.AlreadyHandled, res.Blocked, res.Waiting = namedWaits(listed, taken)
 	if next := listed.NextAfterOrderID; next > in.AfterOrderID &&
 		workflow.GetVersion(ctx, ImportContinuesChangeID, workflow.DefaultVersion, ImportContinuesVersion) >= ImportContinuesVersion {
 		// The imports of this run have started; the rest of the window
@@ -127,3 +163,48 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 // orderImportOn is the order import's on switch, 受注取込を自動実行: off
 // pauses the shop's schedule and makes a scheduled discovery do nothing.
 func orderImportOn(sw activities.ShopSwitchesResult) bool { return sw.OrderImport.AutoRun }
+
+// namedWaits sorts what a discovery did not start by its real reason: the
+// listing's not yet due and already in LOGILESS, and, of the candidates
+// whose workflow ID was taken, the blocked ones (their failed import is
+// held until a person fixes the cause) apart from those running or done.
+func namedWaits(listed activities.ListImportCandidatesResult, taken []int) (handled, blocked int, waits []WaitingOrders) {
+	var due []string
+	for _, o := range listed.NotYetDueOrders {
+		due = append(due, o.OrderNumber+" (発送予定日 "+o.Due+")")
+	}
+	add := func(reason string, count int, orders []string) {
+		if count > 0 {
+			waits = append(waits, WaitingOrders{Reason: reason, Count: count, Orders: orders})
+		}
+	}
+	add(WaitNotYetDue, listed.NotYetDue, due)
+	add(WaitAlreadyInLogiless, listed.AlreadyInLogiless, listed.AlreadyInLogilessOrders)
+
+	byReason := map[string]*WaitingOrders{}
+	var reasons []string
+	for _, i := range taken {
+		c := listed.Candidates[i]
+		reason := WaitAlreadyHandled
+		if b := c.BlockedBy(); b != "" {
+			reason = WaitBlocked + b
+			blocked++
+		} else {
+			handled++
+		}
+		w, ok := byReason[reason]
+		if !ok {
+			w = &WaitingOrders{Reason: reason}
+			byReason[reason] = w
+			reasons = append(reasons, reason)
+		}
+		w.Count++
+		if len(w.Orders) < activities.MaxNamedOrders {
+			w.Orders = append(w.Orders, c.OrderNumber)
+		}
+	}
+	for _, r := range reasons {
+		waits = append(waits, *byReason[r])
+	}
+	return handled, blocked, waits
+}

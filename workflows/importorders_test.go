@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/mock"
@@ -154,5 +156,65 @@ func TestImportOrdersContinuesAfterItsCap(t *testing.T) {
 			}
 			env.AssertExpectations(t)
 		})
+	}
+}
+
+// A discovery names what it left waiting by its real reason: a blocked
+// import (held after its failure) is not "already handled".
+func TestNamedWaits(t *testing.T) {
+	listed := activities.ListImportCandidatesResult{
+		Candidates: []activities.ImportCandidate{
+			{OrderNumber: "EC1", Unmapped: true},
+			{OrderNumber: "EC2"},
+			{OrderNumber: "EC3", MultipleDestinations: true},
+			{OrderNumber: "EC4", CodeTaken: true, Unmapped: true},
+			{OrderNumber: "EC5", Unmapped: true},
+			{OrderNumber: "EC6"},
+		},
+		NotYetDue:               7,
+		NotYetDueOrders:         []activities.NotYetDueOrder{{OrderNumber: "EC9", Due: "2026-12-03"}},
+		AlreadyInLogiless:       2,
+		AlreadyInLogilessOrders: []string{"EC7", "EC8"},
+	}
+	tests := []struct {
+		name             string
+		taken            []int
+		handled, blocked int
+		want             []WaitingOrders
+	}{
+		{"nothing taken", nil, 0, 0, []WaitingOrders{
+			{WaitNotYetDue, 7, []string{"EC9 (発送予定日 2026-12-03)"}},
+			{WaitAlreadyInLogiless, 2, []string{"EC7", "EC8"}},
+		}},
+		{"blocked apart from handled, by reason in order of first sight", []int{0, 1, 2, 3, 4}, 1, 4, []WaitingOrders{
+			{WaitNotYetDue, 7, []string{"EC9 (発送予定日 2026-12-03)"}},
+			{WaitAlreadyInLogiless, 2, []string{"EC7", "EC8"}},
+			{"blocked:UnmappedSKU", 2, []string{"EC1", "EC5"}},
+			{WaitAlreadyHandled, 1, []string{"EC2"}},
+			{"blocked:MultipleDestinations", 1, []string{"EC3"}},
+			{"blocked:OrderCodeTaken", 1, []string{"EC4"}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			handled, blocked, got := namedWaits(listed, tt.taken)
+			if handled != tt.handled || blocked != tt.blocked || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("namedWaits = %d handled, %d blocked, %+v; want %d, %d, %+v", handled, blocked, got, tt.handled, tt.blocked, tt.want)
+			}
+		})
+	}
+}
+
+// Only the first few orders of a reason are named; the count is complete.
+func TestNamedWaitsNamesTheFirstFew(t *testing.T) {
+	var listed activities.ListImportCandidatesResult
+	var taken []int
+	for i := range 12 {
+		listed.Candidates = append(listed.Candidates, activities.ImportCandidate{OrderNumber: fmt.Sprintf("EC%02d", i), Unmapped: true})
+		taken = append(taken, i)
+	}
+	_, blocked, got := namedWaits(listed, taken)
+	if blocked != 12 || len(got) != 1 || got[0].Count != 12 || len(got[0].Orders) != activities.MaxNamedOrders || got[0].Orders[0] != "EC00" {
+		t.Errorf("blocked %d, waits %+v; want 12 counted, the first %d named", blocked, got, activities.MaxNamedOrders)
 	}
 }

@@ -87,9 +87,11 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 			input:    NotifyShipmentInput{Shop: in.Shop, OrderNumber: c.OrderNumber, SalesOrderID: c.SalesOrderID},
 		}
 	}
-	if res.Started, res.AlreadyHandled, err = startOrderRuns(ctx, in.Shop, FlowShipmentNotification, runs); err != nil {
+	var taken []int
+	if res.Started, taken, err = startOrderRuns(ctx, in.Shop, FlowShipmentNotification, runs); err != nil {
 		return res, fail(ctx, err)
 	}
+	res.AlreadyHandled = len(taken)
 	_ = setOutcome(ctx, OutcomeCompleted)
 	return res, nil
 }
