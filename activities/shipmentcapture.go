@@ -96,7 +96,6 @@ func progressOf(r shipment.CaptureRequests) captureProgress {
 // counts a request as late as its own start. After CaptureSettleTimeout
 // of requests without movement it fails as ErrTypeCaptureUnconfirmed.
 func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSalesInput) (res CaptureSalesResult, err error) {
-	ctx = shipmentPriority(ctx)
 	info := activity.GetInfo(ctx)
 	var progress captureProgress
 	if activity.HasHeartbeatDetails(ctx) {
@@ -105,6 +104,7 @@ func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSales
 	c := &capture{a: a, in: in, res: &res, requests: progress.requests(),
 		what: fmt.Sprintf("売上処理 (capture) of order %s of shop %s", in.OrderNumber, in.Shop)}
 	c.lost = info.Attempt > 1 && progress.EndedAttempt != info.Attempt-1
+	ctx = capturePriority(ctx, func() any { return progressOf(c.requests) })
 	defer func() {
 		if err != nil { // the SDK sends these details with the failure
 			p := progressOf(c.requests)

@@ -177,7 +177,12 @@ type ReconcileStockPageResult struct {
 // (everything up to it is written) and reads ecforce again before writing,
 // so a write that was applied but whose answer was lost is not repeated.
 func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPageInput) (ReconcileStockPageResult, error) {
-	ctx = stockPriority(ctx)
+	// Every heartbeat carries the committed progress, so that a retry
+	// resumes from it whatever the attempt was doing when it died (until
+	// the heartbeat details are read below, it is the empty cursor, which
+	// a retry ignores).
+	var committed stocksync.Progress
+	ctx = stockPriority(ctx, func() any { return committed })
 	var res ReconcileStockPageResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
@@ -203,9 +208,7 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 			a.logger().Info("resuming stock page after heartbeat", "shop", in.Shop, "after", hb.After)
 		}
 	}
-	// Every heartbeat carries the committed progress, so that a retry
-	// resumes from it whatever the attempt was doing when it died.
-	committed := from
+	committed = from
 	beat := func() { activity.RecordHeartbeat(ctx, committed) }
 
 	ll := logilessStock{api: shop.Logiless}

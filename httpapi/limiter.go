@@ -95,6 +95,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	beatNow(ctx)
 	l.mu.Lock()
 	now := l.now()
 	if len(l.queue) == 0 && l.takeLocked(now) {
@@ -107,22 +108,20 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	l.dispatchLocked(now)
 	l.mu.Unlock()
 
-	select {
-	case <-w.ready:
+	if waitWithBeats(ctx, w.ready) {
 		return nil
-	case <-ctx.Done():
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		if w.granted {
-			// Granted as the context ended: the request will not be sent,
-			// so the next waiter may have its turn.
-			l.tokens = math.Min(l.burst, l.tokens+1)
-		} else {
-			heap.Remove(&l.queue, w.index)
-		}
-		l.dispatchLocked(l.now())
-		return ctx.Err()
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if w.granted {
+		// Granted as the context ended: the request will not be sent, so
+		// the next waiter may have its turn.
+		l.tokens = math.Min(l.burst, l.tokens+1)
+	} else {
+		heap.Remove(&l.queue, w.index)
+	}
+	l.dispatchLocked(l.now())
+	return ctx.Err()
 }
 
 // Hold stops every caller from sending before t. A hold never shortens a
@@ -261,10 +260,8 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
+	if !waitWithBeats(ctx, t.C) {
 		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
+	return nil
 }

@@ -26,11 +26,17 @@ var listingActivityOptions = workflow.ActivityOptions{
 }
 
 // orderStepOptions are those of the steps of one order's workflow (an
-// import or a shipment notification): API calls take seconds; an outage of
-// either API keeps the order pending (and visible) for up to a day before
-// it fails and is picked up again by a later discovery.
+// import or a shipment notification): API calls take seconds, but a step
+// may wait minutes for its turn in the API budget behind a backlog. It
+// heartbeats at every request attempt and every 5 s while it waits
+// (activities' priority helpers), so a lost worker is noticed within the
+// heartbeat timeout while a waiting step is never timed out; one attempt
+// (the client's 30 s timeout) always fits in it. An outage of either API
+// keeps the order pending (and visible) for up to a day before it fails and
+// is picked up again by a later discovery.
 var orderStepOptions = workflow.ActivityOptions{
-	StartToCloseTimeout:    2 * time.Minute,
+	StartToCloseTimeout:    15 * time.Minute,
+	HeartbeatTimeout:       time.Minute,
 	ScheduleToCloseTimeout: 24 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    5 * time.Second,
