@@ -172,10 +172,13 @@ func TestOrderImportEndToEnd(t *testing.T) {
 	if second.AlreadyInLogiless != 3 || len(second.Started) != 0 || second.AlreadyHandled != 0 || second.Blocked != 1 {
 		t.Errorf("second discovery = %+v; want 3 already in LOGILESS, nothing started, the unmapped order left alone as blocked", second)
 	}
-	wantWaits := map[string]int{workflows.WaitAlreadyInLogiless: 3, workflows.WaitBlocked + activities.ErrTypeUnmappedSKU: 1}
+	wantWaits := map[string]int{workflows.WaitNotYetDue: 1, workflows.WaitAlreadyInLogiless: 3, workflows.WaitBlocked + activities.ErrTypeUnmappedSKU: 1}
 	for _, w := range second.Waiting {
 		if wantWaits[w.Reason] != w.Count || len(w.Orders) != w.Count {
 			t.Errorf("second discovery names %s: %d %v; want %d, each named", w.Reason, w.Count, w.Orders, wantWaits[w.Reason])
+		}
+		if w.Reason == workflows.WaitNotYetDue && (len(w.Orders) != 1 || !strings.Contains(w.Orders[0], "(発送予定日 20")) {
+			t.Errorf("the order not yet due is named %v; want its number with its 発送予定日", w.Orders)
 		}
 		delete(wantWaits, w.Reason)
 	}
