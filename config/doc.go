@@ -15,7 +15,8 @@
 // Secret, a string that prints, logs and marshals as "[redacted]" and is
 // read only through Secret.Reveal.
 //
-// Loading reports every problem at once, each naming the shop and the
+// shops.go holds the shops file's types and defaults, load.go its reading
+// and parsing, validate.go its checks. Loading reports every problem at once, each naming the shop and the
 // setting's path (`shop "demo": ecforce.base_url: "ftp://x" is not an
 // http(s) URL`), as a *ValidationError.
 package config
