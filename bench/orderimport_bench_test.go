@@ -71,22 +71,9 @@ func benchImport(b *testing.B, orders int, rps float64, iteration int) {
 	dir := b.TempDir()
 	writeFile(b, filepath.Join(dir, "mapping.csv"), "sku,article_code\nSKU-1,ITEM-1\n")
 	writeFile(b, filepath.Join(dir, "shops.yaml"), benchShopsYAML(sb, shop, rps))
-	shops := loadBenchShops(b, filepath.Join(dir, "shops.yaml"))
-	statuses := &statusCounter{}
-	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: slog.New(slog.DiscardHandler), Observer: statuses})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.LogilessClients[shop].ExchangeCode(ctx, sb.Logiless.IssueAuthorizationCode()); err != nil {
-		b.Fatal(err)
-	}
-	queue := "bench-" + shop
-	w := worker.New(tc, queue, worker.Options{})
-	conn.Register(w)
-	if err := w.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer w.Stop()
+	bw := startBenchWorker(ctx, b, tc, sb, shop, dir, slog.New(slog.DiscardHandler))
+	defer bw.stop()
+	statuses, queue := bw.statuses, bw.queue
 	sb.Ecforce.ResetRequestCounts()
 	sb.Logiless.ResetRequestCounts()
 
@@ -223,4 +210,33 @@ func loadBenchShops(b *testing.B, path string) *config.ShopsFile {
 		b.Fatal(err)
 	}
 	return shops
+}
+
+// benchWorker is a worker of the shop in the shops file at dir/shops.yaml,
+// built by app.Build like the worker binary's, authorized at the sandbox's
+// LOGILESS and polling its own task queue.
+type benchWorker struct {
+	statuses *statusCounter
+	queue    string
+	stop     func()
+}
+
+func startBenchWorker(ctx context.Context, b *testing.B, tc client.Client, sb *sandbox.Servers, shop, dir string, logger *slog.Logger) benchWorker {
+	b.Helper()
+	shops := loadBenchShops(b, filepath.Join(dir, "shops.yaml"))
+	statuses := &statusCounter{}
+	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: logger, Observer: statuses})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.LogilessClients[shop].ExchangeCode(ctx, sb.Logiless.IssueAuthorizationCode()); err != nil {
+		b.Fatal(err)
+	}
+	queue := "bench-" + shop
+	w := worker.New(tc, queue, worker.Options{})
+	conn.Register(w)
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	return benchWorker{statuses: statuses, queue: queue, stop: w.Stop}
 }

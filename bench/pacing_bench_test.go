@@ -13,9 +13,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
-	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -97,22 +95,9 @@ func benchPacing(b *testing.B, iteration int) {
 	writeFile(b, filepath.Join(dir, "mapping.csv"), csv.String())
 	writeFile(b, filepath.Join(dir, "shops.yaml"),
 		shopsYAML(sb, shop, pacingEcforceRPS, pacingLogilessRPS, "    stock_sync: {enabled: true}\n"))
-	shops := loadBenchShops(b, filepath.Join(dir, "shops.yaml"))
-	statuses := &statusCounter{}
-	conn, err := app.Build(ctx, shops, app.Options{StateDir: filepath.Join(dir, "state"), Logger: quiet, Observer: statuses})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := conn.LogilessClients[shop].ExchangeCode(ctx, sb.Logiless.IssueAuthorizationCode()); err != nil {
-		b.Fatal(err)
-	}
-	queue := "bench-" + shop
-	w := worker.New(tc, queue, worker.Options{})
-	conn.Register(w)
-	if err := w.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer w.Stop()
+	bw := startBenchWorker(ctx, b, tc, sb, shop, dir, quiet)
+	defer bw.stop()
+	statuses, queue := bw.statuses, bw.queue
 	time.Sleep(time.Second) // the token exchange's budget is back
 	sb.Ecforce.ResetRequestCounts()
 	sb.Logiless.ResetRequestCounts()
