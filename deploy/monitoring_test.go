@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -282,8 +283,9 @@ func family(series string) string {
 	return series
 }
 
-// The compose stack's worker serves metrics where the example Prometheus
-// configuration scrapes them.
+// The compose stack's workers serve metrics where the example Prometheus
+// configuration scrapes them: every replica of the service, found by the
+// service's DNS name, at the port of CONNECTOR_METRICS_ADDRESS.
 func TestComposeWorkerServesMetricsWherePrometheusScrapes(t *testing.T) {
 	c := loadCompose(t)
 	addr := c.Services["worker"].Environment["CONNECTOR_METRICS_ADDRESS"]
@@ -296,27 +298,32 @@ func TestComposeWorkerServesMetricsWherePrometheusScrapes(t *testing.T) {
 	var cfg struct {
 		RuleFiles     []string `yaml:"rule_files"`
 		ScrapeConfigs []struct {
-			JobName       string `yaml:"job_name"`
-			StaticConfigs []struct {
-				Targets []string `yaml:"targets"`
-			} `yaml:"static_configs"`
+			JobName      string `yaml:"job_name"`
+			DNSSDConfigs []struct {
+				Names []string `yaml:"names"`
+				Type  string   `yaml:"type"`
+				Port  int      `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
 		} `yaml:"scrape_configs"`
 	}
 	readYAML(t, promConfigFile, &cfg)
 	if !slices.Contains(cfg.RuleFiles, filepath.Base(alertsFile)) {
 		t.Errorf("%s does not load %s", promConfigFile, filepath.Base(alertsFile))
 	}
-	want := "worker" + addr[strings.LastIndex(addr, ":"):]
+	port, err := strconv.Atoi(addr[strings.LastIndex(addr, ":")+1:])
+	if err != nil {
+		t.Fatalf("CONNECTOR_METRICS_ADDRESS %q has no port", addr)
+	}
 	found := false
 	for _, sc := range cfg.ScrapeConfigs {
-		for _, st := range sc.StaticConfigs {
-			if sc.JobName == "connector-worker" && slices.Contains(st.Targets, want) {
+		for _, d := range sc.DNSSDConfigs {
+			if sc.JobName == "connector-worker" && slices.Contains(d.Names, "worker") && d.Type == "A" && d.Port == port {
 				found = true
 			}
 		}
 	}
 	if !found {
-		t.Errorf("%s has no job connector-worker scraping %s", promConfigFile, want)
+		t.Errorf("%s has no job connector-worker scraping every replica of service worker (dns_sd_configs, type A) at port %d", promConfigFile, port)
 	}
 }
 
