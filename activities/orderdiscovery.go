@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -252,7 +253,7 @@ func (a *OrderImport) listDue(ctx context.Context, shop *Shop, in ListImportCand
 	seen := map[int64]bool{}
 	for _, q := range queries {
 		var last int64
-		err := ec.ListOrders(ctx, q, func(page []ecforce.Order) error {
+		handle := func(page []ecforce.Order) error {
 			activity.RecordHeartbeat(ctx, len(seen))
 			for _, o := range page {
 				last = max(last, o.ID)
@@ -272,11 +273,12 @@ func (a *OrderImport) listDue(ctx context.Context, shop *Shop, in ListImportCand
 				due = append(due, o)
 			}
 			return nil
-		})
-		if err != nil && !errors.Is(err, ecforce.ErrPageCapReached) {
+		}
+		capped, err := listByID(ctx, ec, q, &last, handle)
+		if err != nil {
 			return nil, 0, classify(fmt.Sprintf("list ecforce orders of shop %s", in.Shop), err)
 		}
-		if err != nil {
+		if capped {
 			a.logger().Warn("order listing hit the page cap; the discovery continues after the last order listed", "shop", in.Shop)
 			if cappedAt == 0 || last < cappedAt {
 				cappedAt = last
@@ -291,6 +293,36 @@ func (a *OrderImport) listDue(ctx context.Context, shop *Shop, in ListImportCand
 		due = due[:sort.Search(len(due), func(i int) bool { return due[i].ID > cappedAt })]
 	}
 	return due, cappedAt, nil
+}
+
+// MaxListingPages bounds the pages one order listing of a discovery run
+// reads; a listing that reaches it continues in the next run.
+const MaxListingPages = 100
+
+// listByID reads every order of q one page at a time, each page asked for
+// as the first page of the orders above the last id seen (q[id_gteq])
+// rather than by page number: an order that leaves the listing between two
+// pages (its 対応状況 changed) would otherwise shift the next page's first
+// order onto a page already read, and the run would skip it silently, and
+// an order that joins would come back a second time. *last is the highest
+// id handed to handle. capped reports that MaxListingPages were read while
+// more remained.
+func listByID(ctx context.Context, ec orderImportEcforce, q ecforce.OrderQuery, last *int64, handle func([]ecforce.Order) error) (capped bool, err error) {
+	q.MaxPages = 1
+	for pages := 1; ; pages++ {
+		before := *last
+		err := ec.ListOrders(ctx, q, handle)
+		if !errors.Is(err, ecforce.ErrPageCapReached) {
+			return false, err // nil: the page was the last one
+		}
+		if *last <= before || *last < q.IDFrom {
+			return false, fmt.Errorf("ecforce answered a full page of orders without a new id above %d; %w", before, httpapi.ErrMalformedResponse)
+		}
+		if pages >= MaxListingPages {
+			return true, nil
+		}
+		q.IDFrom = *last + 1
+	}
 }
 
 func positiveOr(v, fallback int) int {
