@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -139,7 +141,28 @@ func (r *resource) decodeAttributes(v any) error {
 	if len(bytes.TrimSpace(r.Attributes)) == 0 || isNull(r.Attributes) {
 		return nil
 	}
-	return json.Unmarshal(r.Attributes, v)
+	err := json.Unmarshal(r.Attributes, v)
+	if err == nil {
+		return nil
+	}
+	// Name the attribute that failed: encoding/json does not for a
+	// value's own UnmarshalJSON (e.g. "abc" where a number is expected).
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(r.Attributes, &fields) != nil {
+		return err
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
+		if json.Unmarshal(one, reflect.New(reflect.TypeOf(v).Elem()).Interface()) != nil {
+			return fmt.Errorf("attribute %s: %w", k, err)
+		}
+	}
+	return err
 }
 
 // rel returns the linkage of the named relationship, matching the name
