@@ -133,7 +133,8 @@ func SeveralDestinations(o ecforce.Order) bool {
 }
 
 // ErrInvalidOrder marks an order that cannot become a sales order whatever
-// the settings (no lines, no address, a code LOGILESS would reject).
+// the settings (no lines, no address, an address without the name or
+// street address LOGILESS requires, a code LOGILESS would reject).
 var ErrInvalidOrder = errors.New("order cannot be imported")
 
 // codePattern is LOGILESS's rule for 受注コード: half-width letters, digits
@@ -176,6 +177,10 @@ func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.Sale
 		return in, fmt.Errorf("order %s: %w: it has no shipping or billing address", order.Number, ErrInvalidOrder)
 	}
 
+	if err := checkAddresses(order, billing, shipping); err != nil {
+		return in, err
+	}
+
 	lines, err := buildLines(order, table, s)
 	if err != nil {
 		return in, err
@@ -214,7 +219,37 @@ func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.Sale
 	if !order.CreatedAt.IsZero() {
 		in.OrderedAt = order.CreatedAt.Time
 	}
+	if err := in.Validate(); err != nil {
+		// Sending would only earn a 400; retrying would not help either.
+		return logiless.SalesOrderInput{}, fmt.Errorf("order %s: %w: %w", order.Number, ErrInvalidOrder, err)
+	}
 	return in, nil
+}
+
+// checkAddresses names the address fields LOGILESS requires that the
+// order lacks: a name for the buyer (注文者) and a name and street address
+// (addr01) for the recipient (送付先), who is the buyer when the order has
+// no shipping address.
+func checkAddresses(order ecforce.Order, billing, shipping *ecforce.Address) error {
+	var missing []string
+	if billing.FullName() == "" {
+		missing = append(missing, "the billing address has no name (name01, name02)")
+	}
+	which := "shipping address"
+	if order.ShippingAddress == nil {
+		which = "billing address (the order has no shipping address)"
+	}
+	if shipping.FullName() == "" && shipping != billing {
+		missing = append(missing, "the "+which+" has no name (name01, name02)")
+	}
+	if strings.TrimSpace(shipping.Addr01) == "" {
+		missing = append(missing, "the "+which+" has no street address (addr01)")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("order %s: %w: %s; complete the address in ecforce, then the next import run imports it",
+		order.Number, ErrInvalidOrder, strings.Join(missing, "; "))
 }
 
 func buildLines(order ecforce.Order, table *mapping.Table, s Settings) ([]logiless.SalesOrderLineInput, error) {

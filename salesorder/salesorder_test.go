@@ -179,6 +179,18 @@ func TestBuildRejects(t *testing.T) {
 		{"no lines", func(o *ecforce.Order) { o.Items = nil }, nil, isInvalid, []string{"no lines"}},
 		{"no address at all", func(o *ecforce.Order) { o.BillingAddress, o.ShippingAddress = nil, nil }, nil, isInvalid, []string{"address"}},
 		{"zero quantity", func(o *ecforce.Order) { o.Items[0].Quantity = 0 }, nil, isInvalid, []string{"TS-M", "quantity 0"}},
+		{"recipient without street address", func(o *ecforce.Order) { o.ShippingAddress.Addr01 = " " }, nil, isInvalid,
+			[]string{"0000000007", "shipping address has no street address (addr01)", "complete the address in ecforce"}},
+		{"recipient without name", func(o *ecforce.Order) { o.ShippingAddress.Name01, o.ShippingAddress.Name02 = "", "" }, nil, isInvalid,
+			[]string{"0000000007", "shipping address has no name (name01, name02)"}},
+		{"buyer without name", func(o *ecforce.Order) { o.BillingAddress.Name01, o.BillingAddress.Name02 = "", "" }, nil, isInvalid,
+			[]string{"0000000007", "billing address has no name"}},
+		{"billing address only, without street address", func(o *ecforce.Order) { o.ShippingAddress, o.BillingAddress.Addr01 = nil, "" }, nil, isInvalid,
+			[]string{"0000000007", "the order has no shipping address", "addr01"}},
+		{"all missing fields named at once", func(o *ecforce.Order) {
+			o.BillingAddress.Name01, o.BillingAddress.Name02 = "", ""
+			o.ShippingAddress.Name01, o.ShippingAddress.Name02, o.ShippingAddress.Addr01 = "", "", ""
+		}, nil, isInvalid, []string{"billing address has no name", "shipping address has no name", "shipping address has no street address"}},
 		{"code LOGILESS would reject", func(o *ecforce.Order) { o.Number = "受注-1" }, nil, isInvalid, []string{"order code"}},
 		{"code too long", func(o *ecforce.Order) { o.Number = strings.Repeat("9", 31) }, nil, isInvalid, []string{"at most 30"}},
 		{"prefix and number too long together", func(o *ecforce.Order) { o.Number = strings.Repeat("9", 20) },
