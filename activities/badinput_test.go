@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -108,5 +109,29 @@ func TestListImportCandidatesAcrossChangingPages(t *testing.T) {
 				t.Errorf("candidates %d, listed %d; want %d", len(seen), res.Listed, tt.want)
 			}
 		})
+	}
+}
+
+// An ecforce that ignored q[id_gteq] would serve the same full page again:
+// the discovery fails (retryably) instead of looping or reporting the
+// orders after that page as absent.
+func TestListImportCandidatesNoProgressFails(t *testing.T) {
+	var seeds []ecforceapi.OrderSeed
+	for n := 1; n <= 150; n++ {
+		seeds = append(seeds, importSeed(n, "A", nil))
+	}
+	f := newImportFixture(t, seeds, nil)
+	f.listingHook(t, func(_ int, r *http.Request) {
+		q := r.URL.Query()
+		q.Del("q[id_gteq]")
+		r.URL.RawQuery = q.Encode()
+	})
+	_, err := runActivity[ListImportCandidatesResult](t, activityEnv(f.a), f.a.ListImportCandidates,
+		ListImportCandidatesInput{Shop: "demo", Now: time.Now()})
+	if err == nil || !strings.Contains(err.Error(), "without one above id") || !strings.Contains(err.Error(), "shop demo") {
+		t.Fatalf("err = %v, want a listing that does not progress to fail naming the shop", err)
+	}
+	if typ, retryable := appErrType(err); typ != ErrTypeTransient || !retryable {
+		t.Errorf("error type %q retryable %v, want a retryable %s", typ, retryable, ErrTypeTransient)
 	}
 }

@@ -316,7 +316,8 @@ func listByID(ctx context.Context, ec orderImportEcforce, q ecforce.OrderQuery, 
 			return false, err // nil: the page was the last one
 		}
 		if *last <= before || *last < q.IDFrom {
-			return false, fmt.Errorf("ecforce answered a full page of orders without a new id above %d; %w", before, httpapi.ErrMalformedResponse)
+			return false, fmt.Errorf("%w: ecforce answered a full page of orders without one above id %d (q[id_gteq] ignored?); retry later",
+				httpapi.ErrMalformedResponse, before)
 		}
 		if pages >= MaxListingPages {
 			return true, nil
