@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
-	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -274,9 +273,12 @@ func (a *OrderImport) listDue(ctx context.Context, shop *Shop, in ListImportCand
 			}
 			return nil
 		}
-		capped, err := listByID(ctx, ec, q, &last, handle)
+		capped, idFilterIgnored, err := listByID(ctx, ec, q, &last, handle)
 		if err != nil {
 			return nil, 0, classify(fmt.Sprintf("list ecforce orders of shop %s", in.Shop), err)
+		}
+		if idFilterIgnored {
+			a.logger().Warn("ecforce ignored q[id_gteq]; the orders were listed by page number instead (an order that leaves the listing between pages may be read in the next run only)", "shop", in.Shop)
 		}
 		if capped {
 			a.logger().Warn("order listing hit the page cap; the discovery continues after the last order listed", "shop", in.Shop)
@@ -307,20 +309,31 @@ const MaxListingPages = 100
 // an order that joins would come back a second time. *last is the highest
 // id handed to handle. capped reports that MaxListingPages were read while
 // more remained.
-func listByID(ctx context.Context, ec orderImportEcforce, q ecforce.OrderQuery, last *int64, handle func([]ecforce.Order) error) (capped bool, err error) {
+//
+// A shop whose ecforce ignores q[id_gteq] (ransack answers everything when
+// it drops a filter it does not know) shows it by a full page without an
+// order above the last id: then the listing is read by page number from
+// the start instead (handle has to drop what it saw already), and
+// idFilterIgnored says so.
+func listByID(ctx context.Context, ec orderImportEcforce, q ecforce.OrderQuery, last *int64, handle func([]ecforce.Order) error) (capped, idFilterIgnored bool, err error) {
+	byPage := q
+	byPage.MaxPages = MaxListingPages
 	q.MaxPages = 1
 	for pages := 1; ; pages++ {
 		before := *last
 		err := ec.ListOrders(ctx, q, handle)
 		if !errors.Is(err, ecforce.ErrPageCapReached) {
-			return false, err // nil: the page was the last one
+			return false, false, err // nil: the page was the last one
 		}
 		if *last <= before || *last < q.IDFrom {
-			return false, fmt.Errorf("%w: ecforce answered a full page of orders without one above id %d (q[id_gteq] ignored?); retry later",
-				httpapi.ErrMalformedResponse, before)
+			err := ec.ListOrders(ctx, byPage, handle)
+			if errors.Is(err, ecforce.ErrPageCapReached) {
+				return true, true, nil
+			}
+			return false, true, err
 		}
 		if pages >= MaxListingPages {
-			return true, nil
+			return true, false, nil
 		}
 		q.IDFrom = *last + 1
 	}
