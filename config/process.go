@@ -65,6 +65,10 @@ type Process struct {
 	// leaves payloads unencrypted. The keys themselves are only in the
 	// file, never in the environment.
 	PayloadKeysFile string `envconfig:"CONNECTOR_PAYLOAD_KEYS_FILE" desc:"path of the payload encryption key file; empty = off"`
+	// WebhookAddress is the host:port to serve the ecforce webhook
+	// receiver on (POST /hooks/ecforce/<shop>/<secret>); empty turns it
+	// off.
+	WebhookAddress string `envconfig:"CONNECTOR_WEBHOOK_ADDRESS" desc:"host:port for the ecforce webhook receiver; empty = off"`
 }
 
 // LoadProcess reads the process settings from the environment, applies the
@@ -118,6 +122,7 @@ func (p Process) Validate() error {
 	if p.PayloadKeysFile != "" && strings.TrimSpace(p.PayloadKeysFile) != p.PayloadKeysFile {
 		probs.add("CONNECTOR_PAYLOAD_KEYS_FILE: %q has white space around the path", p.PayloadKeysFile)
 	}
+	checkHostPort(&probs, "CONNECTOR_WEBHOOK_ADDRESS", p.WebhookAddress, true)
 	return probs.err("environment")
 }
 

@@ -13,6 +13,7 @@ var processVars = []string{
 	"CONNECTOR_TEMPORAL_ADDRESS", "CONNECTOR_TEMPORAL_NAMESPACE", "CONNECTOR_TASK_QUEUE",
 	"CONNECTOR_SHOPS_FILE", "CONNECTOR_STATE_DIR", "CONNECTOR_LOG_LEVEL", "CONNECTOR_LOG_FORMAT",
 	"CONNECTOR_METRICS_ADDRESS", "CONNECTOR_WEB_UI_URL", "CONNECTOR_PAYLOAD_KEYS_FILE", "CONNECTOR_STATE_DATABASE_URL",
+	"CONNECTOR_WEBHOOK_ADDRESS",
 	// Bare names envconfig would fall back to if given a prefix.
 	"TEMPORAL_ADDRESS", "LOG_LEVEL", "LOG_FORMAT",
 }
@@ -63,12 +64,13 @@ func TestLoadProcessOverrides(t *testing.T) {
 		"CONNECTOR_METRICS_ADDRESS":    ":9090",
 		"CONNECTOR_WEB_UI_URL":         "https://temporal.example.com",
 		"CONNECTOR_PAYLOAD_KEYS_FILE":  "/run/secrets/payload-keys",
+		"CONNECTOR_WEBHOOK_ADDRESS":    ":8088",
 	})
 	p, err := LoadProcess()
 	if err != nil {
 		t.Fatalf("LoadProcess: %v", err)
 	}
-	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys"}
+	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys", ":8088"}
 	if p != want {
 		t.Errorf("LoadProcess() =\n%+v\nwant\n%+v", p, want)
 	}
@@ -89,6 +91,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 		"CONNECTOR_METRICS_ADDRESS":    "9090",
 		"CONNECTOR_WEB_UI_URL":         "localhost:8233",
 		"CONNECTOR_PAYLOAD_KEYS_FILE":  " keys ",
+		"CONNECTOR_WEBHOOK_ADDRESS":    "8088",
 	})
 	_, err := LoadProcess()
 	var verr *ValidationError
@@ -106,6 +109,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 		`CONNECTOR_METRICS_ADDRESS: "9090" is not host:port`,
 		`CONNECTOR_WEB_UI_URL: "localhost:8233" is not an http(s) URL (write the scheme too, e.g. https://localhost:8233)`,
 		`CONNECTOR_PAYLOAD_KEYS_FILE: " keys " has white space around the path`,
+		`CONNECTOR_WEBHOOK_ADDRESS: "8088" is not host:port`,
 	}
 	if !reflect.DeepEqual(verr.Problems, want) {
 		t.Errorf("problems:\n got %q\nwant %q", verr.Problems, want)
@@ -116,7 +120,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 }
 
 func TestProcessValidate(t *testing.T) {
-	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", ""}
+	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", "", ""}
 	tests := []struct {
 		name    string
 		edit    func(*Process)

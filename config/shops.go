@@ -103,6 +103,8 @@ type Shop struct {
 	// MappingRefresh is how often the LOGILESS table is read again
 	// (mapping_source logiless only).
 	MappingRefresh MappingRefreshSettings `yaml:"mapping_refresh"`
+	// Webhooks configures the shop's ecforce webhooks (see WebhookSettings).
+	Webhooks WebhookSettings `yaml:"webhooks"`
 }
 
 // EcforceAuth is how the connector signs in to ecforce.
@@ -339,6 +341,7 @@ func (s *Shop) resolvePaths(dir string) {
 	s.Ecforce.APIToken.File = abs(s.Ecforce.APIToken.File)
 	s.Ecforce.Password.File = abs(s.Ecforce.Password.File)
 	s.Logiless.ClientSecret.File = abs(s.Logiless.ClientSecret.File)
+	s.Webhooks.Secret.File = abs(s.Webhooks.Secret.File)
 }
 
 // resolveSecrets reads the secrets the shop's settings use, storing them in
@@ -366,4 +369,10 @@ func (s *Shop) resolveSecrets(label string, env func(string) (string, bool), pro
 		resolve("ecforce.password", &s.Ecforce.Password)
 	}
 	resolve("logiless.client_secret", &s.Logiless.ClientSecret)
+	resolve("webhooks.secret", &s.Webhooks.Secret)
+	if v := s.Webhooks.Secret.Secret(); !v.IsZero() {
+		if msg := checkWebhookSecret(v); msg != "" {
+			probs.add("%s: webhooks.secret: %s", label, msg)
+		}
+	}
 }

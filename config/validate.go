@@ -193,6 +193,7 @@ func (s *Shop) problems(label string) []string {
 	default:
 		add("mapping_match", "%q is not one of variant_sku, product_number", s.MappingMatch)
 	}
+	checkSecretRef(add, "webhooks.secret", s.Webhooks.Secret, "")
 	r := s.MappingRefresh
 	if r.Interval < minInterval || r.Interval > maxMappingRefresh {
 		add("mapping_refresh.interval", "%s is not between %s and %s", r.Interval, shortDuration(minInterval), shortDuration(maxMappingRefresh))
