@@ -20,12 +20,12 @@ const Path = "/hooks/ecforce/"
 // webhooks calls Discover once per webhook, and the implementation
 // debounces (one run plus at most one pending).
 type Trigger interface {
-	// Discover starts the shop's order discovery now; order, when not
+	// Discover starts the shop's order discovery now; n.Order, when not
 	// zero, is the order to handle first.
-	Discover(ctx context.Context, shop string, order OrderHint) error
-	// Cancel brings the cancellation of one order in ecforce to LOGILESS
-	// now.
-	Cancel(ctx context.Context, shop string, order OrderHint) error
+	Discover(ctx context.Context, shop string, n Notice) error
+	// Cancel brings the cancellation of the order n.Order (never zero) in
+	// ecforce to LOGILESS now.
+	Cancel(ctx context.Context, shop string, n Notice) error
 }
 
 // Receiver serves POST /hooks/ecforce/<shop>/<secret>.
@@ -108,9 +108,9 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	action, err := ActionDiscover, error(nil)
 	if n.Cancellation() && !n.Order.IsZero() {
-		action, err = ActionCancel, rc.Trigger.Cancel(ctx, code, n.Order)
+		action, err = ActionCancel, rc.Trigger.Cancel(ctx, code, n)
 	} else {
-		err = rc.Trigger.Discover(ctx, code, n.Order)
+		err = rc.Trigger.Discover(ctx, code, n)
 	}
 	log := rc.logger().With("shop", code, "action", action, "event", n.Event, "state", n.State,
 		"order_id", n.Order.ID, "order_number", n.Order.Number, "readable", n.Readable())

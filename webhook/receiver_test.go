@@ -35,12 +35,12 @@ func (f *fakeTrigger) record(action, shop string, order OrderHint) error {
 	return f.err
 }
 
-func (f *fakeTrigger) Discover(_ context.Context, shop string, order OrderHint) error {
-	return f.record(ActionDiscover, shop, order)
+func (f *fakeTrigger) Discover(_ context.Context, shop string, n Notice) error {
+	return f.record(ActionDiscover, shop, n.Order)
 }
 
-func (f *fakeTrigger) Cancel(_ context.Context, shop string, order OrderHint) error {
-	return f.record(ActionCancel, shop, order)
+func (f *fakeTrigger) Cancel(_ context.Context, shop string, n Notice) error {
+	return f.record(ActionCancel, shop, n.Order)
 }
 
 func testShops(t *testing.T) *config.ShopsFile {

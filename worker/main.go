@@ -96,6 +96,11 @@ func run() error {
 	}
 	defer tc.Close()
 
+	if proc.WebhookAddress != "" {
+		if err := serveWebhooks(ctx, proc.WebhookAddress, shops, tc, logger); err != nil {
+			return err
+		}
+	}
 	w := worker.New(tc, proc.TaskQueue, worker.Options{})
 	conn.Register(w)
 	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops))
