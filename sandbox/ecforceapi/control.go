@@ -19,6 +19,7 @@ type stockItemSeedJSON struct {
 }
 
 func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
+	e.webhookEndpoints(m)
 	m.HandleFunc("POST /_sandbox/orders", func(w http.ResponseWriter, r *http.Request) {
 		seeds, err := httpfake.DecodeOneOrMany[OrderSeed](r)
 		if err != nil {

@@ -214,6 +214,7 @@ func (e *Server) seedOrderLocked(seed OrderSeed) (*Order, error) {
 	}
 	e.orders = append(e.orders, o)
 	e.ordersByID[o.ID] = o
+	e.webhookEventsLocked(true, "", o)
 	return o, nil
 }
 

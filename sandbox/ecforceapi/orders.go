@@ -255,7 +255,9 @@ func (e *Server) applyOrderAttrsLocked(o *Order, attrs map[string]json.RawMessag
 		!next.ScheduledToBeDeliveredAt.Equal(o.ScheduledToBeDeliveredAt)
 	if changed {
 		next.UpdatedAt = e.clock()
+		before := o.State
 		*o = next
+		e.webhookEventsLocked(false, before, o)
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ type Config struct {
 	SettleDelay time.Duration
 	// Logger receives request logs at debug level (default slog.Default()).
 	Logger *slog.Logger
+	// Webhooks are registered at start, as AddWebhook does (see
+	// webhooks.go).
+	Webhooks []Webhook
 }
 
 // Server is a fake ecforce shop. It implements http.Handler through its
@@ -76,6 +79,8 @@ type Server struct {
 	slowCapture    map[int64]time.Duration // the next capture job's duration, by order
 	pending        map[int64]bool
 	jobs           []Job
+	webhooks       []Webhook         // Webhook 管理 (webhooks.go)
+	deliveries     []WebhookDelivery // every webhook sent
 	seq            struct{ order, item, address, variant, stockItem, job, customer int64 }
 }
 
@@ -115,6 +120,11 @@ func New(cfg Config) *Server {
 		e.settleDelay = 2 * time.Second
 	}
 	e.resetDataLocked()
+	for _, h := range cfg.Webhooks {
+		if err := e.AddWebhook(h); err != nil {
+			e.logger.Warn("sandbox ecforce: webhook not registered", "error", err)
+		}
+	}
 	e.FrontDoor = httpfake.NewFrontDoor(httpfake.DoorConfig{
 		Name:      "ecforce",
 		Logger:    e.logger,
@@ -158,6 +168,7 @@ func (e *Server) resetDataLocked() {
 	e.slowCapture = map[int64]time.Duration{}
 	e.pending = map[int64]bool{}
 	e.jobs = nil
+	e.deliveries = nil // registrations stay, like the credentials
 	e.signInAttempts = nil
 	e.signIns = 0
 	e.seq.order, e.seq.item, e.seq.address, e.seq.variant = 10000, 50000, 20000, 3000
