@@ -37,9 +37,9 @@ source demo/env.sh
 # 1. Is a demo (or anything else) already running? Checked before anything
 # is written, so a second `make demo` leaves the running one's tokens,
 # watermark and logs alone.
-for addr in "127.0.0.1:$TEMPORAL_PORT" "127.0.0.1:$UI_PORT" "$ECFORCE_ADDR" "$LOGILESS_ADDR" ${CONNECTOR_METRICS_ADDRESS:+"$CONNECTOR_METRICS_ADDRESS"}; do
+for addr in "127.0.0.1:$TEMPORAL_PORT" "127.0.0.1:$UI_PORT" "$ECFORCE_ADDR" "$LOGILESS_ADDR" ${CONNECTOR_METRICS_ADDRESS:+"$CONNECTOR_METRICS_ADDRESS"} ${CONNECTOR_WEBHOOK_ADDRESS:+"$CONNECTOR_WEBHOOK_ADDRESS"}; do
   if (exec 3<>"/dev/tcp/${addr%:*}/${addr#*:}") 2>/dev/null; then
-    echo "demo: $addr is already in use (another demo or Temporal server?); nothing was changed. Stop it, or choose other ports with TEMPORAL_PORT, UI_PORT, ECFORCE_ADDR, LOGILESS_ADDR, CONNECTOR_METRICS_ADDRESS" >&2
+    echo "demo: $addr is already in use (another demo or Temporal server?); nothing was changed. Stop it, or choose other ports with TEMPORAL_PORT, UI_PORT, ECFORCE_ADDR, LOGILESS_ADDR, CONNECTOR_METRICS_ADDRESS, CONNECTOR_WEBHOOK_ADDRESS" >&2
     exit 1
   fi
 done
@@ -150,10 +150,21 @@ bin/starter reconcile-stock --shop demo
 echo "applying the Temporal Schedules of every shop and flow..."
 bin/starter schedules apply
 
+if [ -n "$CONNECTOR_WEBHOOK_ADDRESS" ]; then
+  # ecforce's Webhook 管理, as a shop sets it up: one webhook per event,
+  # each with the template of docs/webhooks.md. New orders now reach
+  # LOGILESS in seconds; the schedules stay as the safety net.
+  echo "registering the sandbox ecforce's webhooks (order_complete, order_canceled) to the worker..."
+  hook="http://$CONNECTOR_WEBHOOK_ADDRESS/hooks/ecforce/demo/$DEMO_WEBHOOK_SECRET"
+  tmpl='{\"order_id\":\"{{ order.id }}\",\"order_number\":\"{{ order.number }}\",\"state\":\"{{ order.state }}\"}'
+  curl -fsS -X POST "http://$ECFORCE_ADDR/_sandbox/webhooks" -H 'Content-Type: application/json' \
+    -d "[{\"event\":\"order_complete\",\"url\":\"$hook\",\"template\":\"$tmpl\"},{\"event\":\"order_canceled\",\"url\":\"$hook\",\"template\":\"$tmpl\"}]" >/dev/null
+fi
+
 # What another shell needs to reach this demo: env.sh with its ports.
 envcmd="source demo/env.sh"
-ports="TEMPORAL_PORT=$TEMPORAL_PORT UI_PORT=$UI_PORT CONNECTOR_METRICS_ADDRESS=$CONNECTOR_METRICS_ADDRESS"
-if [ "$ports" != "TEMPORAL_PORT=7233 UI_PORT=8233 CONNECTOR_METRICS_ADDRESS=127.0.0.1:9464" ]; then
+ports="TEMPORAL_PORT=$TEMPORAL_PORT UI_PORT=$UI_PORT CONNECTOR_METRICS_ADDRESS=$CONNECTOR_METRICS_ADDRESS CONNECTOR_WEBHOOK_ADDRESS=$CONNECTOR_WEBHOOK_ADDRESS"
+if [ "$ports" != "TEMPORAL_PORT=7233 UI_PORT=8233 CONNECTOR_METRICS_ADDRESS=127.0.0.1:9464 CONNECTOR_WEBHOOK_ADDRESS=127.0.0.1:18088" ]; then
   envcmd="export $ports; $envcmd"
 fi
 
@@ -164,6 +175,7 @@ warehouse ships them, stock moves; the schedules import, notify and sync by
 themselves every minute or two.
   Temporal Web UI:  http://localhost:$UI_PORT  (search: ConnectorShop="demo"; schedules under "Schedules")
   metrics:          http://$CONNECTOR_METRICS_ADDRESS/metrics
+  webhooks:         the sandbox posts order_complete / order_canceled to the worker (curl -s http://$ECFORCE_ADDR/_sandbox/webhooks)
   in another shell: $envcmd; bin/starter status --shop demo
   sandbox state:    curl -s http://$ECFORCE_ADDR/_sandbox/state ; curl -s http://$LOGILESS_ADDR/_sandbox/state
   logs:             $STATE/*.log  (earlier runs' logs: $LOGS/)

@@ -58,6 +58,7 @@ func newDemoEnv(t *testing.T) demoEnv {
 		"ECFORCE_ADDR":              freeAddr(t),
 		"LOGILESS_ADDR":             freeAddr(t),
 		"CONNECTOR_METRICS_ADDRESS": freeAddr(t),
+		"CONNECTOR_WEBHOOK_ADDRESS": freeAddr(t),
 	}
 }
 
@@ -136,7 +137,7 @@ func runningDemoState(t *testing.T, root string) {
 // A second `make demo` over a running one (any of its ports taken) stops
 // with a message naming the port, before it writes anything.
 func TestRunRefusesWhileAPortIsTaken(t *testing.T) {
-	for _, name := range []string{"TEMPORAL_PORT", "UI_PORT", "ECFORCE_ADDR", "LOGILESS_ADDR", "CONNECTOR_METRICS_ADDRESS"} {
+	for _, name := range []string{"TEMPORAL_PORT", "UI_PORT", "ECFORCE_ADDR", "LOGILESS_ADDR", "CONNECTOR_METRICS_ADDRESS", "CONNECTOR_WEBHOOK_ADDRESS"} {
 		for _, mode := range [][]string{nil, {"--check"}, {"--prepare"}} {
 			t.Run(name+strings.Join(mode, ""), func(t *testing.T) {
 				root := demoRoot(t)
@@ -263,7 +264,7 @@ func TestRunWritesItsPortsIntoTheShopsFile(t *testing.T) {
 	if strings.Contains(string(data), ":18081") || strings.Contains(string(data), ":18082") {
 		t.Errorf("the shops file still names the default sandbox ports:\n%s", data)
 	}
-	secrets := map[string]string{"DEMO_ECFORCE_PASSWORD": "p", "DEMO_LOGILESS_CLIENT_SECRET": "s"}
+	secrets := map[string]string{"DEMO_ECFORCE_PASSWORD": "p", "DEMO_LOGILESS_CLIENT_SECRET": "s", "DEMO_WEBHOOK_SECRET": "demo-webhook-secret-0123456789abcdef"}
 	f, err := config.LoadShops(path, func(k string) (string, bool) { v, ok := secrets[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
