@@ -33,6 +33,8 @@ import (
 //     captures settled by the shipment notification
 //   - connector_stock_writes_total{shop}, connector_stock_write_failures_total{shop}
 //   - connector_workflow_failures_total{workflow,reason}: failed runs by error type
+//   - connector_webhooks_received_total{shop,result}: ecforce webhooks by
+//     what the receiver did (never the secret)
 //   - connector_logiless_refresh_token_stored{shop} and
 //     connector_logiless_refresh_token_expiry_timestamp_seconds{shop}, once
 //     ReportShops is called (see shopmetrics.go)
@@ -89,6 +91,8 @@ var countedMetrics = []countedMetric{
 		help: "SKUs whose stock the stock sync wrote to ecforce, by shop."},
 	{name: "connector_stock_write_failures", labels: []string{"shop"}, perShop: true,
 		help: "SKUs whose stock write ecforce refused, by shop (the run result lists them)."},
+	{name: "connector_webhooks_received", labels: []string{"shop", "result"},
+		help: "ecforce webhooks the receiver answered, by shop (empty for an unknown one) and result: discover, cancel, unauthorized (wrong secret), unknown_shop, failed (could not start)."},
 	{name: "connector_workflow_failures", labels: []string{"workflow", "reason"},
 		help: "Workflow runs that failed, by workflow type and reason (the error type, a section of docs/errors.md)."},
 }

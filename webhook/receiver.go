@@ -40,6 +40,24 @@ type Receiver struct {
 	Logger *slog.Logger
 	// Timeout bounds the trigger of one webhook (default 10 s).
 	Timeout time.Duration
+	// Count, if set, counts each webhook by shop ("" when unknown: the
+	// code is never taken from a request that names no shop of ours) and
+	// result (ResultUnauthorized, ResultUnknownShop, ResultFailed, or the
+	// action).
+	Count func(shop, result string)
+}
+
+// Results of a webhook besides its action, as Count gets them.
+const (
+	ResultUnauthorized = "unauthorized"
+	ResultUnknownShop  = "unknown_shop"
+	ResultFailed       = "failed"
+)
+
+func (rc *Receiver) count(shop, result string) {
+	if rc.Count != nil {
+		rc.Count(shop, result)
+	}
 }
 
 // Outcomes of a webhook, in the log line and the response body.
@@ -87,14 +105,17 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 		// a URL written the wrong way round would put the secret here.
 		if ok {
 			rc.logger().Warn("webhook for a shop without webhooks.secret; nothing started", "shop", code, "remote", r.RemoteAddr)
+			rc.count(code, ResultUnknownShop)
 		} else {
 			rc.logger().Warn("webhook for an unknown shop; nothing started", "remote", r.RemoteAddr)
+			rc.count("", ResultUnknownShop)
 		}
 		http.Error(w, "unknown shop", http.StatusNotFound)
 		return
 	}
 	if !secretMatches(r.PathValue("secret"), shop.Webhooks.Secret.Current()) {
 		rc.logger().Warn("webhook with a wrong secret; nothing started (check the URL registered in ecforce's Webhook 管理)", "shop", code, "remote", r.RemoteAddr)
+		rc.count(code, ResultUnauthorized)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
@@ -116,9 +137,11 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 		"order_id", n.Order.ID, "order_number", n.Order.Number, "readable", n.Readable())
 	if err != nil {
 		log.Error("webhook could not start its run; the next scheduled run picks the order up", "error", err)
+		rc.count(code, ResultFailed)
 		http.Error(w, "could not start; try again", http.StatusServiceUnavailable)
 		return
 	}
+	rc.count(code, action)
 	log.Info("webhook received")
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)

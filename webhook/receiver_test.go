@@ -97,11 +97,19 @@ func TestReceiver(t *testing.T) {
 		{"trigger fails", "POST", "/hooks/ecforce/demo/" + testSecret, `{}`, errors.New("temporal down"), http.StatusServiceUnavailable,
 			[]call{{ActionDiscover, "demo", OrderHint{}}}},
 	}
+	// What Count gets, by case: shop/result ("" = not counted).
+	counted := map[string]string{
+		"order complete": "demo/discover", "order canceled": "demo/cancel", "cancel naming no order discovers": "demo/discover",
+		"unreadable body": "demo/discover", "wrong secret": "demo/unauthorized", "unknown shop": "/unknown_shop",
+		"secret and shop swapped": "/unknown_shop", "shop without webhooks": "quiet/unknown_shop", "trigger fails": "demo/failed",
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
+			var counts []string
 			trig := &fakeTrigger{err: tt.err}
-			rc := &Receiver{Shops: testShops(t), Trigger: trig, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			rc := &Receiver{Shops: testShops(t), Trigger: trig, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+				Count: func(shop, result string) { counts = append(counts, shop+"/"+result) }}
 			rec := httptest.NewRecorder()
 			rc.Handler().ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)))
 			if rec.Code != tt.status {
@@ -109,6 +117,9 @@ func TestReceiver(t *testing.T) {
 			}
 			if len(trig.calls) != len(tt.want) || (len(tt.want) > 0 && trig.calls[0] != tt.want[0]) {
 				t.Errorf("calls %+v; want %+v", trig.calls, tt.want)
+			}
+			if want := counted[tt.name]; strings.Join(counts, ",") != want {
+				t.Errorf("counted %q; want %q", counts, want)
 			}
 			// The secret shows nowhere: not in logs, not in the answer.
 			for where, text := range map[string]string{"logs": logs.String(), "response": rec.Body.String()} {

@@ -68,8 +68,10 @@ func run() error {
 	if codec != nil {
 		logger.Info("payload encryption on", "current_key_id", codec.CurrentKeyID(), "key_ids", codec.KeyIDs())
 	}
+	var metrics *app.Metrics
 	if proc.MetricsAddress != "" {
-		metrics, err := app.NewMetrics()
+		var err error
+		metrics, err = app.NewMetrics()
 		if err != nil {
 			return err
 		}
@@ -97,7 +99,7 @@ func run() error {
 	defer tc.Close()
 
 	if proc.WebhookAddress != "" {
-		if err := serveWebhooks(ctx, proc.WebhookAddress, shops, tc, logger); err != nil {
+		if err := serveWebhooks(ctx, proc.WebhookAddress, shops, tc, metrics, logger); err != nil {
 			return err
 		}
 	}
