@@ -35,6 +35,9 @@ type hookStack struct {
 	*stack
 	receiver *httptest.Server
 	url      string // the shop's webhook URL, secret included
+	// url2 is the same URL on a second receiver, as a second worker
+	// serves it.
+	url2 string
 }
 
 func newHookStack(t *testing.T) *hookStack {
@@ -66,8 +69,12 @@ func newHookStack(t *testing.T) *hookStack {
 	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: temporalClient, Logger: logger}, Logger: logger}
 	srv := httptest.NewServer(rc.Handler())
 	t.Cleanup(srv.Close)
+	rc2 := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: temporalClient, Logger: logger}, Logger: logger}
+	srv2 := httptest.NewServer(rc2.Handler())
+	t.Cleanup(srv2.Close)
 	seedBacklogArticle(t, s)
-	return &hookStack{stack: s, receiver: srv, url: srv.URL + webhook.Path + s.shop + "/" + testWebhookSecret}
+	path := webhook.Path + s.shop + "/" + testWebhookSecret
+	return &hookStack{stack: s, receiver: srv, url: srv.URL + path, url2: srv2.URL + path}
 }
 
 // register registers the shop's webhook for events in the sandbox
@@ -173,8 +180,8 @@ func TestWebhookImportsNewOrderInSeconds(t *testing.T) {
 	h.assertSecretNowhere(ctx, t, workflows.ImportOrderID(h.shop, o.Number))
 }
 
-// A burst of 100 webhooks costs one or two discoveries, and the order is
-// imported once.
+// A burst of 100 webhooks, half to each of two receivers (two workers),
+// costs one or two discoveries, and the order is imported once.
 func TestWebhookBurstCostsOneOrTwoDiscoveries(t *testing.T) {
 	ctx := testContext(t, 3*time.Minute)
 	h := newHookStack(t)
@@ -186,7 +193,11 @@ func TestWebhookBurstCostsOneOrTwoDiscoveries(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i] = h.post(t, h.url, body)
+			url := h.url
+			if i%2 == 1 {
+				url = h.url2
+			}
+			codes[i] = h.post(t, url, body)
 		}()
 	}
 	wg.Wait()
