@@ -47,9 +47,9 @@ type fakeTemporal struct {
 	// Visibility and schedules. blocked answers the blocked-runs query;
 	// a failed run is the newest of its ID unless superseded names it.
 	recent, failed, blocked []*workflowpb.WorkflowExecutionInfo
-	superseded             map[string]bool
-	signaled               []string
-	schedules      map[string]*client.ScheduleDescription
+	superseded              map[string]bool
+	signaled                []string
+	schedules               map[string]*client.ScheduleDescription
 }
 
 func newFakeTemporal() *fakeTemporal {
