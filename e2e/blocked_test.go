@@ -122,3 +122,21 @@ func runIDOf(ctx context.Context, t *testing.T, workflowID string) string {
 	}
 	return desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 }
+
+// countRuns counts the runs a visibility query finds (visibility is
+// eventually consistent: it waits up to 5 s for the count to drop to 0).
+func countRuns(ctx context.Context, t *testing.T, query string) int {
+	t.Helper()
+	var n int64
+	for range 25 {
+		resp, err := temporalClient.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			t.Fatalf("count %s: %v", query, err)
+		}
+		if n = resp.GetCount(); n == 0 {
+			return 0
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return int(n)
+}
