@@ -94,7 +94,7 @@ func renderWebUIPage(ctx context.Context, t *testing.T, browser, page, want stri
 	t.Helper()
 	var last string
 	for attempt := 0; attempt < 10; attempt++ {
-		out, err := exec.CommandContext(ctx, browser, append(chromiumFlags(t), "--dump-dom", page)...).Output()
+		out, err := runChromium(ctx, browser, append(chromiumFlags(t), "--dump-dom", page)...)
 		if err != nil {
 			t.Fatalf("chromium on %s: %v", page, err)
 		}
@@ -112,8 +112,7 @@ func renderWebUIPage(ctx context.Context, t *testing.T, browser, page, want stri
 func screenshotWebUI(ctx context.Context, t *testing.T, browser, page, name string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	cmd := exec.CommandContext(ctx, browser, append(chromiumFlags(t), "--window-size=1440,1400", "--screenshot="+path, page)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := runChromium(ctx, browser, append(chromiumFlags(t), "--window-size=1440,1400", "--screenshot="+path, page)...); err != nil {
 		t.Fatalf("chromium screenshot of %s: %v\n%s", page, err, out)
 	}
 	if keep := os.Getenv("WEBUI_SCREENSHOTS"); keep != "" {
@@ -123,6 +122,16 @@ func screenshotWebUI(ctx context.Context, t *testing.T, browser, page, name stri
 		}
 	}
 	return path
+}
+
+// runChromium runs one headless Chromium and returns its standard output.
+// A page of a running workflow keeps fetching (the UI refreshes it), so
+// virtual time may never run out: --timeout stops the page after 25 s of
+// real time, and a Chromium still running after 90 s is killed.
+func runChromium(ctx context.Context, browser string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	return exec.CommandContext(ctx, browser, append(args[:len(args)-1:len(args)-1], "--timeout=25000", args[len(args)-1])...).Output()
 }
 
 // chromiumFlags are the flags of a headless Chromium on this closed

@@ -184,7 +184,7 @@ func endsBlocked(ctx workflow.Context, err error) bool {
 		return false
 	}
 	info := workflow.GetInfo(ctx)
-	if info.SearchAttributes == nil || info.SearchAttributes.GetIndexedFields()[scheduledByAttribute] == nil {
+	if !isScheduledRun(ctx) {
 		return false
 	}
 	sa := workflow.GetTypedSearchAttributes(ctx)
