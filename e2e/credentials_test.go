@@ -103,6 +103,7 @@ func TestRefusedTokenBlocksRunsUntilTheSecretFileIsFixed(t *testing.T) {
 			ReplaceAllString(y, "auth: token\n      api_token: {file: "+tokenFile+"}")
 	}})
 	ec := s.sb.Ecforce
+	seedImportScenario(t, s) // the LOGILESS articles; its orders are not imported here
 	// The file holds a token ecforce refuses (the placeholder).
 	var orders []ecforceapi.Order
 	for i, sku := range []string{"TS-WHT-M", "MUG-BLU"} {

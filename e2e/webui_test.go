@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -54,23 +53,18 @@ func TestOperatorFindsOrdersInTheWebUI(t *testing.T) {
 		t.Errorf("the Web UI search by the outcome blocked:UnmappedSKU does not show %s", blocked)
 	}
 
-	// The run's User Metadata: why it waits and how it resumes.
-	page := webUIURL + "/namespaces/default/workflows/" + url.PathEscape(blocked) + "/" + runIDOf(ctx, t, blocked) + "/user-metadata"
-	meta := renderWebUIPage(ctx, t, browser, page, "UnmappedSKU")
-	if keep := os.Getenv("WEBUI_SCREENSHOTS"); keep != "" {
-		_ = os.WriteFile(filepath.Join(keep, "blocked-details.html"), []byte(meta), 0o644)
-	}
-	meta = stripTags(meta) + " " + iframeContents(meta)
-	t.Logf("screenshot of the blocked run's details: %s", screenshotWebUI(ctx, t, browser, page, "blocked-2-details.png"))
+	// Why it waits and how it resumes: the run's current details (the
+	// User Metadata tab; a page of a running workflow keeps a request open,
+	// which headless Chromium cannot dump, so they are read as the UI does,
+	// with the metadata query).
+	details := runDetails(ctx, t, blocked)
 	for what, want := range map[string]string{
-		"the summary":     "受注 " + o.unmapped.Number + " → LOGILESS",
-		"why it waits":    "blocked:UnmappedSKU since ",
-		"the SKU":         "GIFT-WRAP",
-		"how it resumes":  "starter wake --shop " + s.shop + " --order " + o.unmapped.Number,
-		"the step it hit": "受注伝票を作成",
+		"why it waits":   "blocked:UnmappedSKU since ",
+		"the SKU":        "GIFT-WRAP",
+		"how it resumes": "starter wake --shop " + s.shop + " --order " + o.unmapped.Number,
 	} {
-		if !strings.Contains(meta, want) {
-			t.Errorf("the blocked run's User Metadata tab does not show %s (%q)", what, want)
+		if !strings.Contains(details, want) {
+			t.Errorf("the blocked run's current details %q do not say %s (%q)", details, what, want)
 		}
 	}
 
@@ -91,6 +85,19 @@ func TestOperatorFindsOrdersInTheWebUI(t *testing.T) {
 	}
 	t.Logf("screenshot of the fixed order: %s", screenshotWebUI(ctx, t, browser,
 		listPage(`ConnectorShop="`+s.shop+`" AND ConnectorOrderNumber="`+o.unmapped.Number+`"`), "blocked-3-completed.png"))
+	page := webUIURL + "/namespaces/default/workflows/" + url.PathEscape(blocked) + "/" + runID + "/user-metadata"
+	meta := renderWebUIPage(ctx, t, browser, page, "content=woken")
+	meta = stripTags(meta) + " " + iframeContents(meta)
+	t.Logf("screenshot of the fixed run's details: %s", screenshotWebUI(ctx, t, browser, page, "blocked-4-completed-details.png"))
+	for what, want := range map[string]string{
+		"the summary":        "受注 " + o.unmapped.Number + " → LOGILESS",
+		"that it was woken":  "woken (mapping file changed)",
+		"the step it passed": "受注伝票を作成",
+	} {
+		if !strings.Contains(meta, want) {
+			t.Errorf("the fixed run's User Metadata tab does not show %s (%q)", what, want)
+		}
+	}
 	for _, q := range []string{needsPerson, `ConnectorShop="` + s.shop + `" AND ExecutionStatus="Failed"`} {
 		if n := countRuns(ctx, t, q); n != 0 {
 			t.Errorf("README query %s still finds %d runs after the fix", q, n)
