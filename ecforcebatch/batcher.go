@@ -1,0 +1,146 @@
+package ecforcebatch
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// outcome is the answer for one record of a batch.
+type outcome[Res any] struct {
+	res Res
+	err error
+}
+
+// batcher collects records from concurrent callers and sends them together.
+// send answers one outcome per record, in the order given, or an error for
+// the whole request; refused tells a whole-batch refusal that applied
+// nothing (the batch is then split in halves).
+type batcher[Req, Res any] struct {
+	size    int
+	window  time.Duration
+	send    func(ctx context.Context, reqs []Req) ([]outcome[Res], error)
+	refused func(error) bool
+	// flushed, if set, is told the size of every request sent.
+	flushed func(n int)
+
+	mu      sync.Mutex
+	pending []*waiter[Req, Res]
+	timer   *time.Timer
+	gen     int // counts batches taken, so a stale timer does nothing
+}
+
+// waiter is one caller's record on its way.
+type waiter[Req, Res any] struct {
+	ctx  context.Context
+	req  Req
+	out  outcome[Res]
+	done chan struct{}
+}
+
+// do queues req and waits for its answer. A caller whose context ends
+// before its batch left is taken out of it (nothing was sent for it); one
+// whose batch is on its way gets the context's error, which must be
+// treated as "may have applied".
+func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
+	w := &waiter[Req, Res]{ctx: ctx, req: req, done: make(chan struct{})}
+	b.mu.Lock()
+	b.pending = append(b.pending, w)
+	switch {
+	case len(b.pending) >= b.size || b.window <= 0:
+		batch := b.takeLocked()
+		b.mu.Unlock()
+		go b.run(batch)
+	case len(b.pending) == 1:
+		gen := b.gen
+		b.timer = time.AfterFunc(b.window, func() { b.flushTimer(gen) })
+		b.mu.Unlock()
+	default:
+		b.mu.Unlock()
+	}
+	select {
+	case <-w.done:
+		return w.out.res, w.out.err
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	for i, p := range b.pending {
+		if p == w {
+			b.pending = append(b.pending[:i], b.pending[i+1:]...)
+			b.mu.Unlock()
+			var zero Res
+			return zero, fmt.Errorf("left the batch before it was sent: %w", ctx.Err())
+		}
+	}
+	b.mu.Unlock()
+	var zero Res
+	return zero, fmt.Errorf("stopped waiting for a batched request already sent (it may have applied): %w", ctx.Err())
+}
+
+// takeLocked removes and returns the pending batch.
+func (b *batcher[Req, Res]) takeLocked() []*waiter[Req, Res] {
+	batch := b.pending
+	b.pending = nil
+	b.gen++
+	if b.timer != nil {
+		b.timer.Stop()
+		b.timer = nil
+	}
+	return batch
+}
+
+func (b *batcher[Req, Res]) flushTimer(gen int) {
+	b.mu.Lock()
+	if gen != b.gen || len(b.pending) == 0 {
+		b.mu.Unlock()
+		return
+	}
+	batch := b.takeLocked()
+	b.mu.Unlock()
+	b.run(batch)
+}
+
+// run sends a batch and answers every waiter. The request carries the
+// values (not the deadline or cancellation) of the first caller's context:
+// a batch once sent is not abandoned because one caller stopped waiting.
+func (b *batcher[Req, Res]) run(batch []*waiter[Req, Res]) {
+	if len(batch) == 0 {
+		return
+	}
+	ctx := context.WithoutCancel(batch[0].ctx)
+	b.sendSplitting(ctx, batch)
+	for _, w := range batch {
+		close(w.done)
+	}
+}
+
+// sendSplitting sends batch; a whole-batch refusal of more than one record
+// is split in halves, each sent on its own (one after the other, so the
+// split never adds a burst).
+func (b *batcher[Req, Res]) sendSplitting(ctx context.Context, batch []*waiter[Req, Res]) {
+	reqs := make([]Req, len(batch))
+	for i, w := range batch {
+		reqs[i] = w.req
+	}
+	if b.flushed != nil {
+		b.flushed(len(reqs))
+	}
+	outs, err := b.send(ctx, reqs)
+	if err != nil && len(batch) > 1 && b.refused != nil && b.refused(err) {
+		half := len(batch) / 2
+		b.sendSplitting(ctx, batch[:half])
+		b.sendSplitting(ctx, batch[half:])
+		return
+	}
+	for i, w := range batch {
+		switch {
+		case err != nil:
+			w.out.err = err
+		case i < len(outs):
+			w.out = outs[i]
+		default:
+			w.out.err = fmt.Errorf("the bulk answer has no result for record %d of %d", i+1, len(batch))
+		}
+	}
+}
