@@ -249,6 +249,13 @@ type ShipmentSettings struct {
 	// 売上処理 request and one 対応状況 bulk_update of up to this many
 	// records (default 100, from 1 to 100; 1 sends one call per order).
 	BatchSize int `yaml:"batch_size"`
+	// SeparateCapture sends the 売上処理 of a card or wallet order as its
+	// own request (payment_status bulk_update) after the shipping update.
+	// Off (the default), it goes with the shipping update that writes the
+	// slip (with_sale=1, ecforce-api.md §5 option A), one call fewer per
+	// batch; a notification whose slip ecforce already has still sends its
+	// own request.
+	SeparateCapture bool `yaml:"separate_capture"`
 }
 
 // StockSyncSettings configures 在庫連動, LOGILESS free stock written to

@@ -119,6 +119,9 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 		CarrierID:      prep.CarrierID,
 		Current:        prep.Current,
 		ReportWithSale: withSales && prep.Settlement == shipment.SettleByShipmentReport,
+		// The capture of a card order rides on the slip's write unless
+		// the shop's separate_capture is on (values only: no new command).
+		CaptureWithSale: withSales && prep.Settlement == shipment.SettleByCapture,
 	}).Get(ctx, &shipping); err != nil {
 		return stopAt(ctx, res, err)
 	}
@@ -131,7 +134,7 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 		doing(ctx, "waiting for 決済状況 to settle (売上処理 of %s)", in.OrderNumber)
 		if err := workflow.ExecuteActivity(step(ctx, captureActivityOptions, stepCaptureSales), a.CaptureSales, activities.CaptureSalesInput{
 			Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
-			Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt,
+			Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt, Current: &prep.Current,
 		}).Get(ctx, &capture); err != nil {
 			return stopAt(ctx, res, err)
 		}

@@ -96,7 +96,7 @@ func TestNotifyShipmentOptionalSteps(t *testing.T) {
 				}).Once()
 				if tt.withSales {
 					env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
-						Shop: "demo", OrderNumber: "EC00000007", OrderID: 7,
+						Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Current: &prep.Current,
 					}).Return(func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
 						order = append(order, "capture")
 						return activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil
@@ -237,7 +237,7 @@ func TestNotifyShipmentDeferredPaymentReportsWithTheShipping(t *testing.T) {
 		ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current, ReportWithSale: true,
 	}).Return(activities.UpdateShippingResult{Written: true, ReportedAt: reportedAt}, nil).Once()
 	env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
-		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByShipmentReport, ReportedAt: reportedAt,
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByShipmentReport, ReportedAt: reportedAt, Current: &prep.Current,
 	}).Return(activities.CaptureSalesResult{ShipmentReported: true, PaymentState: "credit_exam_completed", State: "complete"}, nil).Once()
 	env.OnActivity(a.SetShipmentStatus, mock.Anything, mock.Anything).Return(activities.SetShipmentStatusResult{Changed: true}, nil).Once()
 	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
