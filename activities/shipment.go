@@ -34,8 +34,10 @@ const (
 	DefaultCapturePollMax       = 15 * time.Second
 	DefaultCaptureSettleTimeout = 30 * time.Minute
 	DefaultCarrierListTTL       = time.Hour
-	// DefaultBatchWindow is the worker's BatchWindow (app.Build).
-	DefaultBatchWindow = time.Second
+	// DefaultBatchWindow and DefaultBatchMaxWait are the worker's
+	// BatchWindow and BatchMaxWait (app.Build).
+	DefaultBatchWindow  = time.Second
+	DefaultBatchMaxWait = 10 * time.Second
 	// DefaultCaptureGrace is the grace period of a capture request when a
 	// shop built in code has none (the shops file's default is the same).
 	DefaultCaptureGrace = config.DefaultCaptureGrace
@@ -103,7 +105,7 @@ func (a *ShipmentNotification) batchedEcforce(shop *Shop) shipmentEcforce {
 		return batchedEcforce{shop.Ecforce, b.(*ecforcebatch.Client)}
 	}
 	b, _ := a.batches.LoadOrStore(code, ecforcebatch.New(shop.Ecforce, ecforcebatch.Options{
-		Shop: code, Size: shop.Settings.ShipmentNotification.BatchSize, Window: a.BatchWindow, Logger: a.logger(),
+		Shop: code, Size: shop.Settings.ShipmentNotification.BatchSize, Window: a.BatchWindow, MaxWait: a.BatchMaxWait, Logger: a.logger(),
 		Sent: func(kind string, records int) {
 			a.logger().Debug("ecforce bulk call", "shop", code, "kind", kind, "records", records)
 		},
@@ -131,10 +133,13 @@ type ShipmentNotification struct {
 	// reused.
 	CarrierListTTL time.Duration
 	// BatchWindow is how long a notification's ecforce read or write waits
-	// for those of the shop's other notifications on this worker, to go
-	// with them in one bulk call of up to the shop's batch_size records
-	// (docs/shipment-notification.md#bulk-calls); 0 sends each on its own.
-	BatchWindow time.Duration
+	// after the latest one of the shop's other notifications on this
+	// worker, to go with them in one bulk call of up to the shop's
+	// batch_size records (docs/shipment-notification.md#bulk-calls); 0
+	// sends each on its own. BatchMaxWait caps the wait from the first
+	// record of a batch while others keep arriving.
+	BatchWindow  time.Duration
+	BatchMaxWait time.Duration
 
 	batches sync.Map // shop code → *ecforcebatch.Client
 

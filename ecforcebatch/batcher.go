@@ -18,8 +18,12 @@ type outcome[Res any] struct {
 // the whole request; refused tells a whole-batch refusal that applied
 // nothing (the batch is then split in halves).
 type batcher[Req, Res any] struct {
-	size    int
+	size int
+	// window is the quiet time after the latest record that sends the
+	// batch; maxWait, if longer, caps the time from its first record (0:
+	// the window counts from the first record only).
 	window  time.Duration
+	maxWait time.Duration
 	send    func(ctx context.Context, reqs []Req) ([]outcome[Res], error)
 	refused func(error) bool
 	// flushed, if set, is told the size of every request sent.
@@ -27,8 +31,9 @@ type batcher[Req, Res any] struct {
 
 	mu      sync.Mutex
 	pending []*waiter[Req, Res]
+	first   time.Time // when the first pending record arrived
 	timer   *time.Timer
-	gen     int // counts batches taken, so a stale timer does nothing
+	gen     int // counts timers set and batches taken: a stale timer does nothing
 }
 
 // waiter is one caller's record on its way.
@@ -52,11 +57,8 @@ func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 		batch := b.takeLocked()
 		b.mu.Unlock()
 		go b.run(batch)
-	case len(b.pending) == 1:
-		gen := b.gen
-		b.timer = time.AfterFunc(b.window, func() { b.flushTimer(gen) })
-		b.mu.Unlock()
 	default:
+		b.armLocked()
 		b.mu.Unlock()
 	}
 	select {
@@ -76,6 +78,30 @@ func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 	b.mu.Unlock()
 	var zero Res
 	return zero, fmt.Errorf("stopped waiting for a batched request already sent (it may have applied): %w", ctx.Err())
+}
+
+// armLocked (re)sets the timer that sends the pending batch: window after
+// the latest record, but never later than maxWait after the first.
+func (b *batcher[Req, Res]) armLocked() {
+	now := time.Now()
+	if len(b.pending) == 1 {
+		b.first = now
+	}
+	due := now.Add(b.window)
+	if b.maxWait <= b.window {
+		due = b.first.Add(b.window)
+	} else if last := b.first.Add(b.maxWait); due.After(last) {
+		due = last
+	}
+	if b.timer != nil {
+		if len(b.pending) > 1 && b.maxWait <= b.window {
+			return // the first record's timer stands
+		}
+		b.timer.Stop()
+	}
+	b.gen++ // a replaced timer that already fired finds itself stale
+	gen := b.gen
+	b.timer = time.AfterFunc(time.Until(due), func() { b.flushTimer(gen) })
 }
 
 // takeLocked removes and returns the pending batch.

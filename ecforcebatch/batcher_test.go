@@ -65,6 +65,7 @@ func TestBatcher(t *testing.T) {
 		name       string
 		size       int
 		window     time.Duration
+		maxWait    time.Duration
 		callers    int
 		fail       map[int]bool
 		refuseOver int
@@ -73,6 +74,7 @@ func TestBatcher(t *testing.T) {
 		wantErrs   int
 	}{
 		{name: "one caller waits the window", size: 100, window: 20 * time.Millisecond, callers: 1, wantSizes: []int{1}},
+		{name: "quiet window with a cap", size: 100, window: 30 * time.Millisecond, maxWait: time.Second, callers: 40, wantSizes: []int{40}},
 		{name: "150 callers, size 100", size: 100, window: time.Second, callers: 150, wantSizes: []int{50, 100}},
 		{name: "exactly full", size: 10, window: time.Hour, callers: 30, wantSizes: []int{10, 10, 10}},
 		{name: "no window: one each", size: 100, window: 0, callers: 3, wantSizes: []int{1, 1, 1}},
@@ -85,7 +87,7 @@ func TestBatcher(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &recorder{fail: tt.fail, refuseOver: tt.refuseOver, err: tt.err}
-			b := &batcher[int, int]{size: tt.size, window: tt.window, send: r.send, refused: func(err error) bool { return errors.Is(err, errRefused) }}
+			b := &batcher[int, int]{size: tt.size, window: tt.window, maxWait: tt.maxWait, send: r.send, refused: func(err error) bool { return errors.Is(err, errRefused) }}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			errs := 0
@@ -141,5 +143,38 @@ func TestBatcherCallerLeaves(t *testing.T) {
 	defer r.mu.Unlock()
 	if len(r.sent) != 1 || !slices.Equal(r.sent[0], []int{1}) {
 		t.Errorf("sent %v, want only [1]", r.sent)
+	}
+}
+
+// TestBatcherTrickle: records arriving every 10 ms, closer than the quiet
+// window, keep one batch open until maxWait from its first record; a
+// window without maxWait sends what came within it of the first record.
+func TestBatcherTrickle(t *testing.T) {
+	tests := []struct {
+		name            string
+		window, maxWait time.Duration
+		wantMax         int // records in the largest request, at most
+		wantMin         int // at least
+	}{
+		{"quiet window holds the trickle", 50 * time.Millisecond, 2 * time.Second, 30, 30},
+		{"cap cuts it", 50 * time.Millisecond, 120 * time.Millisecond, 16, 6},
+		{"fixed window", 50 * time.Millisecond, 0, 8, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			b := &batcher[int, int]{size: 100, window: tt.window, maxWait: tt.maxWait, send: r.send}
+			var wg sync.WaitGroup
+			for i := range 30 {
+				wg.Add(1)
+				go func() { defer wg.Done(); _, _ = b.do(context.Background(), i) }()
+				time.Sleep(10 * time.Millisecond)
+			}
+			wg.Wait()
+			sizes := r.sizes()
+			if m := slices.Max(sizes); m > tt.wantMax || m < tt.wantMin {
+				t.Errorf("requests of %v records; want the largest between %d and %d", sizes, tt.wantMin, tt.wantMax)
+			}
+		})
 	}
 }

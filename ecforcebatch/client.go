@@ -34,10 +34,14 @@ type Options struct {
 	Shop string
 	// Size is the most records per request (1–MaxSize; 0 = MaxSize).
 	Size int
-	// Window is how long the first record of a batch waits for others;
-	// 0 sends every record at once, on its own.
+	// Window is how long a batch waits after its latest record for
+	// another; 0 sends every record at once, on its own.
 	Window time.Duration
-	Logger *slog.Logger
+	// MaxWait caps the wait from a batch's first record while records
+	// keep arriving (0 or at most Window: Window counts from the first
+	// record).
+	MaxWait time.Duration
+	Logger  *slog.Logger
 	// Sent, if set, is told each request sent: its kind ("read",
 	// "shipping", "sales", "state") and how many records it carried.
 	Sent func(kind string, records int)
@@ -73,15 +77,15 @@ func New(api API, opts Options) *Client {
 			}
 		}
 	}
-	c.reads = &batcher[int64, ecforce.Order]{size: opts.Size, window: opts.Window, send: c.sendReads, refused: refusedWhole, flushed: sent("read")}
+	c.reads = &batcher[int64, ecforce.Order]{size: opts.Size, window: opts.Window, maxWait: opts.MaxWait, send: c.sendReads, refused: refusedWhole, flushed: sent("read")}
 	for i, withSale := range []bool{false, true} {
-		c.shipping[i] = &batcher[ecforce.ShippingUpdate, ecforce.BulkResult]{size: opts.Size, window: opts.Window, refused: refusedWhole, flushed: sent("shipping"),
+		c.shipping[i] = &batcher[ecforce.ShippingUpdate, ecforce.BulkResult]{size: opts.Size, window: opts.Window, maxWait: opts.MaxWait, refused: refusedWhole, flushed: sent("shipping"),
 			send: func(ctx context.Context, reqs []ecforce.ShippingUpdate) ([]outcome[ecforce.BulkResult], error) {
 				return c.sendShipping(ctx, reqs, withSale)
 			}}
 	}
-	c.sales = &batcher[int64, string]{size: opts.Size, window: opts.Window, send: c.sendSales, refused: refusedWhole, flushed: sent("sales")}
-	c.states = &batcher[ecforce.StateUpdate, ecforce.Order]{size: opts.Size, window: opts.Window, send: c.sendStates, refused: refusedWhole, flushed: sent("state")}
+	c.sales = &batcher[int64, string]{size: opts.Size, window: opts.Window, maxWait: opts.MaxWait, send: c.sendSales, refused: refusedWhole, flushed: sent("sales")}
+	c.states = &batcher[ecforce.StateUpdate, ecforce.Order]{size: opts.Size, window: opts.Window, maxWait: opts.MaxWait, send: c.sendStates, refused: refusedWhole, flushed: sent("state")}
 	return c
 }
 
