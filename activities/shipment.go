@@ -37,7 +37,7 @@ const (
 	// DefaultBatchWindow and DefaultBatchMaxWait are the worker's
 	// BatchWindow and BatchMaxWait (app.Build).
 	DefaultBatchWindow  = time.Second
-	DefaultBatchMaxWait = 10 * time.Second
+	DefaultBatchMaxWait = 20 * time.Second
 	// DefaultCaptureGrace is the grace period of a capture request when a
 	// shop built in code has none (the shops file's default is the same).
 	DefaultCaptureGrace = config.DefaultCaptureGrace
@@ -93,16 +93,25 @@ func (e batchedEcforce) UpdateOrderState(ctx context.Context, id int64, state st
 	return e.b.UpdateOrderState(ctx, id, state)
 }
 
-// batchedEcforce returns the shop's batching layer, made on first use with
-// the shop's batch_size and the worker's BatchWindow; without a window
-// the shop's client is used as is (one call per order).
+// batchedEcforce returns the shop's client through its batching layer, or
+// the client as is when the worker does not batch.
 func (a *ShipmentNotification) batchedEcforce(shop *Shop) shipmentEcforce {
+	if b := a.batchLayer(shop); b != nil {
+		return batchedEcforce{shop.Ecforce, b}
+	}
+	return shop.Ecforce
+}
+
+// batchLayer returns the shop's batching layer, made on first use with the
+// shop's batch_size and the worker's BatchWindow and BatchMaxWait; nil
+// without a window (one call per order).
+func (a *ShipmentNotification) batchLayer(shop *Shop) *ecforcebatch.Client {
 	if a.BatchWindow <= 0 || shop.Ecforce == nil {
-		return shop.Ecforce
+		return nil
 	}
 	code := shop.Settings.Code
 	if b, ok := a.batches.Load(code); ok {
-		return batchedEcforce{shop.Ecforce, b.(*ecforcebatch.Client)}
+		return b.(*ecforcebatch.Client)
 	}
 	b, _ := a.batches.LoadOrStore(code, ecforcebatch.New(shop.Ecforce, ecforcebatch.Options{
 		Shop: code, Size: shop.Settings.ShipmentNotification.BatchSize, Window: a.BatchWindow, MaxWait: a.BatchMaxWait, Logger: a.logger(),
@@ -110,7 +119,7 @@ func (a *ShipmentNotification) batchedEcforce(shop *Shop) shipmentEcforce {
 			a.logger().Debug("ecforce bulk call", "shop", code, "kind", kind, "records", records)
 		},
 	}))
-	return batchedEcforce{shop.Ecforce, b.(*ecforcebatch.Client)}
+	return b.(*ecforcebatch.Client)
 }
 
 // ShipmentNotification holds the activities of 出荷通知: LOGILESS shipments

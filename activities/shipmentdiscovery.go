@@ -143,6 +143,11 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 		}
 		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
 	}
+	if b := a.batchLayer(shop); b != nil {
+		// The notifications about to start on this worker share bulk
+		// calls: their first writes wait for one another.
+		b.Expect(len(res.Candidates))
+	}
 	if len(missing) > 0 {
 		a.logger().Warn("shipped LOGILESS orders that ecforce does not have; left alone",
 			"shop", in.Shop, "count", len(missing), "codes", strings.Join(missing[:min(len(missing), 20)], ","))

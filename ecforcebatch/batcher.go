@@ -31,9 +31,14 @@ type batcher[Req, Res any] struct {
 
 	mu      sync.Mutex
 	pending []*waiter[Req, Res]
-	first   time.Time // when the first pending record arrived
-	timer   *time.Timer
-	gen     int // counts timers set and batches taken: a stale timer does nothing
+	// awaited counts records announced (expectLocked) and not yet arrived;
+	// until expectUntil, a batch waits for them (up to maxWait) instead of
+	// leaving after a quiet window.
+	awaited     int
+	expectUntil time.Time
+	first       time.Time // when the first pending record arrived
+	timer       *time.Timer
+	gen         int // counts timers set and batches taken: a stale timer does nothing
 }
 
 // waiter is one caller's record on its way.
@@ -52,8 +57,12 @@ func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 	w := &waiter[Req, Res]{ctx: ctx, req: req, done: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, w)
+	announced := b.expecting()
+	if b.awaited > 0 {
+		b.awaited--
+	}
 	switch {
-	case len(b.pending) >= b.size || b.window <= 0:
+	case len(b.pending) >= b.size || b.window <= 0 || (announced && b.awaited == 0):
 		batch := b.takeLocked()
 		b.mu.Unlock()
 		go b.run(batch)
@@ -80,14 +89,40 @@ func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 	return zero, fmt.Errorf("stopped waiting for a batched request already sent (it may have applied): %w", ctx.Err())
 }
 
+// expecting reports whether announced records are still to come.
+func (b *batcher[Req, Res]) expecting() bool {
+	return b.awaited > 0 && time.Now().Before(b.expectUntil)
+}
+
+// expectLocked announces n more records to come within d: a batch waits
+// for them, up to maxWait from its first record, and leaves as soon as the
+// last has arrived.
+func (b *batcher[Req, Res]) expectLocked(n int, d time.Duration) {
+	if !b.expecting() {
+		b.awaited = 0
+	}
+	b.awaited += n
+	b.expectUntil = time.Now().Add(d)
+}
+
+func (b *batcher[Req, Res]) expect(n int, d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.expectLocked(n, d)
+}
+
 // armLocked (re)sets the timer that sends the pending batch: window after
-// the latest record, but never later than maxWait after the first.
+// the latest record, but never later than maxWait after the first; while
+// announced records are to come, maxWait after the first.
 func (b *batcher[Req, Res]) armLocked() {
 	now := time.Now()
 	if len(b.pending) == 1 {
 		b.first = now
 	}
 	due := now.Add(b.window)
+	if b.expecting() && b.maxWait > b.window {
+		due = b.first.Add(b.maxWait)
+	}
 	if b.maxWait <= b.window {
 		due = b.first.Add(b.window)
 	} else if last := b.first.Add(b.maxWait); due.After(last) {

@@ -89,6 +89,22 @@ func New(api API, opts Options) *Client {
 	return c
 }
 
+// Expect announces that n notifications of the shop are about to start on
+// this worker (a discovery started them): their shipping updates and
+// 対応状況 changes wait for one another, up to MaxWait from a batch's first
+// record, rather than leaving after a quiet Window, and a batch leaves
+// as soon as the last announced record has arrived. The announcement
+// lapses after 3×MaxWait; records that never come (a notification that
+// stopped earlier, one run by another worker) cost at most MaxWait.
+func (c *Client) Expect(n int) {
+	if n <= 0 || c.opts.MaxWait <= c.opts.Window {
+		return
+	}
+	for _, b := range []interface{ expect(int, time.Duration) }{c.shipping[0], c.shipping[1], c.states} {
+		b.expect(n, 3*c.opts.MaxWait)
+	}
+}
+
 // refusedWhole reports whether a bulk request was refused as a whole before
 // anything applied: 400, 413 or 422 (our inference, ecforce-api.md §10 q2:
 // the reference names no status for a refused bulk request). 401, 403,
