@@ -178,3 +178,42 @@ func TestBatcherTrickle(t *testing.T) {
 		})
 	}
 }
+
+// TestBatcherExpect: announced records hold a batch past quiet gaps until
+// the last has arrived (then it leaves at once) or maxWait passes; an
+// announcement larger than what comes costs maxWait, not more.
+func TestBatcherExpect(t *testing.T) {
+	tests := []struct {
+		name      string
+		announce  int
+		arrive    int
+		gap       time.Duration // between arrivals, longer than the window
+		wantSizes []int
+		wantUnder time.Duration // the whole run takes less
+	}{
+		{"all announced arrive", 5, 5, 40 * time.Millisecond, []int{5}, 400 * time.Millisecond},
+		{"fewer arrive: maxWait", 8, 3, 10 * time.Millisecond, []int{3}, 900 * time.Millisecond},
+		{"nothing announced: quiet window", 0, 3, 40 * time.Millisecond, []int{1, 1, 1}, 400 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			b := &batcher[int, int]{size: 100, window: 20 * time.Millisecond, maxWait: 600 * time.Millisecond, send: r.send}
+			b.expect(tt.announce, time.Minute)
+			start := time.Now()
+			var wg sync.WaitGroup
+			for i := range tt.arrive {
+				wg.Add(1)
+				go func() { defer wg.Done(); _, _ = b.do(context.Background(), i) }()
+				time.Sleep(tt.gap)
+			}
+			wg.Wait()
+			if took := time.Since(start); took > tt.wantUnder {
+				t.Errorf("took %s, want under %s", took, tt.wantUnder)
+			}
+			if got := r.sizes(); !slices.Equal(got, tt.wantSizes) {
+				t.Errorf("requests of %v records, want %v", got, tt.wantSizes)
+			}
+		})
+	}
+}

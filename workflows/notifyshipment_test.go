@@ -297,3 +297,32 @@ func TestNotifyShipmentOfACancelledOrder(t *testing.T) {
 		}
 	}
 }
+
+// A card order's capture rides on the shipping write (CaptureWithSale);
+// the capture step gets when it was sent and the order as prepared, so it
+// only waits for payment_state to settle.
+func TestNotifyShipmentCardCaptureWithTheShipping(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "shipped")
+	prep := preparedShipment(true, "shipped")
+	prep.PaymentMethod, prep.Settlement = "credit_card_payment", shipment.SettleByCapture
+	sentAt := notifiedShipTime.Add(time.Hour)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(prep, nil)
+	env.OnActivity(a.UpdateShipping, mock.Anything, activities.UpdateShippingInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, ShippingSlip: prep.ShippingSlip,
+		ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current, CaptureWithSale: true,
+	}).Return(activities.UpdateShippingResult{Written: true, ReportedAt: sentAt}, nil).Once()
+	env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByCapture, ReportedAt: sentAt, Current: &prep.Current,
+	}).Return(activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil).Once()
+	env.OnActivity(a.SetShipmentStatus, mock.Anything, mock.Anything).Return(activities.SetShipmentStatusResult{Changed: true}, nil).Once()
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	var res NotifyShipmentResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeNotified || !res.Captured || res.StateSet != "shipped" {
+		t.Errorf("result = %+v", res)
+	}
+	env.AssertExpectations(t)
+}
