@@ -36,7 +36,8 @@ type batcher[Req, Res any] struct {
 	// leaving after a quiet window.
 	awaited     int
 	expectUntil time.Time
-	first       time.Time // when the first pending record arrived
+	expectLife  time.Duration // how long an announcement lasts after its latest record
+	first       time.Time     // when the first pending record arrived
 	timer       *time.Timer
 	gen         int // counts timers set and batches taken: a stale timer does nothing
 }
@@ -60,6 +61,9 @@ func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 	announced := b.expecting()
 	if b.awaited > 0 {
 		b.awaited--
+		if announced { // the announcement lives while its records come
+			b.expectUntil = time.Now().Add(b.expectLife)
+		}
 	}
 	switch {
 	case len(b.pending) >= b.size || b.window <= 0 || (announced && b.awaited == 0):
@@ -102,6 +106,7 @@ func (b *batcher[Req, Res]) expectLocked(n int, d time.Duration) {
 		b.awaited = 0
 	}
 	b.awaited += n
+	b.expectLife = d
 	b.expectUntil = time.Now().Add(d)
 }
 
@@ -121,23 +126,42 @@ func (b *batcher[Req, Res]) armLocked() {
 	}
 	due := now.Add(b.window)
 	if b.expecting() && b.maxWait > b.window {
-		due = b.first.Add(b.maxWait)
+		// Announced records are to come: wait for them while they keep
+		// coming (a longer quiet gap), up to a longer cap.
+		due = now.Add(expectQuiet * b.window)
+		if last := b.first.Add(expectCap * b.maxWait); due.After(last) {
+			due = last
+		}
+		b.timerDue(due)
+		return
 	}
 	if b.maxWait <= b.window {
 		due = b.first.Add(b.window)
 	} else if last := b.first.Add(b.maxWait); due.After(last) {
 		due = last
 	}
+	if b.timer != nil && len(b.pending) > 1 && b.maxWait <= b.window {
+		return // the first record's timer stands
+	}
+	b.timerDue(due)
+}
+
+// timerDue replaces the batch's timer with one that fires at due.
+func (b *batcher[Req, Res]) timerDue(due time.Time) {
 	if b.timer != nil {
-		if len(b.pending) > 1 && b.maxWait <= b.window {
-			return // the first record's timer stands
-		}
 		b.timer.Stop()
 	}
 	b.gen++ // a replaced timer that already fired finds itself stale
 	gen := b.gen
 	b.timer = time.AfterFunc(time.Until(due), func() { b.flushTimer(gen) })
 }
+
+// While announced records are to come, a batch leaves after a quiet gap
+// of expectQuiet windows, or expectCap × maxWait after its first record.
+const (
+	expectQuiet = 5
+	expectCap   = 6
+)
 
 // takeLocked removes and returns the pending batch.
 func (b *batcher[Req, Res]) takeLocked() []*waiter[Req, Res] {

@@ -192,7 +192,7 @@ func TestBatcherExpect(t *testing.T) {
 		wantUnder time.Duration // the whole run takes less
 	}{
 		{"all announced arrive", 5, 5, 40 * time.Millisecond, []int{5}, 400 * time.Millisecond},
-		{"fewer arrive: maxWait", 8, 3, 10 * time.Millisecond, []int{3}, 900 * time.Millisecond},
+		{"fewer arrive: a quiet gap ends it", 8, 3, 10 * time.Millisecond, []int{3}, 900 * time.Millisecond},
 		{"nothing announced: quiet window", 0, 3, 40 * time.Millisecond, []int{1, 1, 1}, 400 * time.Millisecond},
 	}
 	for _, tt := range tests {

@@ -91,11 +91,12 @@ func New(api API, opts Options) *Client {
 
 // Expect announces that n notifications of the shop are about to start on
 // this worker (a discovery started them): their shipping updates and
-// 対応状況 changes wait for one another, up to MaxWait from a batch's first
-// record, rather than leaving after a quiet Window, and a batch leaves
-// as soon as the last announced record has arrived. The announcement
-// lapses after 3×MaxWait; records that never come (a notification that
-// stopped earlier, one run by another worker) cost at most MaxWait.
+// 対応状況 changes wait for one another, while they keep coming (a quiet
+// gap of 5 Windows ends a batch) up to 6 MaxWaits from a batch's first
+// record, and a batch leaves as soon as it is full or the last announced
+// record has arrived. The announcement lapses 3 MaxWaits after its latest
+// record; records that never come (a notification that stopped earlier,
+// one run by another worker) cost at most the quiet gap.
 func (c *Client) Expect(n int) {
 	if n <= 0 || c.opts.MaxWait <= c.opts.Window {
 		return
