@@ -5,7 +5,13 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ecforce-logiless/connector/httpapi"
 )
+
+// beatEvery is how often a caller waiting for its batch calls its
+// context's wait beat (httpapi.WithWaitBeat).
+var beatEvery = 5 * time.Second
 
 // outcome is the answer for one record of a batch.
 type outcome[Res any] struct {
@@ -74,10 +80,20 @@ func (b *batcher[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 		b.armLocked()
 		b.mu.Unlock()
 	}
-	select {
-	case <-w.done:
-		return w.out.res, w.out.err
-	case <-ctx.Done():
+	// The caller's activity heartbeats while it waits (its context's
+	// wait beat), as it would while its own request waited for the budget.
+	beat := time.NewTicker(beatEvery)
+	defer beat.Stop()
+wait:
+	for {
+		select {
+		case <-w.done:
+			return w.out.res, w.out.err
+		case <-beat.C:
+			httpapi.BeatNow(ctx)
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	b.mu.Lock()
 	for i, p := range b.pending {
@@ -193,7 +209,9 @@ func (b *batcher[Req, Res]) run(batch []*waiter[Req, Res]) {
 	if len(batch) == 0 {
 		return
 	}
-	ctx := context.WithoutCancel(batch[0].ctx)
+	// The callers beat for themselves while they wait (do): the request
+	// must not beat for the first caller's activity, which may be gone.
+	ctx := httpapi.WithWaitBeat(context.WithoutCancel(batch[0].ctx), func() {})
 	b.sendSplitting(ctx, batch)
 	for _, w := range batch {
 		close(w.done)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecforce-logiless/connector/httpapi"
 )
 
 var errRefused = errors.New("refused as a whole")
@@ -156,9 +158,9 @@ func TestBatcherTrickle(t *testing.T) {
 		wantMax         int // records in the largest request, at most
 		wantMin         int // at least
 	}{
-		{"quiet window holds the trickle", 50 * time.Millisecond, 2 * time.Second, 30, 30},
-		{"cap cuts it", 50 * time.Millisecond, 120 * time.Millisecond, 16, 6},
-		{"fixed window", 50 * time.Millisecond, 0, 8, 2},
+		{"quiet window holds the trickle", 150 * time.Millisecond, 3 * time.Second, 30, 30},
+		{"cap cuts it", 100 * time.Millisecond, 150 * time.Millisecond, 17, 3},
+		{"fixed window", 50 * time.Millisecond, 0, 7, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +195,7 @@ func TestBatcherExpect(t *testing.T) {
 	}{
 		{"all announced arrive", 5, 5, 40 * time.Millisecond, []int{5}, 400 * time.Millisecond},
 		{"fewer arrive: a quiet gap ends it", 8, 3, 10 * time.Millisecond, []int{3}, 900 * time.Millisecond},
-		{"nothing announced: quiet window", 0, 3, 40 * time.Millisecond, []int{1, 1, 1}, 400 * time.Millisecond},
+		{"nothing announced: quiet window", 0, 3, 80 * time.Millisecond, []int{1, 1, 1}, 600 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,5 +217,35 @@ func TestBatcherExpect(t *testing.T) {
 				t.Errorf("requests of %v records, want %v", got, tt.wantSizes)
 			}
 		})
+	}
+}
+
+// TestBatcherBeats: a caller waiting for its batch calls its context's
+// wait beat every beatEvery (its activity heartbeats); the request itself
+// carries no caller's beat.
+func TestBatcherBeats(t *testing.T) {
+	defer func(d time.Duration) { beatEvery = d }(beatEvery)
+	beatEvery = 10 * time.Millisecond
+	var mu sync.Mutex
+	beats := 0
+	ctx := httpapi.WithWaitBeat(context.Background(), func() { mu.Lock(); beats++; mu.Unlock() })
+	sendBeats := 0
+	b := &batcher[int, int]{size: 100, window: 120 * time.Millisecond, send: func(ctx context.Context, reqs []int) ([]outcome[int], error) {
+		mu.Lock()
+		before := beats
+		mu.Unlock()
+		httpapi.BeatNow(ctx)
+		mu.Lock()
+		sendBeats = beats - before
+		mu.Unlock()
+		return []outcome[int]{{res: 1}}, nil
+	}}
+	if _, err := b.do(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if beats < 5 || sendBeats != 0 {
+		t.Errorf("%d beats while waiting 120 ms (want about 12), %d from the request (want 0)", beats, sendBeats)
 	}
 }
