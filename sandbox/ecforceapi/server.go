@@ -75,6 +75,7 @@ type Server struct {
 	failCapture    map[int64]bool
 	slowCapture    map[int64]time.Duration // the next capture job's duration, by order
 	pending        map[int64]bool
+	ignoredFilters map[string]bool // q[...] attribute_predicate names the order listing drops, like ransack
 	jobs           []Job
 	seq            struct{ order, item, address, variant, stockItem, job, customer int64 }
 }
