@@ -199,15 +199,8 @@ func (a *OrderImport) ListOrderChanges(ctx context.Context, in ListOrderChangesI
 	}
 	for _, o := range listed {
 		res.AfterOrderID = max(res.AfterOrderID, o.ID)
-		if !o.UpdatedAt.Time.Before(res.Watermark.Add(-WatermarkOverlap)) {
-			res.Recent[o.ID] = o.UpdatedAt.Unix()
-		}
 	}
-	for id, u := range in.Recent {
-		if _, ok := res.Recent[id]; !ok && !time.Unix(u, 0).Before(res.Watermark.Add(-WatermarkOverlap)) {
-			res.Recent[id] = u
-		}
-	}
+	res.Recent = recentAfter(in.Recent, listed, func(o ecforce.Order) (int64, time.Time) { return o.ID, o.UpdatedAt.Time }, res.Watermark, in.Now)
 	return a.sortChanges(ctx, shop, in, listed, byTrigger, res)
 }
 
@@ -333,6 +326,33 @@ func listUpdatedSince(ctx context.Context, ec orderImportEcforce, from time.Time
 		q.UpdatedFrom, q.MaxPages = q.UpdatedFrom.Add(time.Second), 1
 	}
 	return orders, true, false, nil
+}
+
+// recentAfter is the Recent of the next run: the records listed (and those
+// of the last Recent) whose updated_at is at or after watermark-
+// WatermarkOverlap. A record of the watermark's own second is kept only
+// once now is more than WatermarkOverlap past it: until then another
+// update within that second could still come, with the same updated_at,
+// and must not be skipped.
+func recentAfter[T any](last map[int64]int64, listed []T, key func(T) (int64, time.Time), watermark, now time.Time) map[int64]int64 {
+	out := map[int64]int64{}
+	bound := watermark.Add(-WatermarkOverlap).Unix()
+	settled := now.Sub(watermark) > WatermarkOverlap
+	keep := func(id, u int64) {
+		if u >= bound && (u < watermark.Unix() || settled) {
+			out[id] = u
+		}
+	}
+	for id, u := range last {
+		keep(id, u)
+	}
+	for _, r := range listed {
+		id, u := key(r)
+		if !u.IsZero() {
+			keep(id, u.Unix())
+		}
+	}
+	return out
 }
 
 func maxTime(a, b time.Time) time.Time {

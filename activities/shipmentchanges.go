@@ -86,12 +86,7 @@ func (a *ShipmentNotification) ListShipmentChanges(ctx context.Context, in ListS
 		a.logger().Warn("LOGILESS ignored updated_at_from (it returned an order updated before the bound); this run looks at all it got",
 			"shop", in.Shop)
 	}
-	bound := res.Watermark.Add(-WatermarkOverlap)
-	for _, so := range shipped {
-		if !so.UpdatedAt.Before(bound) {
-			res.Recent[so.ID] = so.UpdatedAt.Unix()
-		}
-	}
+	res.Recent = recentAfter(in.Recent, shipped, func(so logiless.SalesOrder) (int64, time.Time) { return so.ID, so.UpdatedAt }, res.Watermark, in.Now)
 	if err := a.sortShipped(ctx, shop, fresh, &res.ListShipmentCandidatesResult); err != nil {
 		return res, err
 	}
