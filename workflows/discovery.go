@@ -76,6 +76,21 @@ type DiscoveryState struct {
 	Continued int
 }
 
+// DiscoveryStatusQuery is the query a discovery loop answers with its
+// DiscoveryStatus (`temporal workflow query --type discovery-status`).
+const DiscoveryStatusQuery = "discovery-status"
+
+// DiscoveryStatus is what DiscoveryStatusQuery answers.
+type DiscoveryStatus struct {
+	Shop        string
+	Discoveries int
+	Watermark   time.Time
+	ByID        bool
+	Waiting     int
+	Pending     int
+	Paused      bool
+}
+
 // MaxWaitingOrders bounds DiscoveryState.Waiting.
 const MaxWaitingOrders = 2000
 
@@ -106,6 +121,13 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 		return err
 	}
 	state := in.State
+	paused := false
+	if err := workflow.SetQueryHandler(ctx, DiscoveryStatusQuery, func() (DiscoveryStatus, error) {
+		return DiscoveryStatus{Shop: in.Shop, Discoveries: state.Discoveries, Watermark: state.Watermark, ByID: state.ByID,
+			Waiting: len(state.Waiting), Pending: len(state.Pending), Paused: paused}, nil
+	}); err != nil {
+		return err
+	}
 	signals := workflow.GetSignalChannel(ctx, DiscoverNowSignal)
 	add := func(s DiscoverNow) {
 		if len(state.Pending) < maxPendingNamed {
@@ -133,11 +155,12 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 		var gate activities.DiscoveryGateResult
 		err := workflow.ExecuteActivity(step(ctx, workerStateOptions, stepShopSwitches), sw.DiscoveryGate,
 			activities.DiscoveryGateInput{Shop: in.Shop, ScheduleID: f.flow + "/" + in.Shop}).Get(ctx, &gate)
+		paused = err == nil && (!f.on(gate.Switches) || gate.SchedulePaused)
 		switch {
 		case err != nil:
 			logger.Warn("discovery gate failed; trying again after the interval", "shop", in.Shop, "error", err)
 			doing(ctx, "could not read the shop's settings: %s; trying again in %s", oneLine(err), interval)
-		case !f.on(gate.Switches) || gate.SchedulePaused:
+		case paused:
 			interval = max(f.interval(gate), time.Minute)
 			if len(state.Pending) > 0 {
 				logger.Info("discover-now ignored: the flow is paused", "shop", in.Shop, "signals", len(state.Pending))

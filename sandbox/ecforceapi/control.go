@@ -132,3 +132,16 @@ func (e *Server) dropIgnoredFiltersLocked(q url.Values) {
 		}
 	}
 }
+
+// SetOrderState changes an order's 対応状況 as a person does in ecforce's
+// admin screen: its updated_at becomes now.
+func (e *Server) SetOrderState(id int64, state string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o, ok := e.ordersByID[id]
+	if !ok {
+		return fmt.Errorf("no order %d", id)
+	}
+	o.State, o.UpdatedAt = state, e.clock()
+	return nil
+}
