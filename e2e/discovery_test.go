@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/worker"
+
 	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
@@ -201,6 +203,20 @@ func TestIncrementalOrderDiscovery(t *testing.T) {
 		}
 	})
 	s.assertNoSecretsLeaked(ctx, l.id)
+	l.replay(ctx, t, "discoverorders.loop.json")
+}
+
+// replay replays the loop's history so far with today's code and, with
+// UPDATE_REPLAY_HISTORIES=1, stores it for the workflows' replay test.
+func (l *loop) replay(ctx context.Context, t *testing.T, file string) {
+	t.Helper()
+	h := fetchHistory(ctx, t, l.id)
+	replayer := worker.NewWorkflowReplayer()
+	workflows.RegisterWorkflows(replayer)
+	if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
+		t.Errorf("replay %s: %v", l.id, err)
+	}
+	storeReplayHistoryFile(t, file, h)
 }
 
 // The shipment discovery loop: an empty discovery costs one LOGILESS
@@ -237,4 +253,5 @@ func TestIncrementalShipmentDiscovery(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	l.replay(ctx, t, "discovershipments.loop.json")
 }

@@ -97,6 +97,11 @@ const MaxWaitingOrders = 2000
 // maxPendingNamed bounds the named orders one discovery handles first.
 const maxPendingNamed = 100
 
+// debounceWindow is how long a loop that a signal woke waits for the rest
+// of a burst (a hundred webhooks sent one after the other) before it
+// discovers, so that the burst costs one or two discoveries.
+const debounceWindow = 2 * time.Second
+
 // discoveriesPerRun is how many discoveries a loop makes before it
 // continues as new (about four hours at one a minute, a few thousand
 // history events).
@@ -191,13 +196,18 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 		timer := workflow.NewTimer(timerCtx, interval)
 		sel := workflow.NewSelector(ctx)
 		sel.AddFuture(timer, func(workflow.Future) {})
+		woken := false
 		sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
 			var s DiscoverNow
 			c.Receive(ctx, &s)
 			add(s)
+			woken = true
 		})
 		sel.Select(ctx)
 		cancel()
+		if woken {
+			_ = workflow.Sleep(ctx, debounceWindow) // the rest of the burst arrives meanwhile
+		}
 	}
 }
 

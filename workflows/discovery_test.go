@@ -97,19 +97,20 @@ func TestDiscoverOrdersDiscoverNowIsDebounced(t *testing.T) {
 			d.env.SignalWorkflow(DiscoverNowSignal, DiscoverNow{Event: "order_completed", OrderNumber: number})
 		}, after)
 	}
-	signal(20*time.Second, "EC1") // while waiting: at once
+	signal(20*time.Second, "EC1") // while waiting: after the debounce window
+	signal(21*time.Second, "EC4") // within the window: the same discovery
 	for _, n := range []string{"EC2", "EC3", "EC2"} {
-		signal(21*time.Second, n) // while EC1's discovery runs
+		signal(23*time.Second, n) // while EC1's discovery runs
 	}
 	d.run(t)
-	if d.at(1) != 20*time.Second || len(d.calls[1].Named) != 1 || d.calls[1].Named[0].OrderNumber != "EC1" {
-		t.Errorf("discovery 1 at %s named %+v, want at 20s with EC1", d.at(1), d.calls[1].Named)
+	if d.at(1) != 22*time.Second || len(d.calls[1].Named) != 2 || d.calls[1].Named[0].OrderNumber != "EC1" {
+		t.Errorf("discovery 1 at %s named %+v, want at 22s with EC1 and EC4", d.at(1), d.calls[1].Named)
 	}
-	if d.at(2) != 25*time.Second || len(d.calls[2].Named) != 2 {
-		t.Errorf("discovery 2 at %s named %+v, want one more at 25s, as the first ends, with EC2 and EC3", d.at(2), d.calls[2].Named)
+	if d.at(2) != 27*time.Second || len(d.calls[2].Named) != 2 {
+		t.Errorf("discovery 2 at %s named %+v, want one more at 27s, as the first ends, with EC2 and EC3", d.at(2), d.calls[2].Named)
 	}
-	if d.at(3) != 90*time.Second {
-		t.Errorf("discovery 3 at %s, want 90s (the interval after the last ended)", d.at(3))
+	if d.at(3) != 92*time.Second {
+		t.Errorf("discovery 3 at %s, want 92s (the interval after the last ended)", d.at(3))
 	}
 }
 
