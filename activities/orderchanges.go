@@ -162,10 +162,7 @@ func (a *OrderImport) ListOrderChanges(ctx context.Context, in ListOrderChangesI
 	byTrigger := len(listed)
 
 	if !in.ByID {
-		from := in.Watermark.Add(-WatermarkOverlap)
-		if in.Watermark.IsZero() {
-			from = in.Now.Add(-shop.Settings.OrderImport.SweepInterval)
-		}
+		from := listingFrom(in.Watermark, in.Now, shop.Settings.OrderImport.SweepInterval)
 		from = maxTime(from, in.Now.Add(-shop.Settings.OrderImport.Lookback)).Truncate(time.Second)
 		changed, more, ignored, err := listUpdatedSince(ctx, ec, from)
 		if err != nil {
@@ -353,6 +350,21 @@ func recentAfter[T any](last map[int64]int64, listed []T, key func(T) (int64, ti
 		}
 	}
 	return out
+}
+
+// listingFrom is where an incremental listing starts: WatermarkOverlap
+// before the watermark while writes near it may still become visible,
+// the second after it once now is more than WatermarkOverlap past it (the
+// records of its second are all known: see recentAfter), and one sweep
+// interval before now for a fresh loop.
+func listingFrom(watermark, now time.Time, sweep time.Duration) time.Time {
+	switch {
+	case watermark.IsZero():
+		return now.Add(-sweep)
+	case now.Sub(watermark) > WatermarkOverlap:
+		return watermark.Truncate(time.Second).Add(time.Second)
+	}
+	return watermark.Add(-WatermarkOverlap)
 }
 
 func maxTime(a, b time.Time) time.Time {

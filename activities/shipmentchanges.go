@@ -55,10 +55,7 @@ func (a *ShipmentNotification) ListShipmentChanges(ctx context.Context, in ListS
 		return res, err
 	}
 	settings := shop.Settings.ShipmentNotification
-	from := in.Watermark.Add(-WatermarkOverlap)
-	if in.Watermark.IsZero() {
-		from = in.Now.Add(-settings.SweepInterval)
-	}
+	from := listingFrom(in.Watermark, in.Now, settings.SweepInterval)
 	from = maxTime(from, in.Now.Add(-settings.Lookback)).Truncate(time.Second)
 	res.From = from.In(ecforce.JST)
 

@@ -37,6 +37,7 @@ func TestListShipmentChanges(t *testing.T) {
 	if ll, ec := f.llCalls("sales_orders"), f.ecCalls(ecListOrders); ll != 1 || ec != 0 {
 		t.Errorf("empty run: %d LOGILESS and %d ecforce calls, want 1 and 0", ll, ec)
 	}
+	time.Sleep(1100 * time.Millisecond) // a later second of LOGILESS's clock than the watermark
 	f.shipped(t, "TWO", 1, "yamato", parcel{time.Now(), []string{"222"}})
 	next := run(empty, now.Add(5*time.Minute))
 	if len(next.Candidates) != 1 || next.Candidates[0].OrderNumber != "TWO" {

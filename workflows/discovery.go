@@ -157,6 +157,7 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 			next.ByID = false // try q[updated_at_gteq] again
 			return workflow.NewContinueAsNewError(ctx, f.workflow, DiscoveryInput{Shop: in.Shop, State: next})
 		}
+		began := workflow.Now(ctx)
 		var gate activities.DiscoveryGateResult
 		err := workflow.ExecuteActivity(step(ctx, workerStateOptions, stepShopSwitches), sw.DiscoveryGate,
 			activities.DiscoveryGateInput{Shop: in.Shop, ScheduleID: f.flow + "/" + in.Shop}).Get(ctx, &gate)
@@ -192,8 +193,14 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 		if len(state.Pending) > 0 {
 			continue // signalled while discovering: once more, at once
 		}
+		// The interval runs from the start of the last discovery, so the
+		// time it took does not add to the next order's wait.
+		wait := interval - workflow.Now(ctx).Sub(began)
+		if wait <= 0 {
+			continue
+		}
 		timerCtx, cancel := workflow.WithCancel(ctx)
-		timer := workflow.NewTimer(timerCtx, interval)
+		timer := workflow.NewTimer(timerCtx, wait)
 		sel := workflow.NewSelector(ctx)
 		sel.AddFuture(timer, func(workflow.Future) {})
 		woken := false
