@@ -483,6 +483,16 @@ func TestShopsValidationErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "sweep shorter than the interval",
+			yaml: func(*testing.T) string {
+				return baseYAML + "    order_import: {interval: 10m, sweep_interval: 5m}\n    shipment_notification: {interval: 2m, sweep_interval: 1m}\n"
+			},
+			wants: []string{
+				`shop "demo": order_import.sweep_interval: 5m0s is shorter than order_import.interval 10m0s`,
+				`shop "demo": shipment_notification.sweep_interval: 1m0s is shorter than shipment_notification.interval 2m0s`,
+			},
+		},
+		{
 			name:  "lookback too long",
 			yaml:  func(*testing.T) string { return baseYAML + "    order_import: {lookback: 4321h}\n" },
 			wants: []string{`shop "demo": order_import.lookback: 4321h0m0s is not between 1h and 4320h (180 days)`},
