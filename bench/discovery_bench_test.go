@@ -98,7 +98,9 @@ func benchDiscovery(b *testing.B, iteration int) {
 	// A discovery with nothing new, against the full re-list of the window.
 	emptyImport := d.calls(func() { d.discoverNow(workflows.FlowOrderImport, importLoop) })
 	emptyShip := d.calls(func() { d.discoverNow(workflows.FlowShipmentNotification, shipLoop) })
-	naiveImport := d.calls(func() { d.run(workflows.ImportOrdersID(shop), workflows.ImportOrders, workflows.ImportOrdersInput{Shop: shop}) })
+	naiveImport := d.calls(func() {
+		d.run(workflows.ImportOrdersID(shop), workflows.ImportOrders, workflows.ImportOrdersInput{Shop: shop})
+	})
 	naiveShip := d.calls(func() {
 		d.run(workflows.NotifyShipmentsID(shop), workflows.NotifyShipments, workflows.NotifyShipmentsInput{Shop: shop})
 	})
