@@ -214,7 +214,6 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("query =\n%v\nwant\n%v", got, want)
 	}
-	reqs = nil
 	if err := c.ListOrders(context.Background(), OrderQuery{IDs: []int64{7, 9}, ByUpdatedAt: true}, func([]Order) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
