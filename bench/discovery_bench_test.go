@@ -231,14 +231,18 @@ func (d *discoveryBench) run(id string, wf, in any) {
 	}
 }
 
-// apiCalls are the requests of both APIs (LOGILESS token requests
-// included) one step made.
-type apiCalls struct{ ec, ll int }
+// apiCalls are the requests of both APIs one step made to the endpoints
+// of the discoveries (ecforce orders, LOGILESS sales orders and tokens),
+// and every endpoint's count.
+type apiCalls struct {
+	ec, ll int
+	all    map[string]int
+}
 
 func (c apiCalls) total() int { return c.ec + c.ll }
 
 func (c apiCalls) String() string {
-	return fmt.Sprintf("%d calls (ecforce %d, LOGILESS %d)", c.total(), c.ec, c.ll)
+	return fmt.Sprintf("%d calls (ecforce %d, LOGILESS %d; %v)", c.total(), c.ec, c.ll, c.all)
 }
 
 func ratio(a, b int) float64 { return float64(a) / float64(max(b, 1)) }
@@ -249,7 +253,20 @@ func (d *discoveryBench) calls(step func()) apiCalls {
 	d.sb.Ecforce.ResetRequestCounts()
 	d.sb.Logiless.ResetRequestCounts()
 	step()
-	return apiCalls{ec: total(d.sb.Ecforce.RequestCounts()), ll: total(d.sb.Logiless.RequestCounts())}
+	c := apiCalls{all: map[string]int{}}
+	for k, n := range d.sb.Ecforce.RequestCounts() {
+		c.all["ecforce "+k] = n
+		if strings.Contains(k, "/admin/orders") {
+			c.ec += n
+		}
+	}
+	for k, n := range d.sb.Logiless.RequestCounts() {
+		c.all["LOGILESS "+k] = n
+		if isImportEndpoint(k) {
+			c.ll += n
+		}
+	}
+	return c
 }
 
 // stockPasses runs full stock passes one after the other until the
@@ -276,6 +293,7 @@ func (d *discoveryBench) stockPasses() (stop func() int) {
 		cancel()
 		wg.Wait()
 		_ = d.tc.TerminateWorkflow(context.Background(), workflows.ReconcileStockID(d.shop), "", "benchmark over")
+		time.Sleep(5 * time.Second) // a stock page in flight ends
 		return passes
 	}
 }
