@@ -2,48 +2,55 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/ecforce-logiless/connector/schedules"
+	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/webhook"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
 // WebhookTrigger is what an ecforce webhook sets off in Temporal
-// (webhook.Trigger): the shop's order discovery, now.
+// (webhook.Trigger).
 //
-// It triggers the shop's order-import Schedule with the overlap policy
-// BUFFER_ONE: a discovery starts at once when none runs, and while one
-// runs at most one more is kept pending, so a burst of a hundred webhooks
-// costs one or two discoveries. Any number of workers may serve webhooks:
-// the Schedule is the one place that debounces. The discovery reads every
-// order from the API, so a cancellation (order_canceled) is a discovery
-// too: a cancelled order is never imported.
+// Every webhook signals the shop's order discovery loop discover-now,
+// starting the loop if it does not run (signal-with-start of
+// DiscoverOrders, discover-orders/<shop>). The loop debounces: one
+// discovery runs, at most one more is pending, and the orders the signals
+// name are handled first, so a burst of a hundred webhooks costs one or two
+// discoveries. Any number of workers may serve webhooks: the loop is the
+// one place that debounces.
 type WebhookTrigger struct {
 	Client client.Client
-	Logger *slog.Logger
+	// TaskQueue is where the runs it starts go (the worker's).
+	TaskQueue string
+	Logger    *slog.Logger
 }
 
 var _ webhook.Trigger = (*WebhookTrigger)(nil)
 
-// Discover triggers the shop's discovery.
-func (t *WebhookTrigger) Discover(ctx context.Context, shop string, _ webhook.Notice) error {
-	id := schedules.ScheduleID(workflows.FlowOrderImport, shop)
-	err := t.Client.ScheduleClient().GetHandle(ctx, id).Trigger(ctx, client.ScheduleTriggerOptions{
-		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE,
-	})
-	if err != nil {
-		return fmt.Errorf("trigger schedule %s of shop %s: %w (run `starter schedules` if it is missing)", id, shop, err)
+// Discover signals the shop's discovery loop.
+func (t *WebhookTrigger) Discover(ctx context.Context, shop string, n webhook.Notice) error {
+	event := n.Event
+	if event == "" {
+		event = webhookEvent(n)
 	}
-	return nil
+	return discoveries.DiscoverNow(ctx, t.Client, t.TaskQueue, workflows.FlowOrderImport, shop,
+		workflows.DiscoverNow{Event: event, OrderID: n.Order.ID, OrderNumber: n.Order.Number})
 }
 
-// Cancel triggers the shop's discovery, which leaves the cancelled order
-// alone.
+// webhookEvent names what a webhook without an event name said.
+func webhookEvent(n webhook.Notice) string {
+	if n.Cancellation() {
+		return webhook.EventOrderCanceled
+	}
+	return "webhook"
+}
+
+// Cancel signals the discovery too, naming the order: a cancelled order
+// is never imported, and the discovery's updated orders are where the
+// cancellation of an imported one is handled.
 func (t *WebhookTrigger) Cancel(ctx context.Context, shop string, n webhook.Notice) error {
 	return t.Discover(ctx, shop, n)
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/ecforce-logiless/connector/app"
@@ -19,7 +18,6 @@ import (
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
-	"github.com/ecforce-logiless/connector/schedules"
 	"github.com/ecforce-logiless/connector/webhook"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -29,11 +27,11 @@ const benchWebhookSecret = "bench-webhook-secret-0123456789abcdef"
 
 // BenchmarkWebhookLatency places orders in the sandbox ecforce one every
 // 2 s; the sandbox posts order_complete to the worker's receiver, which
-// triggers the discovery. It reports, per order, the time from placing it
+// signals the shop's discovery loop discover-now. It reports, per order, the time from placing it
 // to its sales order in LOGILESS (p50, p95, max), with both sandbox APIs
 // limited to 1 request/s (burst 1) and the connector paced at 1 request/s
-// on each: issue 13's target is p95 ≤ 5 s. The schedule's own interval is
-// 1000h, so every import is one a webhook started.
+// on each: issue 13's target is p95 ≤ 5 s. The loop's own interval is
+// 1000h, so every import is one a webhook asked for.
 func BenchmarkWebhookLatency(b *testing.B) {
 	const orders, every = 30, 2 * time.Second
 	for i := 0; i < b.N; i++ {
@@ -66,24 +64,15 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 	writeFile(b, filepath.Join(dir, "hook-secret"), benchWebhookSecret)
 	// auto_run on and an interval no schedule reaches during the run.
 	yaml := shopsYAML(sb, shop, 1, 1, "    webhooks: {secret: {file: hook-secret}}\n")
-	yaml = strings.Replace(yaml, "    order_import:\n", "    order_import:\n      auto_run: true\n      interval: 1000h\n", 1)
+	yaml = strings.Replace(yaml, "    order_import:\n", "    order_import:\n      auto_run: true\n      interval: 1000h\n      sweep_interval: 1000h\n", 1)
 	writeFile(b, filepath.Join(dir, "shops.yaml"), yaml)
 	bw := startBenchWorker(ctx, b, tc, sb, shop, dir, quiet)
 	defer bw.stop()
 
 	shops := loadBenchShops(b, filepath.Join(dir, "shops.yaml"))
-	var plan []schedules.Desired
-	for _, d := range schedules.Plan(shops, bw.queue) {
-		if d.Flow == workflows.FlowOrderImport {
-			plan = append(plan, d)
-		}
-	}
-	sc := tc.ScheduleClient()
-	if _, err := schedules.Apply(ctx, sc, plan, false); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = sc.GetHandle(context.Background(), plan[0].ID).Delete(context.Background()) }()
-	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: tc, Logger: quiet}, Logger: quiet}
+	loopID := workflows.DiscoverOrdersID(shop)
+	defer func() { _ = tc.TerminateWorkflow(context.Background(), loopID, "", "benchmark over") }()
+	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: tc, TaskQueue: bw.queue, Logger: quiet}, Logger: quiet}
 	srv := httptest.NewServer(rc.Handler())
 	defer srv.Close()
 	if err := sb.Ecforce.AddWebhook(ecforceapi.Webhook{Event: "order_complete",
@@ -131,7 +120,7 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1)+0.5)] }
-	discoveries := countRuns(ctx, b, tc, shop)
+	discoveries := loopDiscoveries(ctx, b, tc, loopID)
 	ll := total(sb.Logiless.RequestCounts())
 	b.ReportMetric(pct(0.50).Seconds(), "p50_s")
 	b.ReportMetric(pct(0.95).Seconds(), "p95_s")
@@ -144,13 +133,16 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 		orders, every, pct(0.5).Seconds(), pct(0.95).Seconds(), lat[len(lat)-1].Seconds(), discoveries, float64(ll)/float64(orders))
 }
 
-// countRuns counts the shop's ImportOrders runs.
-func countRuns(ctx context.Context, b *testing.B, tc client.Client, shop string) int {
+// loopDiscoveries is the number of discoveries the shop's loop made.
+func loopDiscoveries(ctx context.Context, b *testing.B, tc client.Client, id string) int {
 	b.Helper()
-	resp, err := tc.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("WorkflowType = '%s' AND ConnectorShop = '%s'", workflows.ImportOrdersWorkflowName, shop)})
-	if err != nil {
-		b.Fatal(err)
+	v, err := tc.QueryWorkflow(ctx, id, "", workflows.DiscoveryStatusQuery)
+	var st workflows.DiscoveryStatus
+	if err == nil {
+		err = v.Get(&st)
 	}
-	return int(resp.GetCount())
+	if err != nil {
+		b.Fatalf("query %s: %v", id, err)
+	}
+	return st.Discoveries
 }

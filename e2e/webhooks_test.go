@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,12 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/schedules"
 	"github.com/ecforce-logiless/connector/webhook"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -29,8 +30,10 @@ const testWebhookSecret = "whs-E2E-7c3d9e1f5a2b4c6d8e0f1a3b5c7d9e1f"
 const webhookTemplate = `{"order_id":"{{ order.id }}","order_number":"{{ order.number }}","state":"{{ order.state }}"}`
 
 // hookStack is a stack whose shop takes webhooks: the worker's receiver
-// on an httptest server, the shop's order-import schedule (interval far
-// away, so every discovery of the test is one a webhook started).
+// on an httptest server (two, as two workers). The shop's
+// order_import.interval is far away, so every discovery of the test is
+// one a webhook asked for; the discovery loop is started by the first
+// webhook (signal-with-start) and terminated at the end.
 type hookStack struct {
 	*stack
 	receiver *httptest.Server
@@ -42,34 +45,24 @@ type hookStack struct {
 
 func newHookStack(t *testing.T) *hookStack {
 	t.Helper()
-	ctx := testContext(t, time.Minute)
 	secretFile := filepath.Join(t.TempDir(), "webhook-secret")
 	writeFile(t, secretFile, testWebhookSecret+"\n")
 	s := newStack(t, stackOptions{shopYAML: func(y string) string {
-		y = strings.Replace(y, "lookback: 168h", "lookback: 168h\n      interval: 1000h", 1)
+		y = strings.Replace(y, "lookback: 168h", "lookback: 168h\n      interval: 1000h\n      sweep_interval: 1000h", 1)
 		return y + "    webhooks: {secret: {file: " + secretFile + "}}\n"
 	}})
 	shops, err := config.LoadShops(filepath.Join(s.dir, "shops.yaml"), func(string) (string, bool) { return "x", true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []schedules.Desired
-	for _, d := range schedules.Plan(shops, s.taskQueue) {
-		if d.Flow == workflows.FlowOrderImport {
-			plan = append(plan, d)
-		}
-	}
-	sc := temporalClient.ScheduleClient()
-	if _, err := schedules.Apply(ctx, sc, plan, false); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sc.GetHandle(context.Background(), plan[0].ID).Delete(context.Background()) })
-
+	t.Cleanup(func() {
+		_ = temporalClient.TerminateWorkflow(context.Background(), workflows.DiscoverOrdersID(s.shop), "", "test over")
+	})
 	logger := s.conn.OrderImport.Logger // the stack's log buffer
-	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: temporalClient, Logger: logger}, Logger: logger}
+	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: temporalClient, TaskQueue: s.taskQueue, Logger: logger}, Logger: logger}
 	srv := httptest.NewServer(rc.Handler())
 	t.Cleanup(srv.Close)
-	rc2 := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: temporalClient, Logger: logger}, Logger: logger}
+	rc2 := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: temporalClient, TaskQueue: s.taskQueue, Logger: logger}, Logger: logger}
 	srv2 := httptest.NewServer(rc2.Handler())
 	t.Cleanup(srv2.Close)
 	seedBacklogArticle(t, s)
@@ -98,27 +91,29 @@ func (h *hookStack) post(t *testing.T, url, body string) int {
 	return resp.StatusCode
 }
 
-// discoveries counts the shop's ImportOrders runs once none is running
-// (or waits: false, at once).
+// discoveries is the number of discoveries the shop's loop made, once it
+// has none pending (settle), or at once; 0 when no loop was started.
 func (h *hookStack) discoveries(ctx context.Context, t *testing.T, settle bool) int {
 	t.Helper()
-	query := fmt.Sprintf("WorkflowType = '%s' AND ConnectorShop = '%s'", workflows.ImportOrdersWorkflowName, h.shop)
+	id := workflows.DiscoverOrdersID(h.shop)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		resp, err := temporalClient.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		v, err := temporalClient.QueryWorkflow(ctx, id, "", workflows.DiscoveryStatusQuery)
+		var notFound *serviceerror.NotFound
+		if errors.As(err, &notFound) {
+			return 0
+		}
+		var st workflows.DiscoveryStatus
+		if err == nil {
+			err = v.Get(&st)
+		}
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("query %s: %v", id, err)
 		}
-		running := 0
-		for _, e := range resp.GetExecutions() {
-			if e.GetCloseTime() == nil {
-				running++
-			}
+		if !settle || st.Pending == 0 || time.Now().After(deadline) {
+			return st.Discoveries
 		}
-		if !settle || (running == 0 && len(resp.GetExecutions()) > 0) || time.Now().After(deadline) {
-			return len(resp.GetExecutions())
-		}
-		time.Sleep(300 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -161,7 +156,7 @@ func (h *hookStack) assertSecretNowhere(ctx context.Context, t *testing.T, workf
 
 // An order placed in ecforce is in LOGILESS within seconds: the sandbox
 // posts order_complete, the receiver starts the discovery at once (the
-// schedule's own interval is 1000h).
+// shop's own interval is 1000h).
 func TestWebhookImportsNewOrderInSeconds(t *testing.T) {
 	ctx := testContext(t, 2*time.Minute)
 	h := newHookStack(t)
@@ -174,8 +169,8 @@ func TestWebhookImportsNewOrderInSeconds(t *testing.T) {
 	if len(ds) != 1 || ds[0].Status != http.StatusAccepted || ds[0].OrderNumber != o.Number {
 		t.Errorf("deliveries %+v; want one order_complete answered 202", ds)
 	}
-	if n := h.discoveries(ctx, t, true); n != 1 {
-		t.Errorf("%d discoveries; want 1", n)
+	if n := h.discoveries(ctx, t, true); n < 1 || n > 2 {
+		t.Errorf("%d discoveries; want 1 or 2 (the loop's first and the webhook's)", n)
 	}
 	h.assertSecretNowhere(ctx, t, workflows.ImportOrderID(h.shop, o.Number))
 }
@@ -260,8 +255,8 @@ func TestWebhookUnreadableBodyStillDiscovers(t *testing.T) {
 		t.Fatalf("unreadable body answered %d; want 202", c)
 	}
 	h.waitImported(t, o.Number, start, 20*time.Second)
-	if n := h.discoveries(ctx, t, true); n != 1 {
-		t.Errorf("%d discoveries; want 1", n)
+	if n := h.discoveries(ctx, t, true); n < 1 || n > 2 {
+		t.Errorf("%d discoveries; want 1 or 2", n)
 	}
 	if !strings.Contains(h.logs.String(), "readable=false") {
 		t.Error("the receiver did not log the body as unreadable")

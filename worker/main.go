@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/payloadcodec"
 	"github.com/ecforce-logiless/connector/sharedstate"
 )
@@ -70,7 +71,6 @@ func run() error {
 	}
 	var metrics *app.Metrics
 	if proc.MetricsAddress != "" {
-		var err error
 		metrics, err = app.NewMetrics()
 		if err != nil {
 			return err
@@ -97,9 +97,18 @@ func run() error {
 		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
 	}
 	defer tc.Close()
+	// Blocked runs: woken when a shop's mapping file or {file:} secret
+	// changes; counted for /metrics.
+	go app.WakeOnFileChanges(ctx, tc, proc.TemporalNamespace, shops, app.FileWatchInterval, logger)
+	if metrics != nil {
+		if err := metrics.ReportBlocked(ctx, tc, proc.TemporalNamespace, app.BlockedGaugeInterval, logger); err != nil {
+			return err
+		}
+	}
 
+	conn.Switches.Schedules = discoveries.SchedulePauses{Client: tc.ScheduleClient()}
 	if proc.WebhookAddress != "" {
-		if err := serveWebhooks(ctx, proc.WebhookAddress, shops, tc, metrics, logger); err != nil {
+		if err := serveWebhooks(ctx, proc.WebhookAddress, shops, tc, proc.TaskQueue, metrics, logger); err != nil {
 			return err
 		}
 	}
@@ -109,6 +118,10 @@ func run() error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	// One incremental discovery loop per shop and flow, started here and
+	// kept running (every worker does it; the fixed workflow IDs make it
+	// idempotent).
+	go discoveries.KeepRunning(ctx, tc, proc.TaskQueue, shops, logger)
 	<-ctx.Done()
 	w.Stop()
 	logger.Info("worker stopped")

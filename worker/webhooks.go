@@ -17,15 +17,16 @@ import (
 
 // serveWebhooks serves the ecforce webhook receiver
 // (POST /hooks/ecforce/<shop>/<secret>) at addr until ctx ends. Every
-// worker may serve it: the trigger debounces in Temporal, not here.
+// worker may serve it: the shop's discovery loop debounces, not the
+// receiver.
 // With metrics on, each webhook is counted in
 // connector_webhooks_received_total{shop,result}.
-func serveWebhooks(ctx context.Context, addr string, shops *config.ShopsFile, tc client.Client, metrics *app.Metrics, logger *slog.Logger) error {
+func serveWebhooks(ctx context.Context, addr string, shops *config.ShopsFile, tc client.Client, taskQueue string, metrics *app.Metrics, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("webhook receiver %s: %w", addr, err)
 	}
-	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: tc, Logger: logger}, Logger: logger}
+	rc := &webhook.Receiver{Shops: shops, Trigger: &app.WebhookTrigger{Client: tc, TaskQueue: taskQueue, Logger: logger}, Logger: logger}
 	if metrics != nil {
 		rc.Count = func(shop, result string) {
 			metrics.Handler.WithTags(map[string]string{"shop": shop, "result": result}).Counter("connector_webhooks_received").Inc(1)
