@@ -69,8 +69,9 @@ func run() error {
 	if codec != nil {
 		logger.Info("payload encryption on", "current_key_id", codec.CurrentKeyID(), "key_ids", codec.KeyIDs())
 	}
+	var metrics *app.Metrics
 	if proc.MetricsAddress != "" {
-		metrics, err := app.NewMetrics()
+		metrics, err = app.NewMetrics()
 		if err != nil {
 			return err
 		}
@@ -96,6 +97,14 @@ func run() error {
 		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
 	}
 	defer tc.Close()
+	// Blocked runs: woken when a shop's mapping file or {file:} secret
+	// changes; counted for /metrics.
+	go app.WakeOnFileChanges(ctx, tc, proc.TemporalNamespace, shops, app.FileWatchInterval, logger)
+	if metrics != nil {
+		if err := metrics.ReportBlocked(ctx, tc, proc.TemporalNamespace, app.BlockedGaugeInterval, logger); err != nil {
+			return err
+		}
+	}
 
 	conn.Switches.Schedules = discoveries.SchedulePauses{Client: tc.ScheduleClient()}
 	w := worker.New(tc, proc.TaskQueue, worker.Options{})
