@@ -207,7 +207,9 @@ func TestIncrementalOrderDiscovery(t *testing.T) {
 }
 
 // replay replays the loop's history so far with today's code and, with
-// UPDATE_REPLAY_HISTORIES=1, stores it for the workflows' replay test.
+// UPDATE_REPLAY_HISTORIES=1, stores it for the workflows' replay test as
+// <name>.<replayHistoryVersion>.json (the first ones, recorded before any
+// change of the loop, are <name>.json).
 func (l *loop) replay(ctx context.Context, t *testing.T, file string) {
 	t.Helper()
 	h := fetchHistory(ctx, t, l.id)
@@ -216,7 +218,7 @@ func (l *loop) replay(ctx context.Context, t *testing.T, file string) {
 	if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
 		t.Errorf("replay %s: %v", l.id, err)
 	}
-	storeReplayHistoryFile(t, file, h)
+	storeReplayHistory(t, file, h)
 }
 
 // The shipment discovery loop: an empty discovery costs one LOGILESS
