@@ -135,6 +135,19 @@ func TestIncrementalOrderDiscovery(t *testing.T) {
 	draft := seedDiscoveryOrder(t, s, 40, "new", 10*time.Minute)
 	missed := seedDiscoveryOrder(t, s, 50, "complete", 2*time.Hour) // before the loop's first look (one sweep interval)
 	l := startLoop(ctx, t, s, workflows.FlowOrderImport)
+	// The worker ensures the loop every few minutes: a second start uses
+	// the running one.
+	first, err := temporalClient.DescribeWorkflowExecution(ctx, l.id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := discoveries.Ensure(ctx, s.temporal(), s.taskQueue, workflows.FlowOrderImport, s.shop); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := temporalClient.DescribeWorkflowExecution(ctx, l.id, ""); err != nil ||
+		again.WorkflowExecutionInfo.Execution.RunId != first.WorkflowExecutionInfo.Execution.RunId {
+		t.Errorf("a second Ensure started another run (%v)", err)
+	}
 	for i := 1; i <= 30; i++ {
 		waitImported(ctx, t, s, fmt.Sprintf("IN%08d", i))
 	}
