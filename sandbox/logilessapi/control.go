@@ -149,6 +149,26 @@ func (l *Server) controlEndpoints(m *httpfake.ControlMux) {
 			return o.Code, err
 		})
 	})
+	m.HandleFunc("PUT /_sandbox/sales_orders/{code}", func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		if inner, ok := body["sales_order"].(map[string]any); ok { // the API's wrapper is optional here
+			body = inner
+		}
+		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
+			o, err := l.EditInLogiless(code, body)
+			return o.Code, err
+		})
+	})
+	m.HandleFunc("POST /_sandbox/sales_orders/{code}/unship", func(w http.ResponseWriter, r *http.Request) {
+		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
+			o, err := l.ReturnToWorking(code)
+			return o.Code, err
+		})
+	})
 	m.HandleFunc("POST /_sandbox/authorization_code", func(w http.ResponseWriter, r *http.Request) {
 		httpfake.WriteJSON(w, http.StatusOK, map[string]any{
 			"code": l.IssueAuthorizationCode(), "client_id": l.cfg.ClientID, "redirect_uri": l.cfg.RedirectURI,
