@@ -136,6 +136,18 @@ func (l *Server) controlEndpoints(m *httpfake.ControlMux) {
 			return code, l.MarkDeliveryWorking(code)
 		})
 	})
+	m.HandleFunc("POST /_sandbox/sales_orders/{code}/delivery_status", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			DeliveryStatus string `json:"delivery_status"`
+		}
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
+			return code, l.SetDeliveryStatus(code, body.DeliveryStatus)
+		})
+	})
 	m.HandleFunc("POST /_sandbox/sales_orders/{code}/reversal", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			ClearsCode bool `json:"clears_code"`

@@ -233,6 +233,7 @@ func (l *Server) apiMux() *http.ServeMux {
 	m.HandleFunc("POST "+p+"sales_orders/new", l.api(l.handleCreateSalesOrder))
 	m.HandleFunc("POST "+p+"sales_orders/search", l.api(l.handleSearchSalesOrders))
 	m.HandleFunc("GET "+p+"sales_orders/{id}", l.api(l.handleGetSalesOrder))
+	m.HandleFunc("PUT "+p+"sales_orders/{id}", l.api(l.handleUpdateSalesOrder))
 	m.HandleFunc("POST "+p+"sales_orders/{id}/reversal", l.api(l.handleReversal))
 	m.HandleFunc("PUT "+p+"sales_orders/{id}", l.api(l.handleUpdateSalesOrder))
 	m.HandleFunc("POST "+p+"sales_orders/{id}/sales_order_lines/{line_id}/reversal", l.api(l.handleReverseLine))
