@@ -1,6 +1,7 @@
 package logilessapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,10 +31,35 @@ func (l *Server) EditInLogiless(code string, fields map[string]any) (SalesOrder,
 	if err != nil {
 		return SalesOrder{}, err
 	}
-	if err := l.updateLocked(o, raw, false); err != nil {
-		return SalesOrder{}, err
+	updates := o.Updates // counts the API's PUTs only
+	if verr := l.applyUpdateLocked(o, raw); verr != nil {
+		return SalesOrder{}, verr
 	}
+	o.Updates = updates
 	return cloneSalesOrder(o), nil
+}
+
+func rawObject(v any) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("want a JSON object: %w", err)
+	}
+	return raw, nil
+}
+
+// exclusiveTax is the tax the lines add on top of their prices.
+func exclusiveTax(o SalesOrder) int64 {
+	var t int64
+	for _, ln := range o.Lines {
+		if ln.TaxIndicator == "TaxExcluded" && !ln.IsChild && ln.Status != StatusCancel {
+			t += ln.TaxTotal
+		}
+	}
+	return t
 }
 
 func (l *Server) writeEditError(w http.ResponseWriter, err error) {

@@ -235,7 +235,6 @@ func (l *Server) apiMux() *http.ServeMux {
 	m.HandleFunc("GET "+p+"sales_orders/{id}", l.api(l.handleGetSalesOrder))
 	m.HandleFunc("PUT "+p+"sales_orders/{id}", l.api(l.handleUpdateSalesOrder))
 	m.HandleFunc("POST "+p+"sales_orders/{id}/reversal", l.api(l.handleReversal))
-	m.HandleFunc("PUT "+p+"sales_orders/{id}", l.api(l.handleUpdateSalesOrder))
 	m.HandleFunc("POST "+p+"sales_orders/{id}/sales_order_lines/{line_id}/reversal", l.api(l.handleReverseLine))
 	m.HandleFunc("GET "+p+"outbound_deliveries", l.api(l.handleListDeliveries))
 	m.HandleFunc("GET "+p+"outbound_deliveries/{id}", l.api(l.handleGetDelivery))
