@@ -216,6 +216,7 @@ var BlockingErrorTypes = []string{
 	ErrTypeStateChangeNotApplied, // add the 対応状況 key to ecforce or fix the setting
 	ErrTypeCaptureFailed,         // settle the payment in ecforce (決済状況)
 	ErrTypePaymentNotCapturable,  // put the payment in a capturable state in ecforce
+	ErrTypeEditNeedsOperator,     // carry the edit over to LOGILESS by hand, or make the two agree
 }
 
 // IsBlocking reports whether errType is one of BlockingErrorTypes.

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/salesorder"
@@ -69,7 +70,6 @@ type ApplyOrderEditResult struct {
 // updated_at of its own writes is recorded in a heartbeat, so a retry does
 // not mistake them for a change made in LOGILESS.
 func (a *OrderImport) ApplyOrderEdit(ctx context.Context, in ApplyOrderEditInput) (ApplyOrderEditResult, error) {
-	ctx = importPriority(ctx)
 	res := ApplyOrderEditResult{SalesOrderID: in.SalesOrderID, LastWrite: in.LastWrite}
 	if activity.HasHeartbeatDetails(ctx) {
 		var t time.Time
@@ -77,6 +77,9 @@ func (a *OrderImport) ApplyOrderEdit(ctx context.Context, in ApplyOrderEditInput
 			res.LastWrite = t
 		}
 	}
+	// Heartbeats (also those while a request waits for the API budget)
+	// carry the last write, so a retry knows its own writes.
+	ctx = beatWhileWaiting(httpapi.WithPriority(ctx, httpapi.PriorityImport), func() any { return res.LastWrite })
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
 		return res, err

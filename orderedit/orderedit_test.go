@@ -13,8 +13,8 @@ var created = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 func imported() logiless.SalesOrderInput {
 	return logiless.SalesOrderInput{
 		Code: "EC1", Store: 1, PaymentMethod: "credit_card_payment", DeliveryMethod: "yamato",
-		Buyer:     logiless.Party{Name1: "山田 太郎", Country: "JP", Address1: "東京都渋谷区1-1", Email: "t@example.jp"},
-		Recipient: logiless.Party{Name1: "山田 花子", Country: "JP", Address1: "東京都渋谷区1-1"},
+		Buyer:       logiless.Party{Name1: "山田 太郎", Country: "JP", Address1: "東京都渋谷区1-1", Email: "t@example.jp"},
+		Recipient:   logiless.Party{Name1: "山田 花子", Country: "JP", Address1: "東京都渋谷区1-1"},
 		DeliveryFee: 550, BuyerComment: "置き配希望",
 		Lines: []logiless.SalesOrderLineInput{{ArticleCode: "A", ArticleName: "a", Quantity: 2, Price: 1000}, {ArticleCode: "B", ArticleName: "b", Quantity: 1, Price: 500}},
 	}
@@ -46,7 +46,9 @@ func TestDiff(t *testing.T) {
 		{name: "nothing changed although LOGILESS moved updated_at", logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.UpdatedAt = later }},
 		{name: "address edit", edit: func(w *logiless.SalesOrderInput) { w.Recipient.Address1 = "大阪府大阪市1-1" },
 			keys: []string{"recipient_address1"}, recipient: true},
-		{name: "delivery date and time", edit: func(w *logiless.SalesOrderInput) { w.DeliveryPreferredDate, w.DeliveryPreferredTimeZone = "2026-12-05", "午前中" },
+		{name: "delivery date and time", edit: func(w *logiless.SalesOrderInput) {
+			w.DeliveryPreferredDate, w.DeliveryPreferredTimeZone = "2026-12-05", "午前中"
+		},
 			keys: []string{"delivery_preferred_date", "delivery_preferred_time_zone"}},
 		{name: "after our own last write", edit: func(w *logiless.SalesOrderInput) { w.Recipient.Phone = "0312345678" },
 			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.UpdatedAt = later }, lastWrite: later,
@@ -64,9 +66,13 @@ func TestDiff(t *testing.T) {
 			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.DeliveryStatus = "Working" },
 			problems: []Problem{{"recipient_address1", ReasonInWork}}},
 		{name: "shipped", edit: func(w *logiless.SalesOrderInput) { w.Recipient.Address1 = "x" },
-			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.DeliveryStatus, f.SalesOrder.DocumentStatus = "Shipped", "Shipped" },
+			logiless: func(f *logiless.SalesOrderFields) {
+				f.SalesOrder.DeliveryStatus, f.SalesOrder.DocumentStatus = "Shipped", "Shipped"
+			},
 			problems: []Problem{{"recipient_address1", ReasonInWork}}, closed: true},
-		{name: "remark is not writable, the address is sent", edit: func(w *logiless.SalesOrderInput) { w.BuyerComment, w.Recipient.Address2 = "不在時は宅配ボックス", "2F" },
+		{name: "remark is not writable, the address is sent", edit: func(w *logiless.SalesOrderInput) {
+			w.BuyerComment, w.Recipient.Address2 = "不在時は宅配ボックス", "2F"
+		},
 			keys: []string{"recipient_address2"}, recipient: true, problems: []Problem{{"buyer_comment", ReasonNotWritable}}},
 		{name: "carrier is not writable", edit: func(w *logiless.SalesOrderInput) { w.DeliveryMethod = "sagawa" },
 			problems: []Problem{{"delivery_method", ReasonNotWritable}}},

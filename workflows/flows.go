@@ -30,6 +30,9 @@ type Flow struct {
 	// the ID PerOrderID gives; both are nil when the flow has none.
 	PerOrder   *Workflow
 	PerOrderID func(shop, orderNumber string) string
+	// Others are the flow's further per-order workflows, started by hand
+	// or by a discovery with their own IDs (EditOrder); registered with it.
+	Others []Workflow
 	// Interval is the schedule interval the shop's settings ask for.
 	Interval func(s config.Shop) time.Duration
 	// On is the flow's on switch: off pauses the shop's schedule, and a
@@ -53,6 +56,7 @@ var Flows = []Flow{
 		ScheduledInput: func(shop string) any { return ImportOrdersInput{Shop: shop, Scheduled: true} },
 		PerOrder:       &Workflow{ImportOrderWorkflowName, ImportOrder},
 		PerOrderID:     ImportOrderID,
+		Others:         []Workflow{{EditOrderWorkflowName, EditOrder}},
 		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.Interval },
 		On:             orderImportOn,
 	},
@@ -87,12 +91,13 @@ func FlowNamed(name string) (Flow, bool) {
 }
 
 // Workflows lists the flow's workflows: the scheduled one, then the
-// per-order one if it has one.
+// per-order one if it has one, then the Others.
 func (f Flow) Workflows() []Workflow {
-	if f.PerOrder == nil {
-		return []Workflow{f.Scheduled}
+	out := []Workflow{f.Scheduled}
+	if f.PerOrder != nil {
+		out = append(out, *f.PerOrder)
 	}
-	return []Workflow{f.Scheduled, *f.PerOrder}
+	return append(out, f.Others...)
 }
 
 // OnIn reads the flow's on switch from a shop's settings.
