@@ -36,6 +36,10 @@ type ListShipmentCandidatesInput struct {
 type ShipmentCandidate struct {
 	OrderNumber  string // ecforce 受注番号 (the LOGILESS code mapped back, see shopCodes)
 	SalesOrderID int64  // LOGILESS id
+	// Resend is shipment.ResendVersion: "" for a first notification, else
+	// the version of LOGILESS's new tracking numbers, which ecforce does
+	// not have yet (the workflow ID of the re-send carries it).
+	Resend string `json:",omitempty"`
 }
 
 // ListShipmentCandidatesResult is what one discovery listing found.
@@ -141,7 +145,11 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 		if serr == nil {
 			a.Cache.put(in.Shop, numbers[i], shipmentRead{shipment: s, ecforce: current})
 		}
-		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
+		c := ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID}
+		if serr == nil {
+			c.Resend = shipment.ResendVersion(current, s.Slip(settings.TrackingNumberSeparator))
+		}
+		res.Candidates = append(res.Candidates, c)
 	}
 	if len(missing) > 0 {
 		a.logger().Warn("shipped LOGILESS orders that ecforce does not have; left alone",
