@@ -95,6 +95,10 @@ func EditOrder(ctx workflow.Context, in EditOrderInput) (EditOrderResult, error)
 	var a *activities.OrderImport
 	for {
 		var pass activities.ApplyOrderEditResult
+		// This pass reads both sides as they are now: the wakes already
+		// queued (the start's own, a burst) are served by it.
+		for wake.ReceiveAsync(nil) {
+		}
 		doing(ctx, "comparing order %s with its LOGILESS 受注伝票", in.OrderNumber)
 		err := untilUnblocked(ctx, func(ctx workflow.Context) error {
 			err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepApplyOrderEdit), a.ApplyOrderEdit, activities.ApplyOrderEditInput{
