@@ -173,5 +173,26 @@ func TestOrderEditsEndToEnd(t *testing.T) {
 			t.Errorf("the LOGILESS change was overwritten (%d updates)", so.Updates)
 		}
 	})
-	s.assertNoSecretsLeaked(ctx, workflows.EditOrderID(s.shop, multi), workflows.EditOrderID(s.shop, set), workflows.EditOrderID(s.shop, undated))
+	ids := []string{workflows.EditOrderID(s.shop, multi), workflows.EditOrderID(s.shop, set), workflows.EditOrderID(s.shop, undated)}
+	s.assertNoSecretsLeaked(ctx, ids...)
+	replayAndStoreFiles(ctx, t, map[string]string{"editorder-passes" + editsHistorySuffix: ids[0], "editorder-changed-in-logiless" + editsHistorySuffix: ids[2]})
+}
+
+// editsHistorySuffix marks the histories recorded with EditOrder and the
+// re-sent tracking numbers (no change ID: a new workflow, and an ID that
+// changes only with data older code never produced).
+const editsHistorySuffix = ".order-edits.json"
+
+// replayAndStoreFiles replays the histories of the workflows (file → ID)
+// with today's code and stores them under workflows/testdata with
+// UPDATE_REPLAY_HISTORIES=1. A run still waiting replays up to its wait.
+func replayAndStoreFiles(ctx context.Context, t *testing.T, files map[string]string) {
+	t.Helper()
+	for file, id := range files {
+		h := fetchHistory(ctx, t, id)
+		if err := replayOne(h); err != nil {
+			t.Errorf("replay %s: %v", id, err)
+		}
+		storeReplayHistoryFile(t, file, h)
+	}
 }

@@ -68,6 +68,14 @@ func versionedHistoryName(name string) string {
 // when UPDATE_REPLAY_HISTORIES is set.
 func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
+	storeReplayHistoryFile(t, versionedHistoryName(name), h)
+}
+
+// storeReplayHistoryFile writes h to workflows/testdata/<file> when
+// UPDATE_REPLAY_HISTORIES is set (histories of a new workflow or a change
+// without a change ID choose their own suffix).
+func storeReplayHistoryFile(t *testing.T, file string, h *historypb.History) {
+	t.Helper()
 	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
 		return
 	}
@@ -75,8 +83,8 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", versionedHistoryName(name))
+	_, source, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(source), "..", "workflows", "testdata", file)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

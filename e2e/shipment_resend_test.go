@@ -56,4 +56,6 @@ func TestChangedTrackingNumberIsSentAgainOnce(t *testing.T) {
 		t.Errorf("%d shipping writes for the change, want 1", n)
 	}
 	s.assertNoSecretsLeaked(ctx, workflows.NotifyShipmentID(s.shop, o.Number), resend)
+	replayAndStoreFiles(ctx, t, map[string]string{"notifyshipments-resend" + editsHistorySuffix: workflows.NotifyShipmentsID(s.shop),
+		"notifyshipment-resend" + editsHistorySuffix: resend})
 }
