@@ -33,6 +33,16 @@ const (
 	OutcomeEditsClosed = "edits-closed"
 )
 
+// editOrderRun is the EditOrder run a discovery of updated orders starts,
+// or wakes when it is running, for an imported order ecforce updated:
+// startOrderRuns(ctx, shop, FlowOrderImport, runs) with one per order.
+func editOrderRun(shop, orderNumber string, orderID int64) orderRun {
+	return orderRun{
+		id: EditOrderID(shop, orderNumber), orderNumber: orderNumber, againAfterCompletion: true,
+		workflow: EditOrder, input: EditOrderInput{Shop: shop, OrderNumber: orderNumber, OrderID: orderID},
+	}
+}
+
 // editIdleCheck is how long a run waits for the next edit before it looks
 // once at both sides anyway (an order shipped without a later edit ends
 // its run there).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
 )
@@ -66,5 +67,32 @@ func TestEditOrderPasses(t *testing.T) {
 	}
 	if !strings.Contains(details, "blocked:EditNeedsOperator") || !strings.Contains(details, "buyer_comment") {
 		t.Errorf("blocked details %q", details)
+	}
+}
+
+// A discovery of updated orders starts the order's EditOrder run under its
+// business key (editOrderRun through startOrderRuns).
+func TestEditOrderRunFromADiscovery(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(EditOrder)
+	var got EditOrderInput
+	env.OnWorkflow(EditOrder, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in EditOrderInput) (EditOrderResult, error) {
+			got = in
+			return EditOrderResult{Outcome: OutcomeUpToDate}, nil
+		})
+	discovery := func(ctx workflow.Context) ([]string, error) {
+		started, _, err := startOrderRuns(ctx, "demo", FlowOrderImport, []orderRun{editOrderRun("demo", "EC1", 9)})
+		return started, err
+	}
+	env.RegisterWorkflow(discovery)
+	env.ExecuteWorkflow(discovery)
+	var started []string
+	if err := env.GetWorkflowResult(&started); err != nil {
+		t.Fatal(err)
+	}
+	if len(started) != 1 || started[0] != "edit-order/demo/EC1" || got.OrderNumber != "EC1" || got.OrderID != 9 {
+		t.Errorf("started %v with %+v", started, got)
 	}
 }
