@@ -10,6 +10,7 @@ import (
 	sdkpb "go.temporal.io/api/sdk/v1"
 
 	"github.com/ecforce-logiless/connector/app"
+	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
@@ -155,7 +156,7 @@ func TestOrderEditsEndToEnd(t *testing.T) {
 	})
 
 	t.Run("changed in LOGILESS after the import: never overwritten", func(t *testing.T) {
-		time.Sleep(1100 * time.Millisecond) // LOGILESS times have seconds
+		time.Sleep(orderedit.WriteSettles + 1100*time.Millisecond) // LOGILESS times have seconds
 		if _, err := s.sb.Logiless.EditInLogiless(undated, map[string]any{"recipient_address2": "LOGILESS側で修正"}); err != nil {
 			t.Fatal(err)
 		}

@@ -144,6 +144,14 @@ func same(key, a, b string) bool {
 	return a == b
 }
 
+// WriteSettles is how long after a write LOGILESS's own follow-up of it
+// (the allocation of a new order, done in the same request but perhaps
+// stamped a second later) still counts as part of it: a later updated_at
+// is a change made in LOGILESS (our inference; the reference does not say
+// what moves updated_at, and no person edits an order within seconds of
+// its import).
+const WriteSettles = 2 * time.Second
+
 // Diff plans the edit that brings cur (the sales order as LOGILESS holds
 // it) to want (what the import would send now). lastWrite is when the
 // connector last changed the order (the updated_at LOGILESS answered); zero
@@ -190,7 +198,7 @@ func Diff(want logiless.SalesOrderInput, cur logiless.SalesOrderFields, lastWrit
 	if baseline.IsZero() {
 		baseline = cur.CreatedAt
 	}
-	if baseline.IsZero() || so.UpdatedAt.After(baseline) {
+	if baseline.IsZero() || so.UpdatedAt.After(baseline.Add(WriteSettles)) {
 		blockAll(ReasonChangedInLogiless)
 		return p
 	}
