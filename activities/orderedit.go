@@ -162,9 +162,9 @@ func (a *OrderImport) ApplyOrderEdit(ctx context.Context, in ApplyOrderEditInput
 		}
 		res.Reversed = append(res.Reversed, plan.ReverseArticles[i])
 	}
-	if len(plan.Reverse) > 0 {
-		// A line reversal answers with the line: read the order's
-		// updated_at after it.
+	if len(plan.Reverse) > 0 || (len(res.Updated) > 0 && res.LastWrite.Equal(in.LastWrite)) {
+		// A line reversal answers with the line, and a PUT answer may
+		// lack updated_at: read the order's updated_at after the writes.
 		after, err := ll.GetSalesOrderFields(ctx, res.SalesOrderID)
 		if err != nil {
 			return res, classify(what, err)
