@@ -36,10 +36,23 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	if got, _ := s.sb.Ecforce.Order(o.multiLine.ID); got.State != "linked" {
 		t.Errorf("imported order state = %q, want linked", got.State)
 	}
+	first := fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop))
+	// The unmapped order waits blocked; the mapping is fixed and the next
+	// discovery wakes it, and it completes (at BlockedWaitsVersion).
+	unmappedID := workflows.ImportOrderID(s.shop, o.unmapped.Number)
+	waitBlocked(ctx, t, unmappedID, "UnmappedSKU")
+	writeFile(t, s.dir+"/mapping.csv", testMapping+"GIFT-WRAP,MUG-BLU,0,100,,\n")
+	if woke := s.discover(ctx); woke.AlreadyHandled != 1 {
+		t.Errorf("discovery after the fix = %+v; want the blocked import woken", woke)
+	}
+	if err := temporalClient.GetWorkflow(ctx, unmappedID, "").Get(ctx, nil); err != nil {
+		t.Fatalf("the woken import: %v", err)
+	}
 	histories := map[string]*historypb.History{
-		"importorders.json":         fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
+		"importorders.json":         first,
+		"importorders-wake.json":    fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
 		"importorder.json":          fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.multiLine.Number)),
-		"importorder-unmapped.json": fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.unmapped.Number)),
+		"importorder-unmapped.json": fetchHistory(ctx, t, unmappedID),
 	}
 	replayer := worker.NewWorkflowReplayer()
 	workflows.RegisterWorkflows(replayer)
@@ -56,7 +69,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 // <name>.<version>.json, so those recorded at earlier versions stay beside
 // the new ones and keep replaying; set it to the change ID of every new
 // versioned change.
-const replayHistoryVersion = workflows.OrderCanceledChangeID
+const replayHistoryVersion = workflows.BlockedWaitsChangeID
 
 // versionedHistoryName is the file name of a history recorded now, for a
 // base name like "importorder.json".
@@ -72,8 +85,7 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 }
 
 // storeReplayHistoryFile writes h to workflows/testdata/<file> when
-// UPDATE_REPLAY_HISTORIES is set (histories of a new workflow or a change
-// without a change ID choose their own suffix).
+// UPDATE_REPLAY_HISTORIES is set.
 func storeReplayHistoryFile(t *testing.T, file string, h *historypb.History) {
 	t.Helper()
 	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
@@ -83,8 +95,8 @@ func storeReplayHistoryFile(t *testing.T, file string, h *historypb.History) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, source, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(source), "..", "workflows", "testdata", file)
+	_, self, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(self), "..", "workflows", "testdata", file)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

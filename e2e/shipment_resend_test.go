@@ -22,7 +22,7 @@ func TestChangedTrackingNumberIsSentAgainOnce(t *testing.T) {
 	shipInLogiless(t, s, o.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"438000000501"}, FinishedAt: now.Add(-2 * time.Hour)})
 
 	first := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	awaitShipmentRuns(ctx, first.Started...)
+	awaitShipmentRuns(ctx, t, first.Started...)
 	if len(first.Started) != 1 || first.Started[0] != workflows.NotifyShipmentID(s.shop, o.Number) {
 		t.Fatalf("first discovery started %v", first.Started)
 	}
@@ -36,7 +36,7 @@ func TestChangedTrackingNumberIsSentAgainOnce(t *testing.T) {
 	writesBefore := ec.RequestCounts()[shipReqEcShippingPUT]
 
 	second := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	awaitShipmentRuns(ctx, second.Started...)
+	awaitShipmentRuns(ctx, t, second.Started...)
 	resend := workflows.NotifyShipmentResendID(s.shop, o.Number, shipment.ResendVersion(shipment.EcforceShipping{ShippingSlip: "438000000501"}, "438000000502"))
 	if len(second.Started) != 1 || second.Started[0] != resend {
 		t.Fatalf("second discovery started %v, want [%s]", second.Started, resend)

@@ -33,7 +33,13 @@ type Flow struct {
 	// Others are the flow's further per-order workflows, started by hand
 	// or by a discovery with their own IDs (EditOrder); registered with it.
 	Others []Workflow
-	// Interval is the schedule interval the shop's settings ask for.
+	// Discovery is the flow's long-running discovery loop, with the
+	// workflow ID DiscoveryID gives (nil when the flow has none); the
+	// worker keeps one running per shop (package discoveries).
+	Discovery   *Workflow
+	DiscoveryID func(shop string) string
+	// Interval is the schedule interval the shop's settings ask for: the
+	// sweep interval of a flow with a discovery loop.
 	Interval func(s config.Shop) time.Duration
 	// On is the flow's on switch: off pauses the shop's schedule, and a
 	// scheduled run that starts anyway does nothing.
@@ -57,7 +63,9 @@ var Flows = []Flow{
 		PerOrder:       &Workflow{ImportOrderWorkflowName, ImportOrder},
 		PerOrderID:     ImportOrderID,
 		Others:         []Workflow{{EditOrderWorkflowName, EditOrder}},
-		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.Interval },
+		Discovery:      &Workflow{DiscoverOrdersWorkflowName, DiscoverOrders},
+		DiscoveryID:    DiscoverOrdersID,
+		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.SweepInterval },
 		On:             orderImportOn,
 	},
 	{
@@ -67,7 +75,9 @@ var Flows = []Flow{
 		ScheduledInput: func(shop string) any { return NotifyShipmentsInput{Shop: shop, Scheduled: true} },
 		PerOrder:       &Workflow{NotifyShipmentWorkflowName, NotifyShipment},
 		PerOrderID:     NotifyShipmentID,
-		Interval:       func(s config.Shop) time.Duration { return s.ShipmentNotification.Interval },
+		Discovery:      &Workflow{DiscoverShipmentsWorkflowName, DiscoverShipments},
+		DiscoveryID:    DiscoverShipmentsID,
+		Interval:       func(s config.Shop) time.Duration { return s.ShipmentNotification.SweepInterval },
 		On:             shipmentNotificationOn,
 	},
 	{
@@ -91,11 +101,14 @@ func FlowNamed(name string) (Flow, bool) {
 }
 
 // Workflows lists the flow's workflows: the scheduled one, then the
-// per-order one if it has one, then the Others.
+// per-order one and the discovery loop if it has them, then the Others.
 func (f Flow) Workflows() []Workflow {
 	out := []Workflow{f.Scheduled}
 	if f.PerOrder != nil {
 		out = append(out, *f.PerOrder)
+	}
+	if f.Discovery != nil {
+		out = append(out, *f.Discovery)
 	}
 	return append(out, f.Others...)
 }
