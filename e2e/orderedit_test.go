@@ -197,3 +197,36 @@ func replayAndStoreFiles(ctx context.Context, t *testing.T, files map[string]str
 		storeReplayHistoryFile(t, file, h)
 	}
 }
+
+// The order discovery loop sees an imported order updated in ecforce and
+// wakes its EditOrder run: the new address reaches LOGILESS without
+// starter edit-order.
+func TestOrderEditFoundByTheDiscoveryLoop(t *testing.T) {
+	ctx := testContext(t, 2*time.Minute)
+	s := newStack(t, stackOptions{})
+	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.sb.Logiless.SetFreeStock("MUG-BLU", 10); err != nil {
+		t.Fatal(err)
+	}
+	o := seedDiscoveryOrder(t, s, 1, "complete", time.Minute)
+	l := startLoop(ctx, t, s, workflows.FlowOrderImport)
+	waitImported(ctx, t, s, o.Number)
+	time.Sleep(orderedit.WriteSettles + 1100*time.Millisecond) // the edit comes later than the import's second
+	const newAddr = "大阪府大阪市北区梅田1-1-1"
+	s.editOrder(t, o.ID, func(e *ecforceapi.Order) { e.ShippingAddress.Addr01 = newAddr })
+	l.now(ctx, t, workflows.DiscoverNow{})
+	for s.salesOrder(t, o.Number).Recipient.Address1 != newAddr {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the edit never reached LOGILESS (outcome %q)", outcomeOf(context.Background(), t, workflows.EditOrderID(s.shop, o.Number)))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if so := s.salesOrder(t, o.Number); so.Updates != 1 {
+		t.Errorf("%d updates, want 1", so.Updates)
+	}
+	replayAndStoreFiles(ctx, t, map[string]string{"discoverorders-edit" + editsHistorySuffix: l.id})
+	t.Cleanup(func() { _ = temporalClient.TerminateWorkflow(context.Background(), workflows.EditOrderID(s.shop, o.Number), "", "test over") })
+}
