@@ -93,7 +93,10 @@ func (a *OrderImport) ApplyOrderEdit(ctx context.Context, in ApplyOrderEditInput
 	if err != nil {
 		return res, classify(what, err)
 	}
-	if order.State == salesorder.StateCanceled {
+	if order.State == salesorder.StateCanceled || !order.ShippedAt.IsZero() || order.ShippingSlip != "" {
+		// Cancelled, or ecforce already has the shipment (the notification's
+		// own write is an update the discovery reports): nothing to carry
+		// over, and no LOGILESS call spent on it.
 		res.Closed = true
 		return res, nil
 	}

@@ -3,6 +3,7 @@ package activities
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -26,6 +27,9 @@ func TestApplyOrderEdit(t *testing.T) {
 			wantUpdated: "recipient_address1", wantPUTs: 1},
 		{name: "never imported", wantNotImp: true, edit: func(o *ecforceapi.Order) { o.ShippingAddress.Addr01 = "x" }},
 		{name: "cancelled in ecforce", imported: true, wantClosed: true, edit: func(o *ecforceapi.Order) { o.State = "canceled" }},
+		{name: "shipped and notified: no LOGILESS call", imported: true, wantClosed: true, edit: func(o *ecforceapi.Order) {
+			o.ShippingSlip, o.ShippedAt = "438000000001", time.Now()
+		}},
 		{name: "shipped in LOGILESS", imported: true, wantClosed: true, edit: func(o *ecforceapi.Order) { o.ShippingAddress.Addr01 = "x" },
 			before: func(t *testing.T, f *importFixture) {
 				if _, err := f.ll.ShipSalesOrder("EC00000001", logilessapi.ShipOptions{}); err != nil {
@@ -85,6 +89,9 @@ func TestApplyOrderEdit(t *testing.T) {
 			}
 			if n := f.ll.RequestCounts()["PUT /api/v1/merchant/{id}/sales_orders/{id}"]; n != tt.wantPUTs {
 				t.Errorf("%d PUTs, want %d", n, tt.wantPUTs)
+			}
+			if tt.name == "shipped and notified: no LOGILESS call" && len(f.ll.RequestCounts()) != 0 {
+				t.Errorf("LOGILESS calls %v for an order ecforce has shipped", f.ll.RequestCounts())
 			}
 			if tt.wantUpdated != "" && res.LastWrite.IsZero() {
 				t.Error("no last write recorded after a PUT")
