@@ -228,5 +228,7 @@ func TestOrderEditFoundByTheDiscoveryLoop(t *testing.T) {
 		t.Errorf("%d updates, want 1", so.Updates)
 	}
 	replayAndStoreFiles(ctx, t, map[string]string{"discoverorders-edit" + editsHistorySuffix: l.id})
-	t.Cleanup(func() { _ = temporalClient.TerminateWorkflow(context.Background(), workflows.EditOrderID(s.shop, o.Number), "", "test over") })
+	t.Cleanup(func() {
+		_ = temporalClient.TerminateWorkflow(context.Background(), workflows.EditOrderID(s.shop, o.Number), "", "test over")
+	})
 }
