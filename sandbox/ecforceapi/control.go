@@ -1,6 +1,7 @@
 package ecforceapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,6 +41,14 @@ func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
 			ids, numbers = append(ids, o.ID), append(numbers, o.Number)
 		}
 		httpfake.WriteJSON(w, http.StatusCreated, map[string]any{"ids": ids, "numbers": numbers})
+	})
+	m.HandleFunc("PATCH /_sandbox/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var body json.RawMessage
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		e.respondChange(w, r, func(id int64) (Order, error) { return e.EditOrderJSON(id, body) })
 	})
 	m.HandleFunc("POST /_sandbox/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
 		e.respondChange(w, r, func(id int64) (Order, error) { return e.CancelOrder(id) })
