@@ -44,8 +44,20 @@ func shipmentSettingsWith(withSales bool, statusAfter, more string) func(string)
 	}
 }
 
-// shipmentSettingsYAML sets the shop's shipment_notification block.
+// shipmentSettingsYAML sets the shop's shipment_notification block, with
+// batch_size 1 and separate_capture: the one-call-per-order pattern whose
+// requests these tests count (bulk calls: shipment_bulk_test.go).
 func shipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(string) string {
+	return func(y string) string {
+		return strings.Replace(bulkShipmentSettingsYAML(autoRun, withSales, statusAfter)(y), "      tracking_number_separator: \" \"\n",
+			"      tracking_number_separator: \" \"\n      batch_size: 1\n      separate_capture: true\n", 1)
+	}
+}
+
+// bulkShipmentSettingsYAML sets the shop's shipment_notification block,
+// leaving batch_size and separate_capture at their defaults (bulk calls of
+// 100, capture with the shipping update).
+func bulkShipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(string) string {
 	return func(y string) string {
 		return strings.Replace(y, `    shipment_notification:
       auto_run: true

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/payloadcodec"
 	"github.com/ecforce-logiless/connector/sharedstate"
 )
@@ -105,12 +106,17 @@ func run() error {
 		}
 	}
 
+	conn.Switches.Schedules = discoveries.SchedulePauses{Client: tc.ScheduleClient()}
 	w := worker.New(tc, proc.TaskQueue, worker.Options{})
 	conn.Register(w)
 	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	// One incremental discovery loop per shop and flow, started here and
+	// kept running (every worker does it; the fixed workflow IDs make it
+	// idempotent).
+	go discoveries.KeepRunning(ctx, tc, proc.TaskQueue, shops, logger)
 	<-ctx.Done()
 	w.Stop()
 	logger.Info("worker stopped")
