@@ -72,9 +72,6 @@ func (q OrderQuery) values() url.Values {
 	for _, n := range q.Numbers {
 		v.Add("q[number_in][]", n)
 	}
-	for _, id := range q.IDs {
-		v.Add("q[id_in][]", strconv.FormatInt(id, 10))
-	}
 	setTime := func(key string, t time.Time) {
 		if !t.IsZero() {
 			v.Set(key, formatFilter(t))
