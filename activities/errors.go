@@ -44,6 +44,12 @@ const (
 	// filters (対応状況, 発送予定日) or cancelled; a manual run may pass
 	// --ignore-filters (never for a cancelled order).
 	ErrTypeOutsideImportFilters = "OutsideImportFilters"
+	// ErrTypeEditNeedsOperator: an edit of an imported ecforce order that
+	// the connector must not or cannot carry over to LOGILESS (the
+	// warehouse works on the order, LOGILESS changed it after the
+	// connector's last write, a field PUT cannot change, a line change);
+	// the message names the fields.
+	ErrTypeEditNeedsOperator = "EditNeedsOperator"
 )
 
 // Retryable error type names, for filtering pending activities.
@@ -210,6 +216,7 @@ var BlockingErrorTypes = []string{
 	ErrTypeStateChangeNotApplied, // add the 対応状況 key to ecforce or fix the setting
 	ErrTypeCaptureFailed,         // settle the payment in ecforce (決済状況)
 	ErrTypePaymentNotCapturable,  // put the payment in a capturable state in ecforce
+	ErrTypeEditNeedsOperator,     // carry the edit over to LOGILESS by hand, or make the two agree
 }
 
 // IsBlocking reports whether errType is one of BlockingErrorTypes.

@@ -36,6 +36,10 @@ type ListShipmentCandidatesInput struct {
 type ShipmentCandidate struct {
 	OrderNumber  string // ecforce 受注番号 (the LOGILESS code mapped back, see shopCodes)
 	SalesOrderID int64  // LOGILESS id
+	// Resend is shipment.ResendVersion: "" for a first notification, else
+	// the version of LOGILESS's new tracking numbers, which ecforce does
+	// not have yet (the workflow ID of the re-send carries it).
+	Resend string `json:",omitempty"`
 }
 
 // ListShipmentCandidatesResult is what one discovery listing found.
@@ -153,7 +157,11 @@ func (a *ShipmentNotification) sortShipped(ctx context.Context, shop *Shop, ship
 		if serr == nil {
 			a.Cache.put(code, numbers[i], shipmentRead{shipment: s, ecforce: current})
 		}
-		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
+		c := ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID}
+		if serr == nil {
+			c.Resend = shipment.ResendVersion(current, s.Slip(settings.TrackingNumberSeparator))
+		}
+		res.Candidates = append(res.Candidates, c)
 	}
 	if b := a.batchLayer(shop); b != nil {
 		// The notifications about to start on this worker share bulk

@@ -128,7 +128,7 @@ wait_for_port "127.0.0.1:$TEMPORAL_PORT" "Temporal"
 wait_for_port "$ECFORCE_ADDR" "sandbox ecforce"
 wait_for_port "$LOGILESS_ADDR" "sandbox LOGILESS"
 
-echo "adding an order with an SKU the mapping table lacks (it fails in the Web UI with a clear error)..."
+echo "adding an order with an SKU the mapping table lacks (it waits blocked in the Web UI with a clear reason)..."
 curl -fsS -X POST "http://$ECFORCE_ADDR/_sandbox/orders" -H 'Content-Type: application/json' \
   -d '{"items":[{"sku":"GIFT-WRAP","name":"ギフトラッピング","price":330,"quantity":1}],"shipping_carrier_id":1}' >/dev/null
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,11 +10,16 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/schedules"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -158,4 +164,72 @@ func TestRefusedTokenBlocksRunsUntilTheSecretFileIsFixed(t *testing.T) {
 		ids = append(ids, id)
 	}
 	s.assertNoSecretsLeaked(ctx, ids...)
+}
+
+// A scheduled stock sync whose ecforce token is refused ends blocked (the
+// run completes with ConnectorOutcome blocked:EcforceCredentialsRejected and
+// details naming the scheduled run's JST time, the shop and the
+// credential), so no failed scheduled runs pile up; a manual one still
+// fails (TestRotatedEcforceTokenInFileSecretNeedsNoRestart).
+func TestScheduledRunWithRefusedTokenEndsBlocked(t *testing.T) {
+	ctx := testContext(t, 2*time.Minute)
+	tokenFile := filepath.Join(t.TempDir(), "ecforce-api-token")
+	writeFile(t, tokenFile, "refused-token\n")
+	s := newStack(t, stackOptions{shopYAML: func(y string) string {
+		return regexp.MustCompile(`auth: password\n\s+login_id: \S+\n\s+password: \{env: E2E_ECFORCE_PASSWORD\}`).
+			ReplaceAllString(y, "auth: token\n      api_token: {file: "+tokenFile+"}")
+	}})
+	seedImportScenario(t, s)
+	shops, err := config.LoadShops(filepath.Join(s.dir, "shops.yaml"), func(string) (string, bool) { return "x", true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stock []schedules.Desired
+	for _, d := range schedules.Plan(shops, s.taskQueue) {
+		if d.Flow == workflows.FlowStockSync {
+			stock = append(stock, d)
+		}
+	}
+	sc := temporalClient.ScheduleClient()
+	t.Cleanup(func() {
+		for _, d := range stock {
+			_ = sc.GetHandle(context.Background(), d.ID).Delete(context.Background())
+		}
+	})
+	if _, err := schedules.Apply(ctx, sc, stock, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.GetHandle(ctx, stock[0].ID).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	query := `ConnectorShop="` + s.shop + `" AND ConnectorFlow="stock-sync" AND ExecutionStatus!="Running"`
+	var closed *workflowpb.WorkflowExecutionInfo
+	for deadline := time.Now().Add(90 * time.Second); closed == nil && time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		resp, err := temporalClient.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.GetExecutions()) > 0 {
+			closed = resp.GetExecutions()[0]
+		}
+	}
+	if closed == nil {
+		t.Fatal("the triggered stock sync did not end")
+	}
+	id := closed.GetExecution().GetWorkflowId()
+	if closed.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		t.Errorf("scheduled stock sync %s ended %v, want completed (blocked)", id, closed.GetStatus())
+	}
+	if got := outcomeOf(ctx, t, id); got != workflows.OutcomeBlockedPrefix+activities.ErrTypeCredentialsRejected {
+		t.Errorf("scheduled stock sync %s: outcome %q, want blocked:%s", id, got, activities.ErrTypeCredentialsRejected)
+	}
+	details := runDetails(ctx, t, id)
+	for _, want := range []string{"scheduled run of ", " JST", "shop " + s.shop, "ecforce API token", "api_token"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("details %q lack %q", details, want)
+		}
+	}
+	if n := countRuns(ctx, t, `ConnectorShop="`+s.shop+`" AND ExecutionStatus="Failed"`); n != 0 {
+		t.Errorf("%d failed runs of the shop, want 0", n)
+	}
 }

@@ -118,7 +118,10 @@ SOAP-SET3,SOAP-SET3,0,100,,
 func newStack(t *testing.T, opts stackOptions) *stack {
 	t.Helper()
 	ctx := testContext(t, time.Minute)
-	sb := startSandbox(ctx, t, logilessapi.DefaultMerchantID, opts.logiless)
+	// The sandboxes live as long as the test (Start closes them when its
+	// context ends): a test may run longer than this setup's minute.
+	sbCtx := testContext(t, time.Hour)
+	sb := startSandbox(sbCtx, t, logilessapi.DefaultMerchantID, opts.logiless)
 	shop := newShopCode()
 	dir := t.TempDir()
 	mappingCSV := opts.mapping
@@ -133,7 +136,7 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	var neighbour *neighbourShop
 	neighbourLogiless := sb
 	if opts.neighbour || opts.neighbourOnMerchant {
-		neighbour = &neighbourShop{sb: startSandbox(ctx, t, logilessapi.DefaultMerchantID+1000, nil), shop: newShopCode()}
+		neighbour = &neighbourShop{sb: startSandbox(sbCtx, t, logilessapi.DefaultMerchantID+1000, nil), shop: newShopCode()}
 		entry := strings.TrimPrefix(shopsYAML(neighbour.sb, neighbour.shop), "shops:\n")
 		if opts.neighbourOnMerchant {
 			if err := sb.Logiless.AddStore(logilessapi.Store{ID: neighbourStoreID, Name: "E2E neighbour store"}); err != nil {

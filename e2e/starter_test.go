@@ -47,8 +47,9 @@ func TestStarterCLI(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // let the imports finish and visibility catch up
 	out = run(ok, "status", "--shop", s.shop)
-	if !strings.Contains(out, "order-import") || !strings.Contains(out, "UnmappedSKU") || !strings.Contains(out, "GIFT-WRAP") {
-		t.Errorf("status does not show the failed import with its reason:\n%s", out)
+	if !strings.Contains(out, "order-import") || !strings.Contains(out, "UnmappedSKU") || !strings.Contains(out, "GIFT-WRAP") ||
+		!strings.Contains(out, "needs a person now (1 blocked") {
+		t.Errorf("status does not show the blocked import with its reason:\n%s", out)
 	}
 
 	out = run(ok, "schedules", "apply")
@@ -114,6 +115,30 @@ func TestStarterCLI(t *testing.T) {
 		t.Errorf("schedules list without secrets:\n%s", out)
 	}
 	runWith(false, ok, "mapping", "validate", filepath.Join(s.dir, "mapping.csv"))
+
+	// The mapping is fixed and `starter wake` wakes the blocked import,
+	// which completes in the same run: status then lists nothing stale
+	// (no blocked run, no failure of that order), only the current failure
+	// of EC99999999.
+	unmappedID := workflows.ImportOrderID(s.shop, o.unmapped.Number)
+	writeFile(t, filepath.Join(s.dir, "mapping.csv"), testMapping+"GIFT-WRAP,MUG-BLU,0,100,,\n")
+	if out = runWith(false, ok, "wake", "--shop", s.shop, "--order", o.unmapped.Number); !strings.Contains(out, "woke 1 blocked runs") ||
+		!strings.Contains(out, unmappedID+"  blocked:UnmappedSKU") {
+		t.Errorf("wake output:\n%s", out)
+	}
+	if err := temporalClient.GetWorkflow(ctx, unmappedID, "").Get(ctx, nil); err != nil {
+		t.Fatalf("the woken import: %v", err)
+	}
+	countRuns(ctx, t, `WorkflowId="`+unmappedID+`" AND ExecutionStatus="Running"`) // visibility catches up
+	out = runWith(false, ok, "status", "--shop", s.shop)
+	_, failures, _ := strings.Cut(out, "recent failures:")
+	if strings.Contains(out, "needs a person now") || strings.Contains(out, "blocked:") || strings.Contains(failures, o.unmapped.Number) ||
+		!strings.Contains(failures, "OrderNotFound") {
+		t.Errorf("status after the fix shows something stale (or lost the current failure):\n%s", out)
+	}
+	if out = runWith(false, ok, "wake", "--shop", s.shop); !strings.Contains(out, "no blocked runs of shop "+s.shop) {
+		t.Errorf("wake with nothing blocked:\n%s", out)
+	}
 }
 
 // starterCLI is the starter binary, built for a test, run against the dev

@@ -22,7 +22,7 @@ import (
 // directory (set WEBUI_SCREENSHOTS=DIR to keep copies).
 func TestOperatorFindsOrdersInTheWebUI(t *testing.T) {
 	browser := chromiumPath(t)
-	ctx := testContext(t, 6*time.Minute)
+	ctx := testContext(t, 8*time.Minute) // headless Chromium is slow on a busy machine
 	s := newStack(t, stackOptions{watchFiles: true})
 	o := seedImportScenario(t, s)
 	s.discover(ctx)

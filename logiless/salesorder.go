@@ -50,6 +50,12 @@ type SalesOrder struct {
 	// PaymentMethod is the LOGILESS payment_method enum the order was
 	// registered with (credit_card_payment, cod, np_atobarai, …).
 	PaymentMethod string
+	// IncomingPaymentStatus is NotPaid, PartlyPaid or Paid ("" when
+	// LOGILESS sent none); AuthorizationStatus is NotRequired,
+	// Unauthorized, Authorizing, Authorized, Captured or
+	// AuthorizationFailure.
+	IncomingPaymentStatus string
+	AuthorizationStatus   string
 	// DeliveryTrackingNumber is one of the tracking numbers; collect all of
 	// them from OutboundDeliveries.
 	DeliveryTrackingNumber string
@@ -138,6 +144,8 @@ type wireSalesOrder struct {
 	Store                  wireRef                `json:"store"`
 	Total                  jsonlenient.Int        `json:"total"`
 	PaymentMethod          jsonlenient.String     `json:"payment_method"`
+	IncomingPaymentStatus  jsonlenient.String     `json:"incoming_payment_status"`
+	AuthorizationStatus    jsonlenient.String     `json:"authorization_status"`
 	DeliveryTrackingNumber jsonlenient.String     `json:"delivery_tracking_number"`
 	FinishedAt             wireTime               `json:"finished_at"`
 	UpdatedAt              wireTime               `json:"updated_at"`
@@ -188,6 +196,8 @@ func (w wireSalesOrder) toSalesOrder() SalesOrder {
 		StoreName:              w.Store.Name,
 		Total:                  int64(w.Total),
 		PaymentMethod:          string(w.PaymentMethod),
+		IncomingPaymentStatus:  string(w.IncomingPaymentStatus),
+		AuthorizationStatus:    string(w.AuthorizationStatus),
 		DeliveryTrackingNumber: string(w.DeliveryTrackingNumber),
 		FinishedAt:             time.Time(w.FinishedAt),
 		UpdatedAt:              time.Time(w.UpdatedAt),

@@ -58,7 +58,7 @@ func runImportOrders(cmd *cobra.Command, shopCode string, wait bool) error {
 			fmt.Fprintln(out, ")")
 		}
 		if res.CodeTaken > 0 {
-			fmt.Fprintf(out, "%d orders have a LOGILESS code another store holds: their imports fail with OrderCodeTaken (see docs/errors.md#ordercodetaken)\n", res.CodeTaken)
+			fmt.Fprintf(out, "%d orders have a LOGILESS code another store holds: their imports wait blocked on OrderCodeTaken (see docs/errors.md#ordercodetaken)\n", res.CodeTaken)
 		}
 		for _, childID := range res.Started {
 			fmt.Fprintf(out, "  %s\n    %s\n", childID, s.runLink(childID, ""))

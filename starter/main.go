@@ -106,7 +106,7 @@ Times are printed in JST.`,
 		&cobra.Group{ID: "look", Title: "Look and manage:"},
 		&cobra.Group{ID: "setup", Title: "Set up:"})
 	for _, c := range []*cobra.Command{
-		newImportOrdersCommand(), newImportOrderCommand(),
+		newImportOrdersCommand(), newImportOrderCommand(), newEditOrderCommand(),
 		newNotifyShipmentsCommand(), newNotifyShipmentCommand(),
 		newReconcileStockCommand(),
 	} {

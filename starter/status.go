@@ -90,7 +90,11 @@ func runStatus(ctx context.Context, out io.Writer, shopCode string, limit int) e
 				fmt.Fprintf(out, "    … %d more: %s\n", len(blocked)-limit, s.runLink(blockedruns.Query(blockedruns.Filter{Shop: shopCode, Flow: f.Name}), ""))
 				break
 			}
-			fmt.Fprintf(out, "    %s  blocked:%s (run started %s)\n      %s\n", r.WorkflowID, r.Reason, formatJST(r.Start), s.runLink(r.WorkflowID, r.RunID))
+			fmt.Fprintf(out, "    %s  blocked:%s (run started %s)\n", r.WorkflowID, r.Reason, formatJST(r.Start))
+			if d := s.currentDetails(ctx, r.WorkflowID, ""); d != "" {
+				fmt.Fprintf(out, "      %s\n", d)
+			}
+			fmt.Fprintf(out, "      %s\n", s.runLink(r.WorkflowID, r.RunID))
 		}
 		failed, err := s.currentFailures(ctx, base, limit)
 		if err != nil {

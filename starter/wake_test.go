@@ -42,12 +42,14 @@ func TestStatusShowsBlockedRunsAndOnlyCurrentFailures(t *testing.T) {
 	}
 	f.superseded = map[string]bool{"import-order/demo/EC1": true} // imported since
 	f.runErr = testWorkflowFailure(t, "ecforce has no order EC2", "OrderNotFound")
+	f.details = `blocked:UnmappedSKU since 2026-11-27 09:30 JST — SKU "GIFT-X" not in the product mapping table`
 	f.use(t)
 	code, out, errOut := runStarter(t, "status", "--shop", "demo")
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	for _, w := range []string{"needs a person now (1 blocked", "import-order/demo/EC7  blocked:UnmappedSKU (run started 2026-11-27 09:30:00 JST)",
+		`      blocked:UnmappedSKU since 2026-11-27 09:30 JST — SKU "GIFT-X" not in the product mapping table`,
 		"recent failures:", "import-order/demo/EC2", "OrderNotFound: ecforce has no order EC2"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("status lacks %q:\n%s", w, out)

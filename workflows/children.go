@@ -16,8 +16,12 @@ type orderRun struct {
 	// (otherwise a failed run may run again; a completed or running one
 	// never does).
 	rejectAfterFailure bool
-	workflow           any
-	input              any
+	// againAfterCompletion lets a new run start after a completed one
+	// (EditOrder: a run ends when its order ships; a later edit starts
+	// another). A running one is woken, never started twice.
+	againAfterCompletion bool
+	workflow             any
+	input                any
 }
 
 // startOrderRuns starts every run as a child that outlives the discovery
@@ -31,8 +35,11 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 	futures := make([]workflow.ChildWorkflowFuture, len(runs))
 	for i, r := range runs {
 		reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
-		if r.rejectAfterFailure {
+		switch {
+		case r.rejectAfterFailure:
 			reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+		case r.againAfterCompletion:
+			reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 		}
 		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:            r.id,

@@ -53,7 +53,7 @@ func notifyRuns(shop string, candidates []activities.ShipmentCandidate) []orderR
 	runs := make([]orderRun, len(candidates))
 	for i, c := range candidates {
 		runs[i] = orderRun{
-			id: NotifyShipmentID(shop, c.OrderNumber), orderNumber: c.OrderNumber,
+			id: notifyShipmentRunID(shop, c), orderNumber: c.OrderNumber,
 			workflow: NotifyShipment,
 			input:    NotifyShipmentInput{Shop: shop, OrderNumber: c.OrderNumber, SalesOrderID: c.SalesOrderID},
 		}

@@ -4,16 +4,40 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/salesorder"
 )
+
+// OrderEditsChangeID is the workflow.GetVersion change with which a
+// discovery starts, or wakes, the EditOrder run of every imported order
+// ecforce updated. It is asked only when there is such an order, so
+// histories without one replay unchanged.
+const OrderEditsChangeID = "order-edits"
+
+// OrderEditsVersion is the version of OrderEditsChangeID that starts them.
+const OrderEditsVersion workflow.Version = 1
 
 // handleUpdatedOrders receives, from each DiscoverOrders discovery, the
 // ecforce orders updated since the watermark that the discovery did not
 // hand to an import: cancelled, edited, paid or shipped orders, and orders
 // LOGILESS holds already (UpdatedOrder.InLogiless). Their orders wait in
-// the worker's OrderCache. It does nothing yet: the steps that follow an
-// imported order's changes (cancellations, edits, payments) go here, each
-// behind its own workflow.GetVersion change ID, since adding commands here
-// changes the loop's history.
-func handleUpdatedOrders(_ workflow.Context, _ string, _ []activities.UpdatedOrder) error {
-	return nil
+// the worker's OrderCache. The steps that follow an imported order's
+// changes (cancellations, edits, payments) go here, each behind its own
+// workflow.GetVersion change ID, since adding commands here changes the
+// loop's history.
+//
+// Edits: every order LOGILESS holds that is not cancelled gets its
+// EditOrder run started or woken (one pass compares both sides; an order
+// with nothing to carry over costs two reads).
+func handleUpdatedOrders(ctx workflow.Context, shop string, updated []activities.UpdatedOrder) error {
+	var runs []orderRun
+	for _, u := range updated {
+		if u.InLogiless && u.State != salesorder.StateCanceled {
+			runs = append(runs, editOrderRun(shop, u.OrderNumber, u.OrderID))
+		}
+	}
+	if len(runs) == 0 || workflow.GetVersion(ctx, OrderEditsChangeID, workflow.DefaultVersion, OrderEditsVersion) < OrderEditsVersion {
+		return nil
+	}
+	_, _, err := startOrderRuns(ctx, shop, FlowOrderImport, runs)
+	return err
 }

@@ -30,6 +30,9 @@ type Flow struct {
 	// the ID PerOrderID gives; both are nil when the flow has none.
 	PerOrder   *Workflow
 	PerOrderID func(shop, orderNumber string) string
+	// Others are the flow's further per-order workflows, started by hand
+	// or by a discovery with their own IDs (EditOrder); registered with it.
+	Others []Workflow
 	// Discovery is the flow's long-running discovery loop, with the
 	// workflow ID DiscoveryID gives (nil when the flow has none); the
 	// worker keeps one running per shop (package discoveries).
@@ -59,6 +62,7 @@ var Flows = []Flow{
 		ScheduledInput: func(shop string) any { return ImportOrdersInput{Shop: shop, Scheduled: true} },
 		PerOrder:       &Workflow{ImportOrderWorkflowName, ImportOrder},
 		PerOrderID:     ImportOrderID,
+		Others:         []Workflow{{EditOrderWorkflowName, EditOrder}},
 		Discovery:      &Workflow{DiscoverOrdersWorkflowName, DiscoverOrders},
 		DiscoveryID:    DiscoverOrdersID,
 		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.SweepInterval },
@@ -97,7 +101,7 @@ func FlowNamed(name string) (Flow, bool) {
 }
 
 // Workflows lists the flow's workflows: the scheduled one, then the
-// per-order one and the discovery loop if it has them.
+// per-order one and the discovery loop if it has them, then the Others.
 func (f Flow) Workflows() []Workflow {
 	out := []Workflow{f.Scheduled}
 	if f.PerOrder != nil {
@@ -106,7 +110,7 @@ func (f Flow) Workflows() []Workflow {
 	if f.Discovery != nil {
 		out = append(out, *f.Discovery)
 	}
-	return out
+	return append(out, f.Others...)
 }
 
 // OnIn reads the flow's on switch from a shop's settings.

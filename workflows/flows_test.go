@@ -105,7 +105,7 @@ func (r *registeredNames) RegisterWorkflowWithOptions(_ any, o workflow.Register
 func TestRegisterWorkflowsRegistersEveryWorkflowOnce(t *testing.T) {
 	var got registeredNames
 	RegisterWorkflows(&got)
-	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, DiscoverOrdersWorkflowName,
+	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, DiscoverOrdersWorkflowName, EditOrderWorkflowName,
 		NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, DiscoverShipmentsWorkflowName, ReconcileStockWorkflowName}
 	if !slices.Equal(got, want) {
 		t.Errorf("registered %v, want %v", got, want)

@@ -3,6 +3,8 @@ package workflows
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecforce-logiless/connector/activities"
 )
 
 // Workflow type names, as registered on the worker and shown in the Web UI.
@@ -52,6 +54,25 @@ func ParseImportOrderID(id string) (shop, orderNumber string, err error) {
 // reported to ecforce twice.
 func NotifyShipmentID(shop, orderNumber string) string {
 	return "notify-shipment/" + shop + "/" + orderNumber
+}
+
+// NotifyShipmentResendID is the workflow ID of the notification of
+// tracking numbers that changed after an earlier notification of the
+// order (shipment.ResendVersion): notify-shipment/<shop>/<受注番号>/<version>.
+// Each change is sent once; the first notification keeps NotifyShipmentID.
+func NotifyShipmentResendID(shop, orderNumber, version string) string {
+	return NotifyShipmentID(shop, orderNumber) + "/" + version
+}
+
+// notifyShipmentRunID is the ID a discovery starts a candidate's
+// notification under. Histories recorded before Resend existed have it
+// empty, so they replay with the same IDs (no workflow.GetVersion needed:
+// the command changes only with data that older code never produced).
+func notifyShipmentRunID(shop string, c activities.ShipmentCandidate) string {
+	if c.Resend != "" {
+		return NotifyShipmentResendID(shop, c.OrderNumber, c.Resend)
+	}
+	return NotifyShipmentID(shop, c.OrderNumber)
 }
 
 // NotifyShipmentsID is the workflow ID of a shop's shipment discovery.

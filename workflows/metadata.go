@@ -42,6 +42,7 @@ const (
 	stepListImports      = "取込対象の受注を一覧"
 	stepCreateSalesOrder = "受注伝票を作成"
 	stepSetState         = "対応状況を変更"
+	stepApplyOrderEdit   = "受注の変更を反映"
 	stepListShipments    = "出荷済みの受注を一覧"
 	stepPrepareShipment  = "出荷情報を確認"
 	stepUpdateShipping   = "出荷情報を書き込み"

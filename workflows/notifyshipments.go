@@ -46,7 +46,9 @@ type NotifyShipmentsResult struct {
 // notify-shipment/<shop>/<受注番号>.
 // Windows overlap on purpose: an order whose notification has completed or
 // is running is not started again, and one whose notification failed (say,
-// an unknown status key since fixed) is started anew.
+// an unknown status key since fixed) is started anew. Tracking numbers that
+// changed after a notification (ecforce has another slip) are sent once
+// more under notify-shipment/<shop>/<受注番号>/<version>, once per change.
 func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipmentsResult, error) {
 	res := NotifyShipmentsResult{Shop: in.Shop}
 	if err := markRunning(ctx, in.Shop, FlowShipmentNotification); err != nil {

@@ -1,10 +1,12 @@
 package ecforceapi
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +42,27 @@ func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
 			ids, numbers = append(ids, o.ID), append(numbers, o.Number)
 		}
 		httpfake.WriteJSON(w, http.StatusCreated, map[string]any{"ids": ids, "numbers": numbers})
+	})
+	m.HandleFunc("PATCH /_sandbox/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var body json.RawMessage
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		e.respondChange(w, r, func(id int64) (Order, error) { return e.EditOrderJSON(id, body) })
+	})
+	m.HandleFunc("POST /_sandbox/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		e.respondChange(w, r, func(id int64) (Order, error) { return e.CancelOrder(id) })
+	})
+	m.HandleFunc("POST /_sandbox/orders/{id}/payment", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			PaymentState string `json:"payment_state"`
+		}
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		e.respondChange(w, r, func(id int64) (Order, error) { return e.CompletePayment(id, body.PaymentState) })
 	})
 	m.HandleFunc("POST /_sandbox/stock_items", func(w http.ResponseWriter, r *http.Request) {
 		out := []StockItem{}
@@ -105,6 +128,21 @@ func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
 	m.HandleFunc("POST /_sandbox/rotate_token", func(w http.ResponseWriter, r *http.Request) {
 		httpfake.WriteJSON(w, http.StatusOK, map[string]string{"api_token": e.RotateAPIToken()})
 	})
+}
+
+// respondChange runs change on the order of the path's {id} and answers
+// with the changed order's snapshot (404 for an unknown id).
+func (e *Server) respondChange(w http.ResponseWriter, r *http.Request, change func(id int64) (Order, error)) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	o, err := change(id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		httpfake.ControlError(w, http.StatusNotFound, err)
+	case err != nil:
+		httpfake.ControlError(w, http.StatusBadRequest, err)
+	default:
+		httpfake.WriteJSON(w, http.StatusOK, o)
+	}
 }
 
 // IgnoreOrderFilters makes the order listing drop these ransack filters

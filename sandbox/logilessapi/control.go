@@ -136,6 +136,18 @@ func (l *Server) controlEndpoints(m *httpfake.ControlMux) {
 			return code, l.MarkDeliveryWorking(code)
 		})
 	})
+	m.HandleFunc("POST /_sandbox/sales_orders/{code}/delivery_status", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			DeliveryStatus string `json:"delivery_status"`
+		}
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
+			return code, l.SetDeliveryStatus(code, body.DeliveryStatus)
+		})
+	})
 	m.HandleFunc("POST /_sandbox/sales_orders/{code}/reversal", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			ClearsCode bool `json:"clears_code"`
@@ -146,6 +158,26 @@ func (l *Server) controlEndpoints(m *httpfake.ControlMux) {
 		}
 		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
 			o, err := l.ReverseSalesOrder(code, body.ClearsCode)
+			return o.Code, err
+		})
+	})
+	m.HandleFunc("PUT /_sandbox/sales_orders/{code}", func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, err)
+			return
+		}
+		if inner, ok := body["sales_order"].(map[string]any); ok { // the API's wrapper is optional here
+			body = inner
+		}
+		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
+			o, err := l.EditInLogiless(code, body)
+			return o.Code, err
+		})
+	})
+	m.HandleFunc("POST /_sandbox/sales_orders/{code}/unship", func(w http.ResponseWriter, r *http.Request) {
+		l.respondOrder(w, r.PathValue("code"), func(code string) (string, error) {
+			o, err := l.ReturnToWorking(code)
 			return o.Code, err
 		})
 	})

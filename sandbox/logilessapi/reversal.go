@@ -34,6 +34,10 @@ func (l *Server) reverseLocked(o *SalesOrder, clearsCode bool) error {
 	if o.DocumentStatus == StatusCancel {
 		return &lockedError{"The sales order has already been cancelled."}
 	}
+	switch o.DeliveryStatus { // the warehouse must move it back first
+	case StatusWorking, StatusPartlyShipped, StatusShipped:
+		return &lockedError{fmt.Sprintf("The sales order cannot be cancelled while it is %s.", o.DeliveryStatus)}
+	}
 	for _, d := range o.Deliveries {
 		switch d.DeliveryStatus {
 		case StatusWorking, StatusShipped:
@@ -89,6 +93,7 @@ func (l *Server) handleReversal(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
+	o.ReversalRequests++
 	if err := l.reverseLocked(o, clears); err != nil {
 		var le *lockedError
 		if errors.As(err, &le) {
@@ -99,4 +104,43 @@ func (l *Server) handleReversal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.writeJSON(w, http.StatusOK, l.renderSalesOrderLocked(o))
+}
+
+// SetDeliveryStatus moves the order's unshipped outbound deliveries, and
+// the order, to delivery_status status, as the warehouse does: Working
+// when it starts picking, WaitingForShipment when it moves an order back
+// (出荷作業中を取り消す), Pending to hold it. A cancelled or fully shipped
+// order cannot move.
+func (l *Server) SetDeliveryStatus(code, status string) error {
+	switch status {
+	case StatusWaitingForShipment, StatusWorking, StatusPending:
+	default:
+		return fmt.Errorf("set delivery status of %q: %q is not WaitingForShipment, Working or Pending", code, status)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	o, err := l.orderForLocked("set delivery status", code)
+	if err != nil {
+		return err
+	}
+	if o.DocumentStatus == StatusCancel || o.DocumentStatus == StatusShipped {
+		return fmt.Errorf("set delivery status of %q: the order is %s", code, o.DocumentStatus)
+	}
+	now := l.clock()
+	moved := false
+	for i := range o.Deliveries {
+		d := &o.Deliveries[i]
+		switch d.DeliveryStatus {
+		case StatusWaitingForShipment, StatusWorking, StatusPending:
+			d.DeliveryStatus, d.UpdatedAt, moved = status, now, true
+		}
+	}
+	if !moved && len(o.Deliveries) > 0 {
+		return fmt.Errorf("set delivery status of %q: no delivery is unshipped", code)
+	}
+	if o.DeliveryStatus != StatusPartlyShipped {
+		o.DeliveryStatus = status
+	}
+	o.UpdatedAt = now
+	return nil
 }

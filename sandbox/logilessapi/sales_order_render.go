@@ -46,6 +46,7 @@ func (l *Server) renderSalesOrderLocked(o *SalesOrder) map[string]any {
 		"delivery_preferred_time_zone": httpfake.NullIfEmpty(o.DeliveryPreferredTimeZone),
 		"buyer_comment":                httpfake.NullIfEmpty(o.BuyerComment),
 		"merchant_comment":             httpfake.NullIfEmpty(o.MerchantComment),
+		"purchasing_times":             o.PurchasingTimes,
 		"tags":                         nonNil(o.Tags),
 		"ordered_at":                   formatTime(o.OrderedAt),
 		"finished_at":                  formatTime(o.FinishedAt),

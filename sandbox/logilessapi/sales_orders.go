@@ -20,6 +20,7 @@ const (
 	StatusWorking              = "Working"
 	StatusPartlyShipped        = "PartlyShipped"
 	StatusShipped              = "Shipped"
+	StatusPending              = "Pending"
 	StatusCancel               = "Cancel"
 	StatusAllocated            = "Allocated"
 	StatusWaitingForTransfer   = "WaitingForTransfer"
@@ -75,6 +76,7 @@ type SalesOrder struct {
 	ScheduledShippingDate     string             `json:"scheduled_shipping_date,omitempty"`
 	BuyerComment              string             `json:"buyer_comment,omitempty"`
 	MerchantComment           string             `json:"merchant_comment,omitempty"`
+	PurchasingTimes           int64              `json:"purchasing_times,omitempty"`
 	Attrs                     map[string]string  `json:"attrs,omitempty"` // attr1…attr10
 	Tags                      []string           `json:"tags,omitempty"`
 	WaitingForConfirmation    bool               `json:"waiting_for_confirmation"`
@@ -87,6 +89,11 @@ type SalesOrder struct {
 	UpdatedAt                 time.Time          `json:"updated_at"`
 	Lines                     []SalesOrderLine   `json:"lines"`
 	Deliveries                []OutboundDelivery `json:"outbound_deliveries"`
+	// Updates counts the PUTs that changed the order; ReversalRequests
+	// every reversal request that reached it (applied or refused), so a
+	// test can tell "cancelled exactly once".
+	Updates          int `json:"updates"`
+	ReversalRequests int `json:"reversal_requests"`
 }
 
 // SalesOrderParty is the buyer or the recipient of a sales order.
