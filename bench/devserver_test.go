@@ -26,6 +26,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	PrintFigures(os.Stdout)
 	if devServerRun != nil {
 		_ = devServerRun.Stop()
 	}
