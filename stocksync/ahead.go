@@ -20,14 +20,16 @@ const MaxAheadAge = 5 * time.Minute
 // the page before it was compared and written in ecforce, so that the page
 // starts with it instead of waiting for LOGILESS. It travels from one page
 // activity to the next through the workflow and is bounded by the page:
-// one number per article code (about 5 KiB for 1,000 rows), not the codes
+// at most one number per article code (about 5 KiB for 1,000 rows), not the codes
 // themselves, which the next page derives again from its rows (NeedCodes)
 // and checks against Codes.
 type AheadStock struct {
 	// Codes identifies the page's article codes in order: a hash of
 	// NeedCodes of its rows with the set catalogue of the read.
 	Codes string
-	// Free is the free stock of each code, in that order.
+	// Free is the free stock of the first len(Free) of those codes, in
+	// that order: the read ahead stops when the page before is done, and
+	// the page reads the rest itself.
 	Free []int64
 	// Missing are the positions of codes LOGILESS does not know (absent
 	// from its answer); Unread those it refused or was not asked about,
@@ -90,7 +92,7 @@ func (a *AheadStock) decode(rows []mapping.Row, sets *SetCatalog, now time.Time)
 		return nil
 	}
 	codes := NeedCodes(rows, sets)
-	if len(codes) != len(a.Free) || codesKey(codes) != a.Codes {
+	if len(a.Free) > len(codes) || codesKey(codes) != a.Codes {
 		return nil
 	}
 	skip := map[int]bool{}
@@ -99,7 +101,7 @@ func (a *AheadStock) decode(rows []mapping.Row, sets *SetCatalog, now time.Time)
 	}
 	out := &aheadRead{free: make(map[string]int64, len(codes)), absent: map[string]bool{}}
 	for _, i := range a.Missing {
-		if i < 0 || i >= len(codes) {
+		if i < 0 || i >= len(a.Free) {
 			return nil
 		}
 		if !skip[i] {
@@ -107,9 +109,9 @@ func (a *AheadStock) decode(rows []mapping.Row, sets *SetCatalog, now time.Time)
 			skip[i] = true
 		}
 	}
-	for i, c := range codes {
+	for i, v := range a.Free {
 		if !skip[i] {
-			out.free[c] = a.Free[i]
+			out.free[codes[i]] = v
 		}
 	}
 	return out

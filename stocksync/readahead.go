@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/ecforce-logiless/connector/httpapi"
 )
 
 // freeReader reads LOGILESS free stock, Batch codes per request, in the
@@ -36,10 +38,14 @@ func (f *freeReader) signal() {
 	f.moved = make(chan struct{})
 }
 
-// read reads need, then aheadCodes (stamped with readAt). A failure on
-// need ends the read (wait returns it); a failure ahead only leaves no
-// AheadStock, since the next page reads its codes itself.
-func (f *freeReader) read(ctx context.Context, need, aheadCodes []string, readAt time.Time) {
+// read reads need, then aheadCodes (stamped with readAt) until stop
+// closes: the page's consumer closes it once it is done, so the read ahead
+// fills exactly the time the page's ecforce work leaves to LOGILESS. A
+// request still waiting for its budget then gives its turn up unsent
+// (httpapi.WithWaitStop); one sent is finished and kept. A failure on need
+// ends the read (wait returns it); a failure ahead only ends the read
+// ahead, since the next page reads what is missing itself.
+func (f *freeReader) read(ctx context.Context, need, aheadCodes []string, readAt time.Time, stop <-chan struct{}) {
 	for start := 0; start < len(need); start += Batch {
 		end := min(start+Batch, len(need))
 		err := splitOnRejection(need[start:end], func(codes []string) error {
@@ -71,36 +77,53 @@ func (f *freeReader) read(ctx context.Context, need, aheadCodes []string, readAt
 		}
 		f.beat()
 	}
-	if len(aheadCodes) == 0 || ctx.Err() != nil {
+	if len(aheadCodes) == 0 {
 		return
 	}
+	actx := httpapi.WithWaitStop(ctx, stop)
 	pos := make(map[string]int, len(aheadCodes))
 	for i, c := range aheadCodes {
 		pos[c] = i
 	}
-	a := &AheadStock{Codes: codesKey(aheadCodes), Free: make([]int64, len(aheadCodes)), ReadAt: readAt}
+	free := make([]int64, len(aheadCodes))
 	found := make([]bool, len(aheadCodes))
-	for start := 0; start < len(aheadCodes); start += Batch {
-		err := splitOnRejection(aheadCodes[start:min(start+Batch, len(aheadCodes))], func(codes []string) error {
-			got, err := f.l.FreeStock(ctx, codes)
-			for code, v := range got {
-				if i, ok := pos[code]; ok {
-					a.Free[i], found[i] = v, true
-				}
-			}
-			return err
-		}, func(code string, _ error) { a.Unread = append(a.Unread, pos[code]) })
-		if err != nil {
-			return
-		}
-		f.beat()
-	}
 	unread := map[int]bool{}
-	for _, i := range a.Unread {
-		unread[i] = true
+	read := 0 // aheadCodes[:read] are read
+	for read < len(aheadCodes) {
+		select {
+		case <-stop:
+		case <-ctx.Done():
+		default:
+			end := min(read+Batch, len(aheadCodes))
+			err := splitOnRejection(aheadCodes[read:end], func(codes []string) error {
+				got, err := f.l.FreeStock(actx, codes)
+				if err != nil {
+					return err
+				}
+				for code, v := range got {
+					if i, ok := pos[code]; ok {
+						free[i], found[i] = v, true
+					}
+				}
+				return nil
+			}, func(code string, _ error) { unread[pos[code]] = true })
+			if err == nil {
+				read = end
+				f.beat()
+				continue
+			}
+		}
+		break
 	}
-	for i := range aheadCodes {
-		if !found[i] && !unread[i] {
+	if read == 0 {
+		return
+	}
+	a := &AheadStock{Codes: codesKey(aheadCodes), Free: free[:read], ReadAt: readAt}
+	for i := range read {
+		switch {
+		case unread[i]:
+			a.Unread = append(a.Unread, i)
+		case !found[i]:
 			a.Missing = append(a.Missing, i)
 		}
 	}

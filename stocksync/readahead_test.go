@@ -78,12 +78,38 @@ type ecTimed struct {
 	// failWrite (1-based) fails the write with a transient error without
 	// applying it.
 	failWrite, writes int
+	// waitSearches holds every lookup until ll made that many search
+	// attempts (at most 5 s), so that the read ahead, which stops when the
+	// page is done, gets that far.
+	ll           *llTimed
+	waitSearches int
 }
 
 func (e *ecTimed) Items(ctx context.Context, skus []string) (map[string]Item, error) {
 	e.tl.add("E " + strings.Join(skus, " "))
 	e.tl.once.Do(func() { close(e.tl.lookup) })
+	for deadline := time.Now().Add(5 * time.Second); e.waitSearches > 0 && e.ll.attempts() < e.waitSearches && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	return e.fakeEcforce.Items(ctx, skus)
+}
+
+func (l *llTimed) attempts() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
+
+// readAhead is what a page's reader hands on for rows when the page takes
+// long enough for all of them.
+func readAhead(t *testing.T, l FreeStock, rows []mapping.Row, sets *SetCatalog, at time.Time) AheadStock {
+	t.Helper()
+	f := newFreeReader(l, map[string]int{}, func() {})
+	f.read(context.Background(), nil, NeedCodes(rows, sets), at, make(chan struct{}))
+	if f.ahead == nil {
+		t.Fatal("nothing read ahead")
+	}
+	return *f.ahead
 }
 
 func (e *ecTimed) Write(ctx context.Context, changes []Change) (WriteResult, error) {
@@ -140,7 +166,7 @@ func TestReconcileOverlapsLogilessAndEcforce(t *testing.T) {
 			fl, fe, page, next := twoPages(tc.rows)
 			tl := newTimeline()
 			ll := &llTimed{fakeLogiless: fl, tl: tl, holdSearch: tc.holdSearch}
-			ec := &ecTimed{fakeEcforce: fe, tl: tl}
+			ec := &ecTimed{fakeEcforce: fe, tl: tl, ll: ll, waitSearches: tc.wantL}
 			var got *AheadStock
 			rec := &Reconciler{Logiless: ll, Ecforce: ec, Location: "default"}
 			if tc.ahead {
@@ -184,6 +210,7 @@ func TestReconcileOverlapsLogilessAndEcforce(t *testing.T) {
 			}
 			// The next page starts with it: no LOGILESS search of its own.
 			before := len(fl.searches)
+			ec.waitSearches = 0
 			rec2 := &Reconciler{Logiless: ll, Ecforce: ec, Location: "default", Prefetched: got}
 			p2, err := rec2.Reconcile(context.Background(), next, nil, Progress{})
 			if err != nil {
@@ -208,14 +235,15 @@ func TestReconcileOverlapFailures(t *testing.T) {
 		wantErr           string
 		wantAfter         string // the committed progress
 		wantWritten       int
-		wantAhead         bool
+		wantAhead         int // codes read ahead and handed on
+		waitSearches      int
 		wantMaxSearches   int
 		wantSearchesAfter int // searches of the retry from the committed progress
 	}{
 		{name: "LOGILESS fails on the page's third search", failSearch: 3, wantErr: "LOGILESS 503",
 			wantAfter: "S0199", wantWritten: 200, wantMaxSearches: 3, wantSearchesAfter: 4},
-		{name: "LOGILESS fails while reading ahead", failSearch: 5,
-			wantAfter: "S0299", wantWritten: 300, wantMaxSearches: 6},
+		{name: "LOGILESS fails while reading ahead: what was read is handed on", failSearch: 5, waitSearches: 5,
+			wantAfter: "S0299", wantWritten: 300, wantAhead: 100, wantMaxSearches: 4},
 		{name: "ecforce fails on the second write", failWrite: 2, wantErr: "ecforce 502",
 			wantAfter: "S0099", wantWritten: 100, wantMaxSearches: 6, wantSearchesAfter: 5},
 	} {
@@ -223,7 +251,7 @@ func TestReconcileOverlapFailures(t *testing.T) {
 			fl, fe, page, next := twoPages(300)
 			tl := newTimeline()
 			ll := &llTimed{fakeLogiless: fl, tl: tl, failSearch: tc.failSearch}
-			ec := &ecTimed{fakeEcforce: fe, tl: tl, failWrite: tc.failWrite}
+			ec := &ecTimed{fakeEcforce: fe, tl: tl, failWrite: tc.failWrite, ll: ll, waitSearches: tc.waitSearches}
 			var ahead *AheadStock
 			rec := &Reconciler{Logiless: ll, Ecforce: ec, Location: "default", Ahead: next, OnAhead: func(a AheadStock) { ahead = &a }}
 			p, err := rec.Reconcile(context.Background(), page, nil, Progress{})
@@ -234,8 +262,8 @@ func TestReconcileOverlapFailures(t *testing.T) {
 				t.Errorf("committed after %q with %d written (ecforce %d), want after %q with %d",
 					p.After, p.Summary.Written, fe.written(), tc.wantAfter, tc.wantWritten)
 			}
-			if (ahead != nil) != tc.wantAhead {
-				t.Errorf("read ahead handed on = %v, want %v", ahead != nil, tc.wantAhead)
+			if got := aheadLen(ahead); got != tc.wantAhead {
+				t.Errorf("%d codes read ahead handed on, want %d", got, tc.wantAhead)
 			}
 			if len(fl.searches) > tc.wantMaxSearches {
 				t.Errorf("%d searches, want at most %d", len(fl.searches), tc.wantMaxSearches)
@@ -247,12 +275,13 @@ func TestReconcileOverlapFailures(t *testing.T) {
 			// nothing is written twice, every row ends written.
 			ll.failSearch, ec.failWrite = 0, 0
 			before := len(fl.searches)
+			ec.waitSearches = ll.attempts() + tc.wantSearchesAfter
 			p2, err := rec.Reconcile(context.Background(), page, nil, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p2.Summary.Written != 300 || fe.written() != 300 || ahead == nil {
-				t.Errorf("retry: %d written (ecforce %d), ahead %v; want 300 and the read ahead", p2.Summary.Written, fe.written(), ahead != nil)
+			if p2.Summary.Written != 300 || fe.written() != 300 || aheadLen(ahead) != 300 {
+				t.Errorf("retry: %d written (ecforce %d), %d read ahead; want 300 and 300", p2.Summary.Written, fe.written(), aheadLen(ahead))
 			}
 			for sku, n := range fe.count {
 				if n != 1 {
@@ -266,6 +295,52 @@ func TestReconcileOverlapFailures(t *testing.T) {
 	}
 }
 
+func aheadLen(a *AheadStock) int {
+	if a == nil {
+		return 0
+	}
+	return len(a.Free)
+}
+
+// The read ahead fills the time the page's ecforce work leaves: when the
+// page is done first, it stops and hands on the codes it read, and the
+// next page reads only the rest.
+func TestReconcileReadAheadStopsWithThePage(t *testing.T) {
+	fl, fe, page, next := twoPages(300)
+	ll := &slowAhead{fakeLogiless: fl, from: next[0].ArticleCode, delay: 50 * time.Millisecond}
+	var ahead *AheadStock
+	rec := &Reconciler{Logiless: ll, Ecforce: fe, Location: "default", Ahead: next, OnAhead: func(a AheadStock) { ahead = &a }}
+	if _, err := rec.Reconcile(context.Background(), page, nil, Progress{}); err != nil {
+		t.Fatal(err)
+	}
+	if aheadLen(ahead) != 100 || len(fl.searches) != 4 {
+		t.Fatalf("%d codes read ahead in %d searches; want the one batch sent before the page was done (100, 4)", aheadLen(ahead), len(fl.searches))
+	}
+	rec2 := &Reconciler{Logiless: fl, Ecforce: fe, Location: "default", Prefetched: ahead}
+	p, err := rec2.Reconcile(context.Background(), next, nil, Progress{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Summary.Written != 300 || len(fl.searches) != 6 || fl.searches[4][0] != next[100].ArticleCode {
+		t.Errorf("next page: %d written after %d searches (the 5th from %s); want 300 after 6, reading from %s",
+			p.Summary.Written, len(fl.searches), fl.searches[4][0], next[100].ArticleCode)
+	}
+}
+
+// slowAhead answers searches from code from on after delay.
+type slowAhead struct {
+	*fakeLogiless
+	from  string
+	delay time.Duration
+}
+
+func (l *slowAhead) FreeStock(ctx context.Context, codes []string) (map[string]int64, error) {
+	if codes[0] >= l.from {
+		time.Sleep(l.delay)
+	}
+	return l.fakeLogiless.FreeStock(ctx, codes)
+}
+
 // Resume after a crash: a page that starts with the stock read ahead for
 // it, dies after its first write (the answer lost) and is retried from its
 // heartbeat writes every SKU once and asks LOGILESS nothing for its own
@@ -273,8 +348,8 @@ func TestReconcileOverlapFailures(t *testing.T) {
 func TestReconcileResumesWithReadAhead(t *testing.T) {
 	clock := t0
 	for _, tc := range []struct {
-		name         string
-		mutate       func(a *AheadStock, rows []mapping.Row) []mapping.Row
+		name   string
+		mutate func(a *AheadStock, rows []mapping.Row) []mapping.Row
 		// this page's own searches over both attempts: the first one's
 		// reader may be cancelled before it read all 3, the retry reads
 		// from the committed progress (nothing: the lost answer came first)
@@ -282,7 +357,10 @@ func TestReconcileResumesWithReadAhead(t *testing.T) {
 	}{
 		{name: "fresh read ahead", wantSearches: 0},
 		{name: "older than MaxAheadAge", minSearches: 1 + 3, wantSearches: 3 + 3,
-			mutate: func(a *AheadStock, rows []mapping.Row) []mapping.Row { a.ReadAt = clock.Add(-MaxAheadAge - time.Second); return rows }},
+			mutate: func(a *AheadStock, rows []mapping.Row) []mapping.Row {
+				a.ReadAt = clock.Add(-MaxAheadAge - time.Second)
+				return rows
+			}},
 		{name: "read for another table", minSearches: 1 + 3, wantSearches: 3 + 3,
 			mutate: func(_ *AheadStock, rows []mapping.Row) []mapping.Row {
 				rows = slices.Clone(rows)
@@ -294,12 +372,7 @@ func TestReconcileResumesWithReadAhead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ll, ec, rs := singles(300, "%04d", 9, 1)
-			var ahead AheadStock
-			first := &Reconciler{Logiless: ll, Ecforce: newFakeEcforce(nil), Location: "default", DryRun: true,
-				Ahead: rs, OnAhead: func(a AheadStock) { ahead = a }, Now: func() time.Time { return clock }}
-			if _, err := first.Reconcile(context.Background(), nil, nil, Progress{}); err != nil {
-				t.Fatal(err)
-			}
+			ahead := readAhead(t, ll, rs, nil, clock)
 			if len(ahead.Free) != 300 || ahead.ReadAt != clock {
 				t.Fatalf("read ahead %d codes at %v", len(ahead.Free), ahead.ReadAt)
 			}
@@ -354,11 +427,7 @@ func TestAheadStockMatchesADirectRead(t *testing.T) {
 	if got, want := NeedCodes(rs, sets), []string{"B", "C", "GHOST", "A"}; !slices.Equal(got, want) {
 		t.Fatalf("NeedCodes = %v, want %v", got, want)
 	}
-	var ahead AheadStock
-	rec := &Reconciler{Logiless: ll, Ecforce: newFakeEcforce(nil), Sets: sets, Ahead: rs, OnAhead: func(a AheadStock) { ahead = a }}
-	if _, err := rec.Reconcile(context.Background(), nil, nil, Progress{}); err != nil {
-		t.Fatal(err)
-	}
+	ahead := readAhead(t, ll, rs, sets, time.Now())
 	if !slices.Equal(ahead.Missing, []int{2}) || len(ahead.Unread) != 0 {
 		t.Errorf("missing %v, unread %v; want GHOST (2) missing", ahead.Missing, ahead.Unread)
 	}

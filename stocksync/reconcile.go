@@ -171,12 +171,13 @@ func (r *run) reconcile(rows []mapping.Row, known map[string]int64, pre *aheadRe
 	reader := newFreeReader(r.r.Logiless, free, r.heartbeat)
 	rctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
-	done := make(chan struct{})
+	done, consumed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		reader.read(rctx, need, aheadCodes, r.r.now())
+		reader.read(rctx, need, aheadCodes, r.r.now(), consumed)
 	}()
 	err := r.consume(rows, reader, through)
+	close(consumed)
 	if err != nil {
 		cancel()
 	}
