@@ -38,6 +38,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	tuning, err := config.LoadWorkerTuning()
+	if err != nil {
+		return err
+	}
 	logger := app.NewLogger(os.Stderr, proc)
 	slog.SetDefault(logger)
 
@@ -96,9 +100,14 @@ func run() error {
 	}
 	defer tc.Close()
 
-	w := worker.New(tc, proc.TaskQueue, worker.Options{})
+	// Bounded so that 10,000 runs waiting on an API budget keep the
+	// process small and no waiting activity outlasts its StartToClose
+	// (config.WorkerTuning).
+	worker.SetStickyWorkflowCacheSize(tuning.WorkflowCacheSize)
+	w := worker.New(tc, proc.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: tuning.MaxConcurrentActivities})
 	conn.Register(w)
-	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops))
+	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops),
+		"max_concurrent_activities", tuning.MaxConcurrentActivities, "workflow_cache_size", tuning.WorkflowCacheSize)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
