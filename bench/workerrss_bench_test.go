@@ -31,10 +31,10 @@ import (
 
 // The worker memory benchmark's scale.
 const (
-	rssRuns   = 10_000
+	rssRuns    = 10_000
 	rssWindow  = 90 * time.Second // sampled at least this long after the last run started
 	rssMaxWait = 6 * time.Minute  // and at most this long
-	rssLimit  = 200              // MB, issue 10 §5
+	rssLimit   = 200              // MB, issue 10 §5
 )
 
 // BenchmarkWorkerRSS starts the real worker binary (built from ./worker)
