@@ -13,9 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ecforce-logiless/connector/ecforce"
-	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -47,15 +45,7 @@ type importFigures struct {
 // only the request pattern and the pacing differ.
 func runNaiveImport(ctx context.Context, b *testing.B, tc client.Client, orders int, llRPS, ecRPS float64) importFigures {
 	quiet := slog.New(slog.DiscardHandler)
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce:  ecforceapi.Config{RateLimit: httpfake.RateLimit{RPS: ecRPS}, Logger: quiet},
-		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: llRPS}, Logger: quiet},
-		Logger:   quiet,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sb.Close()
+	sb := strictSandbox(ctx, b, llRPS, ecRPS)
 	if _, err := sb.Logiless.SeedArticle(logilessapi.Article{Code: "ITEM-1", Name: "item"}); err != nil {
 		b.Fatal(err)
 	}

@@ -14,9 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -53,15 +51,7 @@ func benchPacing(b *testing.B, iteration int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.DiscardHandler)
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce:  ecforceapi.Config{RateLimit: httpfake.RateLimit{RPS: pacingEcforceRPS}, Logger: quiet},
-		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: pacingLogilessRPS}, Logger: quiet},
-		Logger:   quiet,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sb.Close()
+	sb := strictSandbox(ctx, b, pacingLogilessRPS, pacingEcforceRPS)
 
 	// The catalogue: one article for the orders, and pacingStockSKUs
 	// mapped singles whose ecforce stock is stale (every one is written).

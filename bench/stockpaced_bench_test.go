@@ -15,9 +15,7 @@ import (
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
-	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/stocksync"
 	"github.com/ecforce-logiless/connector/workflows"
@@ -95,15 +93,7 @@ func benchStockPaced(b *testing.B, iteration int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.DiscardHandler)
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce:  ecforceapi.Config{RateLimit: httpfake.RateLimit{RPS: pacedRPS}, Logger: quiet},
-		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: pacedRPS}, Logger: quiet},
-		Logger:   quiet,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sb.Close()
+	sb := strictSandbox(ctx, b, pacedRPS, pacedRPS)
 
 	var csv strings.Builder
 	csv.WriteString("sku,article_code\n")

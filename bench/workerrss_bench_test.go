@@ -22,9 +22,7 @@ import (
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
-	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -57,20 +55,13 @@ func benchWorkerRSS(b *testing.B, iteration int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.DiscardHandler)
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce:  ecforceapi.Config{Logger: quiet},
-		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: 1}, Logger: quiet},
-		Logger:   quiet,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sb.Close()
+	sb := strictSandbox(ctx, b, 1, 0)
 	if _, err := sb.Logiless.SeedArticle(logilessapi.Article{Code: "ITEM-1", Name: "item"}); err != nil {
 		b.Fatal(err)
 	}
 	orders := make([]ecforceapi.Order, rssRuns)
 	for i := range orders {
+		var err error
 		if orders[i], err = sb.Ecforce.SeedOrder(ecforceapi.OrderSeed{ShippingCarrierID: 1,
 			Items: []ecforceapi.OrderItemSeed{{SKU: "SKU-1", Price: 1000, Quantity: 1}}}); err != nil {
 			b.Fatal(err)
