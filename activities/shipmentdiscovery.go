@@ -143,6 +143,11 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 		}
 		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
 	}
+	if b := a.batchLayer(shop); b != nil {
+		// The notifications about to start on this worker share bulk
+		// calls: their first writes wait for one another.
+		b.Expect(len(res.Candidates))
+	}
 	if len(missing) > 0 {
 		a.logger().Warn("shipped LOGILESS orders that ecforce does not have; left alone",
 			"shop", in.Shop, "count", len(missing), "codes", strings.Join(missing[:min(len(missing), 20)], ","))
@@ -161,7 +166,7 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 // since from, by id. A listing that stopped at its page cap returns what
 // it read and an error wrapping logiless.ErrPageCapReached.
 func (a *ShipmentNotification) listShipped(ctx context.Context, shop *Shop, from time.Time) ([]logiless.SalesOrder, error) {
-	_, ll := shipmentClients(shop)
+	_, ll := a.shipmentClients(shop)
 	storeID := shop.Settings.Logiless.StoreID
 	var shipped []logiless.SalesOrder
 	seen := map[string]bool{}
@@ -190,7 +195,7 @@ func (a *ShipmentNotification) listShipped(ctx context.Context, shop *Shop, from
 
 // lookUpOrders reads the ecforce orders with these numbers, 100 per call.
 func (a *ShipmentNotification) lookUpOrders(ctx context.Context, shop *Shop, numbers []string) (map[string]shipment.EcforceShipping, error) {
-	ec, _ := shipmentClients(shop)
+	ec, _ := a.shipmentClients(shop)
 	out := make(map[string]shipment.EcforceShipping, len(numbers))
 	for start := 0; start < len(numbers); start += 100 {
 		batch := numbers[start:min(start+100, len(numbers))]

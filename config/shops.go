@@ -24,6 +24,8 @@ const (
 	DefaultCaptureGrace        = 2 * time.Minute
 	minCaptureGrace            = time.Second
 	maxCaptureGrace            = 10 * time.Minute
+	DefaultBatchSize           = 100
+	maxBatchSize               = 100
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -241,6 +243,19 @@ type ShipmentSettings struct {
 	// show in payment_state before it is sent again; no two requests for
 	// one order are ever sent within it (default 2m, from 1s to 10m).
 	CaptureGrace time.Duration `yaml:"capture_grace"`
+	// BatchSize is the most orders one ecforce call of the notifications
+	// carries: the notifications of the shop that are ready at the same
+	// time share one order list (q[id_in][]), one shipping update, one
+	// 売上処理 request and one 対応状況 bulk_update of up to this many
+	// records (default 100, from 1 to 100; 1 sends one call per order).
+	BatchSize int `yaml:"batch_size"`
+	// SeparateCapture sends the 売上処理 of a card or wallet order as its
+	// own request (payment_status bulk_update) after the shipping update.
+	// Off (the default), it goes with the shipping update that writes the
+	// slip (with_sale=1, ecforce-api.md §5 option A), one call fewer per
+	// batch; a notification whose slip ecforce already has still sends its
+	// own request.
+	SeparateCapture bool `yaml:"separate_capture"`
 }
 
 // StockSyncSettings configures 在庫連動, LOGILESS free stock written to
@@ -316,6 +331,9 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if n.CaptureGrace == 0 {
 		n.CaptureGrace = DefaultCaptureGrace
+	}
+	if n.BatchSize == 0 {
+		n.BatchSize = DefaultBatchSize
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {

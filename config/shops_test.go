@@ -78,6 +78,7 @@ func TestLoadShopsDemoFile(t *testing.T) {
 			TrackingNumberSeparator: ",",
 			Carriers:                map[string]int64{"yamato": 1, "sagawa": 2},
 			CaptureGrace:            2 * time.Minute,
+			BatchSize:               100,
 		},
 		StockSync:      StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour},
 		MappingSource:  MappingFromCSV,
@@ -148,6 +149,7 @@ func TestDefaults(t *testing.T) {
 		{"shipment_notification.tracking_number_separator", s.ShipmentNotification.TrackingNumberSeparator, ","},
 		{"shipment_notification.lookback", s.ShipmentNotification.Lookback, 24 * time.Hour},
 		{"shipment_notification.capture_grace", s.ShipmentNotification.CaptureGrace, 2 * time.Minute},
+		{"shipment_notification.batch_size", s.ShipmentNotification.BatchSize, 100},
 		{"stock_sync.enabled", s.StockSync.Enabled, false},
 		{"stock_sync.interval", s.StockSync.Interval, 10 * time.Minute},
 		{"stock_sync.full_every", s.StockSync.FullEvery, 24 * time.Hour},
@@ -505,6 +507,7 @@ func TestShopsValidationErrors(t *testing.T) {
       tracking_number_separator: "----------"
       carriers: {fedex: 3, yamato: 0}
       capture_grace: 2h
+      batch_size: 101
     stock_sync:
       interval: 2h
       full_every: 1h
@@ -518,6 +521,7 @@ func TestShopsValidationErrors(t *testing.T) {
 				`shop "demo": shipment_notification.carriers["fedex"]: "fedex" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
 				`shop "demo": shipment_notification.carriers["yamato"]: 0 is not an ecforce shipping_carrier_id (a positive number)`,
 				`shop "demo": shipment_notification.capture_grace: 2h0m0s is not between 1s and 10m`,
+				`shop "demo": shipment_notification.batch_size: 101 is not between 1 and 100 (ecforce serves at most 100 orders a page)`,
 				`shop "demo": stock_sync.full_every: 1h0m0s is shorter than stock_sync.interval 2h0m0s`,
 			},
 		},

@@ -163,6 +163,9 @@ func (s *Shop) problems(label string) []string {
 	if n.CaptureGrace < minCaptureGrace || n.CaptureGrace > maxCaptureGrace {
 		add("shipment_notification.capture_grace", "%s is not between %s and %s", n.CaptureGrace, shortDuration(minCaptureGrace), shortDuration(maxCaptureGrace))
 	}
+	if n.BatchSize < 1 || n.BatchSize > maxBatchSize {
+		add("shipment_notification.batch_size", "%d is not between 1 and %d (ecforce serves at most %d orders a page)", n.BatchSize, maxBatchSize, maxBatchSize)
+	}
 
 	// 在庫連動
 	st := s.StockSync

@@ -36,10 +36,23 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	if got, _ := s.sb.Ecforce.Order(o.multiLine.ID); got.State != "linked" {
 		t.Errorf("imported order state = %q, want linked", got.State)
 	}
+	first := fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop))
+	// The unmapped order waits blocked; the mapping is fixed and the next
+	// discovery wakes it, and it completes (at BlockedWaitsVersion).
+	unmappedID := workflows.ImportOrderID(s.shop, o.unmapped.Number)
+	waitBlocked(ctx, t, unmappedID, "UnmappedSKU")
+	writeFile(t, s.dir+"/mapping.csv", testMapping+"GIFT-WRAP,MUG-BLU,0,100,,\n")
+	if woke := s.discover(ctx); woke.AlreadyHandled != 1 {
+		t.Errorf("discovery after the fix = %+v; want the blocked import woken", woke)
+	}
+	if err := temporalClient.GetWorkflow(ctx, unmappedID, "").Get(ctx, nil); err != nil {
+		t.Fatalf("the woken import: %v", err)
+	}
 	histories := map[string]*historypb.History{
-		"importorders.json":         fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
+		"importorders.json":         first,
+		"importorders-wake.json":    fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
 		"importorder.json":          fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.multiLine.Number)),
-		"importorder-unmapped.json": fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.unmapped.Number)),
+		"importorder-unmapped.json": fetchHistory(ctx, t, unmappedID),
 	}
 	replayer := worker.NewWorkflowReplayer()
 	workflows.RegisterWorkflows(replayer)
@@ -56,7 +69,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 // <name>.<version>.json, so those recorded at earlier versions stay beside
 // the new ones and keep replaying; set it to the change ID of every new
 // versioned change.
-const replayHistoryVersion = workflows.OrderCanceledChangeID
+const replayHistoryVersion = workflows.BlockedWaitsChangeID
 
 // versionedHistoryName is the file name of a history recorded now, for a
 // base name like "importorder.json".

@@ -72,8 +72,9 @@ func run() error {
 	if codec != nil {
 		logger.Info("payload encryption on", "current_key_id", codec.CurrentKeyID(), "key_ids", codec.KeyIDs())
 	}
+	var metrics *app.Metrics
 	if proc.MetricsAddress != "" {
-		metrics, err := app.NewMetrics()
+		metrics, err = app.NewMetrics()
 		if err != nil {
 			return err
 		}
@@ -99,6 +100,14 @@ func run() error {
 		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
 	}
 	defer tc.Close()
+	// Blocked runs: woken when a shop's mapping file or {file:} secret
+	// changes; counted for /metrics.
+	go app.WakeOnFileChanges(ctx, tc, proc.TemporalNamespace, shops, app.FileWatchInterval, logger)
+	if metrics != nil {
+		if err := metrics.ReportBlocked(ctx, tc, proc.TemporalNamespace, app.BlockedGaugeInterval, logger); err != nil {
+			return err
+		}
+	}
 
 	// Bounded so that 10,000 runs waiting on an API budget keep the
 	// process small and no waiting activity outlasts its StartToClose

@@ -292,11 +292,14 @@ func (e *Server) handleBulkUpdateOrders(w http.ResponseWriter, r *http.Request) 
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.admitBulkLocked(w, "bulk_update", "orders", len(body.Orders)) {
+		return
+	}
 	e.settleLocked()
 	res := newBulkResult()
 	for _, rec := range body.Orders {
 		o, id, shown := e.bulkOrderLocked(res, rec)
-		if o == nil {
+		if o == nil || e.refusedLocked(res, id, shown) {
 			continue
 		}
 		delete(rec, "id")
