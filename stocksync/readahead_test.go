@@ -448,3 +448,45 @@ func TestAheadStockMatchesADirectRead(t *testing.T) {
 		t.Errorf("with read ahead %+v, without %+v", b, a)
 	}
 }
+
+// A read ahead handed on through the workflow is decoded without panicking
+// whatever its numbers, and never gives a code a value it was not read for.
+func FuzzAheadStockDecode(f *testing.F) {
+	f.Add(3, 1, -1, 2)
+	f.Add(0, 0, 5, 7)
+	f.Add(9, -3, 0, 1)
+	f.Fuzz(func(t *testing.T, n, missing, unread, shift int) {
+		rs := rows(mapping.Row{SKU: "s1", ArticleCode: "A"}, mapping.Row{SKU: "s2", ArticleCode: "B"}, mapping.Row{SKU: "s3", ArticleCode: "C"})
+		codes := NeedCodes(rs, nil)
+		n = min(max(n, 0), 10)
+		a := &AheadStock{Codes: codesKey(codes), Free: make([]int64, n), Missing: []int{missing}, Unread: []int{unread}, ReadAt: t0}
+		for i := range a.Free {
+			a.Free[i] = int64(i + shift)
+		}
+		read := a.decode(rs, nil, t0.Add(time.Minute))
+		if n > len(codes) || missing < 0 || missing >= n {
+			if read != nil && n > len(codes) {
+				t.Fatalf("decoded a read ahead of %d values for %d codes", n, len(codes))
+			}
+			return
+		}
+		if read == nil {
+			t.Fatal("a well-formed read ahead was not decoded")
+		}
+		for i, c := range codes {
+			v, known, covered := read.has(c)
+			switch {
+			case i >= n || i == unread:
+				if covered && !(i == missing && i != unread) {
+					t.Errorf("%s (position %d) covered though not read", c, i)
+				}
+			case i == missing:
+				if !covered || known {
+					t.Errorf("%s should be absent", c)
+				}
+			case !known || v != int64(i+shift):
+				t.Errorf("%s = %d (known %v), want %d", c, v, known, i+shift)
+			}
+		}
+	})
+}
