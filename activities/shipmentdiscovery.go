@@ -97,7 +97,19 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 	case err != nil:
 		return res, err
 	}
-	res.Listed = len(shipped)
+	if err := a.sortShipped(ctx, shop, shipped, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// sortShipped looks the shipped orders up in ecforce (100 per call) and
+// counts in res those that need nothing or wait for an operator; the
+// others become res.Candidates, what was read of them cached.
+func (a *ShipmentNotification) sortShipped(ctx context.Context, shop *Shop, shipped []logiless.SalesOrder, res *ListShipmentCandidatesResult) error {
+	settings := shop.Settings.ShipmentNotification
+	code := shop.Settings.Code
+	res.Listed += len(shipped)
 
 	codes := shopCodes(shop)
 	numbers := make([]string, len(shipped))
@@ -106,7 +118,7 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 	}
 	inEcforce, err := a.lookUpOrders(ctx, shop, numbers)
 	if err != nil {
-		return res, err
+		return err
 	}
 
 	steps := shipment.Steps{WithSales: settings.WithSales, StatusAfter: settings.StatusAfter}
@@ -139,7 +151,7 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 			continue
 		}
 		if serr == nil {
-			a.Cache.put(in.Shop, numbers[i], shipmentRead{shipment: s, ecforce: current})
+			a.Cache.put(code, numbers[i], shipmentRead{shipment: s, ecforce: current})
 		}
 		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
 	}
@@ -150,16 +162,16 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 	}
 	if len(missing) > 0 {
 		a.logger().Warn("shipped LOGILESS orders that ecforce does not have; left alone",
-			"shop", in.Shop, "count", len(missing), "codes", strings.Join(missing[:min(len(missing), 20)], ","))
+			"shop", code, "count", len(missing), "codes", strings.Join(missing[:min(len(missing), 20)], ","))
 	}
 	if len(waiting) > 0 {
 		a.logger().Warn("shipped orders whose capture failed wait for an operator to fix the payment in ecforce",
-			"shop", in.Shop, "count", len(waiting), "codes", strings.Join(waiting[:min(len(waiting), 20)], ","))
+			"shop", code, "count", len(waiting), "codes", strings.Join(waiting[:min(len(waiting), 20)], ","))
 	}
-	a.logger().Info("listed shipment candidates", "shop", in.Shop, "from", res.From, "listed", res.Listed,
+	a.logger().Info("listed shipment candidates", "shop", code, "from", res.From, "listed", res.Listed,
 		"candidates", len(res.Candidates), "already_in_ecforce", res.AlreadyInEcforce,
 		"waiting_for_operator", res.WaitingForOperator, "not_in_ecforce", res.NotInEcforce)
-	return res, nil
+	return nil
 }
 
 // listShipped lists the Shipped sales orders of the shop's store updated

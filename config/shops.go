@@ -14,6 +14,8 @@ const (
 	DefaultImportState         = "complete"
 	DefaultLookback            = 7 * 24 * time.Hour
 	DefaultInterval            = 10 * time.Minute
+	DefaultDiscoveryInterval   = time.Minute
+	DefaultSweepInterval       = time.Hour
 	DefaultFullEvery           = 24 * time.Hour
 	DefaultTrackingNumberSep   = ","
 	DefaultShipmentLookback    = 24 * time.Hour
@@ -188,8 +190,13 @@ type OrderImportSettings struct {
 	// Lookback is how far back an import looks for orders (default 168h;
 	// from 1h to 4320h, 180 days).
 	Lookback time.Duration `yaml:"lookback"`
-	// Interval is the schedule interval (default 10m, at least 1m).
+	// Interval is the time between two incremental discoveries of the
+	// shop's DiscoverOrders loop (default 1m, at least 1m).
 	Interval time.Duration `yaml:"interval"`
+	// SweepInterval is the schedule interval of the full discovery of the
+	// look-back window that heals what the incremental one missed
+	// (default 1h, at least Interval).
+	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// ImportedState is the 対応状況 key set on the ecforce order once it is
 	// imported; "" leaves the status alone.
 	ImportedState string `yaml:"imported_state"`
@@ -224,8 +231,12 @@ type ShipmentSettings struct {
 	// StatusAfter is 対応状況を変更: the 対応状況 key set after the
 	// notification; "" leaves the status alone.
 	StatusAfter string `yaml:"status_after"`
-	// Interval is the schedule interval (default 10m, at least 1m).
+	// Interval is the time between two incremental discoveries of the
+	// shop's DiscoverShipments loop (default 1m, at least 1m).
 	Interval time.Duration `yaml:"interval"`
+	// SweepInterval is the schedule interval of the full discovery of the
+	// look-back window (default 1h, at least Interval).
+	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// Lookback is how far back a discovery looks for LOGILESS orders that
 	// became Shipped (by their updated_at; default 24h, from 1h to 720h and
 	// at least twice Interval). Windows overlap on purpose: a shipment is
@@ -305,11 +316,17 @@ func (s *Shop) ApplyDefaults() {
 		o.Lookback = DefaultLookback
 	}
 	if o.Interval == 0 {
-		o.Interval = DefaultInterval
+		o.Interval = DefaultDiscoveryInterval
+	}
+	if o.SweepInterval == 0 {
+		o.SweepInterval = DefaultSweepInterval
 	}
 	n := &s.ShipmentNotification
 	if n.Interval == 0 {
-		n.Interval = DefaultInterval
+		n.Interval = DefaultDiscoveryInterval
+	}
+	if n.SweepInterval == 0 {
+		n.SweepInterval = DefaultSweepInterval
 	}
 	if n.TrackingNumberSeparator == "" {
 		n.TrackingNumberSeparator = DefaultTrackingNumberSep

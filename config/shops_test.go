@@ -60,10 +60,11 @@ func TestLoadShopsDemoFile(t *testing.T) {
 		},
 		LocationCode: "default",
 		OrderImport: OrderImportSettings{
-			AutoRun:  true,
-			States:   []string{"complete"},
-			Lookback: 168 * time.Hour,
-			Interval: 10 * time.Minute,
+			AutoRun:       true,
+			States:        []string{"complete"},
+			Lookback:      168 * time.Hour,
+			Interval:      10 * time.Minute,
+			SweepInterval: time.Hour,
 			PaymentMethods: map[string]string{
 				"クレジットカード決済": "credit_card_payment", "代金引換": "cod", "銀行振込": "bank_transfer", "NP後払い": "np_atobarai",
 			},
@@ -74,6 +75,7 @@ func TestLoadShopsDemoFile(t *testing.T) {
 		ShipmentNotification: ShipmentSettings{
 			AutoRun:                 true,
 			Interval:                10 * time.Minute,
+			SweepInterval:           time.Hour,
 			Lookback:                24 * time.Hour,
 			TrackingNumberSeparator: ",",
 			Carriers:                map[string]int64{"yamato": 1, "sagawa": 2},
@@ -140,12 +142,14 @@ func TestDefaults(t *testing.T) {
 		{"order_import.only_due_today_or_earlier", s.OrderImport.OnlyDueTodayOrEarlier, false},
 		{"order_import.states", s.OrderImport.States, []string{"complete"}},
 		{"order_import.lookback", s.OrderImport.Lookback, 7 * 24 * time.Hour},
-		{"order_import.interval", s.OrderImport.Interval, 10 * time.Minute},
+		{"order_import.interval", s.OrderImport.Interval, time.Minute},
+		{"order_import.sweep_interval", s.OrderImport.SweepInterval, time.Hour},
 		{"order_import.imported_state", s.OrderImport.ImportedState, ""},
 		{"order_import.default_payment_method", s.OrderImport.DefaultPaymentMethod, ""},
 		{"shipment_notification.auto_run", s.ShipmentNotification.AutoRun, false},
 		{"shipment_notification.with_sales", s.ShipmentNotification.WithSales, false},
-		{"shipment_notification.interval", s.ShipmentNotification.Interval, 10 * time.Minute},
+		{"shipment_notification.interval", s.ShipmentNotification.Interval, time.Minute},
+		{"shipment_notification.sweep_interval", s.ShipmentNotification.SweepInterval, time.Hour},
 		{"shipment_notification.tracking_number_separator", s.ShipmentNotification.TrackingNumberSeparator, ","},
 		{"shipment_notification.lookback", s.ShipmentNotification.Lookback, 24 * time.Hour},
 		{"shipment_notification.capture_grace", s.ShipmentNotification.CaptureGrace, 2 * time.Minute},
@@ -478,6 +482,16 @@ func TestShopsValidationErrors(t *testing.T) {
 				`shop "demo": order_import.default_payment_method: "card" is not a LOGILESS payment_method (one of ` + strings.Join(PaymentMethods(), ", ") + `)`,
 				`shop "demo": order_import.delivery_methods["ヤマト運輸"]: "kuroneko" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
 				`shop "demo": order_import.default_delivery_method: "ups" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
+			},
+		},
+		{
+			name: "sweep shorter than the interval",
+			yaml: func(*testing.T) string {
+				return baseYAML + "    order_import: {interval: 10m, sweep_interval: 5m}\n    shipment_notification: {interval: 2m, sweep_interval: 1m}\n"
+			},
+			wants: []string{
+				`shop "demo": order_import.sweep_interval: 5m0s is shorter than order_import.interval 10m0s`,
+				`shop "demo": shipment_notification.sweep_interval: 1m0s is shorter than shipment_notification.interval 2m0s`,
 			},
 		},
 		{

@@ -81,6 +81,13 @@ func versionedHistoryName(name string) string {
 // when UPDATE_REPLAY_HISTORIES is set.
 func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
+	storeReplayHistoryFile(t, versionedHistoryName(name), h)
+}
+
+// storeReplayHistoryFile writes h to workflows/testdata/<file> when
+// UPDATE_REPLAY_HISTORIES is set.
+func storeReplayHistoryFile(t *testing.T, file string, h *historypb.History) {
+	t.Helper()
 	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
 		return
 	}
@@ -88,8 +95,8 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", versionedHistoryName(name))
+	_, self, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(self), "..", "workflows", "testdata", file)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

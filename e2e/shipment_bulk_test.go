@@ -67,7 +67,7 @@ func TestShipmentBulk150(t *testing.T) {
 	if len(first.Started) != n {
 		t.Fatalf("discovery started %d runs, want %d: %+v", len(first.Started), n, first)
 	}
-	awaitShipmentRuns(ctx, first.Started...)
+	awaitShipmentRuns(ctx, t, first.Started...)
 	after := ec.RequestCounts()
 
 	for i, o := range orders {
@@ -123,7 +123,7 @@ func TestShipmentBulkRefusals(t *testing.T) {
 	if len(first.Started) != n {
 		t.Fatalf("discovery started %d runs, want %d", len(first.Started), n)
 	}
-	awaitShipmentRuns(ctx, first.Started...)
+	awaitShipmentRuns(ctx, t, first.Started...)
 
 	for _, o := range orders {
 		var res workflows.NotifyShipmentResult

@@ -46,6 +46,9 @@ type OrderQuery struct {
 	// ecforce-api.md §2, §10); at most 100. ransack drops a filter it does
 	// not know and answers every order: callers check the ids they get.
 	IDs []int64
+	// ByUpdatedAt sorts by updated_at, then id (sort=updated_at,id), for an
+	// incremental listing from UpdatedFrom; the default sort is by id.
+	ByUpdatedAt bool
 	// Per is the page size; default and maximum 100.
 	Per int
 	// MaxPages caps the pages read; default 100. Reaching it returns
@@ -57,14 +60,17 @@ func (q OrderQuery) values() url.Values {
 	v := url.Values{}
 	v.Set("include", orderIncludes)
 	v.Set("sort", "id") // ascending id: stable while new orders arrive
+	if q.ByUpdatedAt {
+		v.Set("sort", "updated_at,id")
+	}
+	for _, id := range q.IDs {
+		v.Add("q[id_in][]", strconv.FormatInt(id, 10))
+	}
 	for _, s := range q.States {
 		v.Add("q[state_in][]", s)
 	}
 	for _, n := range q.Numbers {
 		v.Add("q[number_in][]", n)
-	}
-	for _, id := range q.IDs {
-		v.Add("q[id_in][]", strconv.FormatInt(id, 10))
 	}
 	setTime := func(key string, t time.Time) {
 		if !t.IsZero() {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/payloadcodec"
 	"github.com/ecforce-logiless/connector/sharedstate"
 )
@@ -109,6 +110,7 @@ func run() error {
 		}
 	}
 
+	conn.Switches.Schedules = discoveries.SchedulePauses{Client: tc.ScheduleClient()}
 	// Bounded so that 10,000 runs waiting on an API budget keep the
 	// process small and no waiting activity outlasts its StartToClose
 	// (config.WorkerTuning).
@@ -120,6 +122,10 @@ func run() error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	// One incremental discovery loop per shop and flow, started here and
+	// kept running (every worker does it; the fixed workflow IDs make it
+	// idempotent).
+	go discoveries.KeepRunning(ctx, tc, proc.TaskQueue, shops, logger)
 	<-ctx.Done()
 	w.Stop()
 	logger.Info("worker stopped")

@@ -166,6 +166,7 @@ func (e *Server) handleListOrders(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.settleLocked()
+	e.dropIgnoredFiltersLocked(q)
 	orders := applyRansack(append([]*Order(nil), e.orders...), q, orderFields)
 	applySort(orders, q.Get("sort"), orderFields, func(o *Order) int64 { return o.ID })
 	doc, page := listPage(r, orders, e.orderResourceLocked)

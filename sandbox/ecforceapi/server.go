@@ -85,6 +85,7 @@ type Server struct {
 	refuseRecord   map[int64]fieldError // per-record failures of bulk writes, by order
 	maxBulk        int
 	bulkRequests   map[string][]int // records of each order bulk request, by endpoint kind
+	ignoredFilters map[string]bool  // q[...] attribute_predicate names the order listing drops, like ransack
 	jobs           []Job
 	seq            struct{ order, item, address, variant, stockItem, job, customer int64 }
 }
