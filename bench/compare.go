@@ -57,7 +57,7 @@ func (f Figure) Ratio() float64 {
 func (f Figure) String() string {
 	line := fmt.Sprintf("%s: %s", f.Name, value(f.Connector, f.Unit))
 	if !f.NoBaseline {
-		line += fmt.Sprintf(" (naive baseline %s, ratio %s)", value(f.Baseline, f.Unit), ratio(f.Ratio()))
+		line += fmt.Sprintf(" (naive baseline %s, ratio %s)", value(f.Baseline, f.Unit), ratioText(f.Ratio()))
 	}
 	if f.Target != "" {
 		line += "; target " + f.Target
@@ -117,7 +117,7 @@ func PrintFigures(w io.Writer) {
 			base = value(f.Baseline, f.Unit)
 		}
 		fmt.Fprintf(&sb, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Group, f.Name, value(f.Connector, f.Unit),
-			base, ratio(f.Ratio()), f.Target, f.Note)
+			base, ratioText(f.Ratio()), f.Target, f.Note)
 	}
 	_, _ = io.WriteString(w, sb.String())
 }
@@ -143,9 +143,9 @@ func value(v float64, unit string) string {
 	return s + " " + unit
 }
 
-// ratio prints a ratio as "0.34×" ("—" when it says nothing, "∞" when
+// ratioText prints a ratio as "0.34×" ("—" when it says nothing, "∞" when
 // only the baseline is 0).
-func ratio(r float64) string {
+func ratioText(r float64) string {
 	switch {
 	case math.IsNaN(r):
 		return "—"

@@ -24,7 +24,7 @@ func TestFigureRatioAndString(t *testing.T) {
 		{"large ratio", Figure{Name: "x", Connector: 50, Baseline: 2}, "25×", "x: 50 (naive baseline 2, ratio 25×)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ratio(tc.f.Ratio()); got != tc.ratio {
+			if got := ratioText(tc.f.Ratio()); got != tc.ratio {
 				t.Errorf("ratio = %s, want %s", got, tc.ratio)
 			}
 			if got := tc.f.String(); got != tc.want {
