@@ -115,7 +115,10 @@ func run() error {
 	// process small and no waiting activity outlasts its StartToClose
 	// (config.WorkerTuning).
 	worker.SetStickyWorkflowCacheSize(tuning.WorkflowCacheSize)
-	w := worker.New(tc, proc.TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: tuning.MaxConcurrentActivities})
+	w := worker.New(tc, proc.TaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize: tuning.MaxConcurrentActivities,
+		MaxHeartbeatThrottleInterval:       heartbeatThrottle,
+	})
 	conn.Register(w)
 	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops),
 		"max_concurrent_activities", tuning.MaxConcurrentActivities, "workflow_cache_size", tuning.WorkflowCacheSize)
@@ -131,6 +134,15 @@ func run() error {
 	logger.Info("worker stopped")
 	return nil
 }
+
+// heartbeatThrottle is the longest the SDK holds an activity's heartbeats
+// before it sends them. Its default, 80% of the heartbeat timeout (48 s of
+// an order step's minute), left a waiting activity 12 s of slack, which a
+// loaded worker or server used up (BenchmarkWorkerRSS saw an attempt of a
+// step waiting on the LOGILESS budget time out): at 15 s, a waiting step
+// has 45 s of slack, at about one heartbeat request per 15 s per running
+// activity.
+const heartbeatThrottle = 15 * time.Second
 
 // serveMetrics serves Prometheus metrics at http://addr/metrics until ctx ends.
 func serveMetrics(ctx context.Context, addr string, metrics *app.Metrics, logger *slog.Logger) error {
