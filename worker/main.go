@@ -137,11 +137,11 @@ func run() error {
 
 // heartbeatThrottle is the longest the SDK holds an activity's heartbeats
 // before it sends them. Its default, 80% of the heartbeat timeout (48 s of
-// an order step's minute), left a waiting activity 12 s of slack, which a
-// loaded worker or server used up (BenchmarkWorkerRSS saw an attempt of a
-// step waiting on the LOGILESS budget time out): at 15 s, a waiting step
-// has 45 s of slack, at about one heartbeat request per 15 s per running
-// activity.
+// an order step's minute), leaves a step waiting on an API budget 12 s of
+// slack against a slow server; at 15 s it has 45 s, at about one
+// heartbeat request per 15 s per running activity. (BenchmarkWorkerRSS
+// still sees, on a loaded machine, one or two of 200 waiting steps timed
+// out by their heartbeat with either value: see BENCHMARKS.md.)
 const heartbeatThrottle = 15 * time.Second
 
 // serveMetrics serves Prometheus metrics at http://addr/metrics until ctx ends.
