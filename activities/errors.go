@@ -183,3 +183,41 @@ func classify(what string, err error) error {
 	// rather than silently failed.
 	return temporal.NewApplicationError(wrapped.Error(), ErrTypeTransient)
 }
+
+// BlockingErrorTypes are the non-retryable error types a person clears by
+// changing data or settings: the mapping file, the shops file, a secret, an
+// order or payment in ecforce, a sales order in LOGILESS. A per-order run
+// that meets one does not fail: it waits as blocked:<type> until it is woken
+// (the next discovery, a change of the mapping file or a {file:} secret,
+// `starter wake`) and then tries the step again; see workflows/blocked.go.
+// Every other non-retryable type fails the run as failed:<type>: no change
+// of data or settings makes the same step succeed (a bug, an order that is
+// gone, a manual run outside the filters, a capture whose outcome is
+// unknown and is never requested again), or the step is not one a wait
+// should hold (UnknownShop: a run for a shop this worker has no settings
+// for). Add a new type here, one line each, when a person's fix lets the
+// step succeed when tried again.
+var BlockingErrorTypes = []string{
+	ErrTypeUnmappedSKU,           // add the SKU to the mapping file (商品対応表)
+	ErrTypeUnmappedMethod,        // map the payment or delivery method
+	ErrTypeUnmappedCarrier,       // add the delivery_method to shipment_notification.carriers
+	ErrTypeInvalidOrder,          // complete the order (address fields) in ecforce
+	ErrTypeOrderCodeTaken,        // set order_import.code_prefix or free the code in LOGILESS
+	ErrTypeMultipleDestinations,  // split the order, or enter it in LOGILESS by hand
+	ErrTypeMappingFileInvalid,    // correct the mapping file
+	ErrTypeCredentialsRejected,   // replace the ecforce token or password in its secret
+	ErrTypeReauthorization,       // repeat the LOGILESS authorization (starter logiless-auth)
+	ErrTypeStateChangeNotApplied, // add the 対応状況 key to ecforce or fix the setting
+	ErrTypeCaptureFailed,         // settle the payment in ecforce (決済状況)
+	ErrTypePaymentNotCapturable,  // put the payment in a capturable state in ecforce
+}
+
+// IsBlocking reports whether errType is one of BlockingErrorTypes.
+func IsBlocking(errType string) bool {
+	for _, t := range BlockingErrorTypes {
+		if t == errType {
+			return true
+		}
+	}
+	return false
+}

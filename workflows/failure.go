@@ -11,8 +11,13 @@ import (
 // can filter ConnectorOutcome="failed" (or "failed:<error type>"), counts it
 // in connector_workflow_failures, says in the run's current details why it
 // stopped, and returns the error the run fails with: see runFailure. Every
-// flow fails through here.
+// flow fails through here. A continue-as-new (a blocked run that waited
+// through many wakes, see untilUnblocked) is no failure and passes as it is.
 func fail(ctx workflow.Context, err error) error {
+	var asNew *workflow.ContinueAsNewError
+	if errors.As(err, &asNew) {
+		return err
+	}
 	outcome := OutcomeFailed
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.Type() != "" {

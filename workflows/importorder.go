@@ -56,11 +56,14 @@ type ImportOrderResult struct {
 // "imported" 対応状況.
 //
 // An unmapped SKU, an unknown payment or delivery method, or anything else
-// only a person can fix fails the workflow with a non-retryable error that
-// names what to fix; nothing is created. Because import IDs allow a new run
-// after a failed one, the next discovery imports the order once it is fixed.
+// a person fixes by changing data or settings (activities.IsBlocking) makes
+// the run wait as blocked:<type>, naming what to fix; nothing is created
+// until it is fixed and the run is woken (untilUnblocked). Runs recorded
+// before BlockedWaitsVersion fail instead, and the next discovery starts a
+// new run once the cause is fixed.
 func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, error) {
 	res := ImportOrderResult{Shop: in.Shop, OrderNumber: in.OrderNumber}
+	ctx = restartable(ctx, ImportOrder, in)
 	if err := markOrderRunning(ctx, in.Shop, in.OrderNumber, FlowOrderImport); err != nil {
 		return res, err
 	}
@@ -73,13 +76,15 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 
 	var created activities.CreateSalesOrderResult
 	doing(ctx, "creating the LOGILESS 受注伝票 of %s", in.OrderNumber)
-	err = workflow.ExecuteActivity(step(ctx, orderStepOptions, stepCreateSalesOrder), a.CreateSalesOrder, activities.CreateSalesOrderInput{
-		Shop:          in.Shop,
-		OrderNumber:   in.OrderNumber,
-		OrderID:       in.OrderID,
-		CodeLookup:    in.CodeLookup,
-		IgnoreFilters: in.IgnoreFilters,
-	}).Get(ctx, &created)
+	err = untilUnblocked(ctx, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepCreateSalesOrder), a.CreateSalesOrder, activities.CreateSalesOrderInput{
+			Shop:          in.Shop,
+			OrderNumber:   in.OrderNumber,
+			OrderID:       in.OrderID,
+			CodeLookup:    in.CodeLookup,
+			IgnoreFilters: in.IgnoreFilters,
+		}).Get(ctx, &created)
+	})
 	if err != nil {
 		return res, fail(ctx, err)
 	}
@@ -101,13 +106,15 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 	if importedState != "" {
 		var marked activities.MarkOrderImportedResult
 		doing(ctx, "setting 対応状況 of %s to %s", in.OrderNumber, importedState)
-		err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepSetState), a.MarkOrderImported, activities.MarkOrderImportedInput{
-			Shop:          in.Shop,
-			OrderID:       created.OrderID,
-			OrderNumber:   in.OrderNumber,
-			State:         importedState,
-			StateWhenRead: created.OrderState,
-		}).Get(ctx, &marked)
+		err := untilUnblocked(ctx, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepSetState), a.MarkOrderImported, activities.MarkOrderImportedInput{
+				Shop:          in.Shop,
+				OrderID:       created.OrderID,
+				OrderNumber:   in.OrderNumber,
+				State:         importedState,
+				StateWhenRead: created.OrderState,
+			}).Get(ctx, &marked)
+		})
 		if err != nil {
 			return res, fail(ctx, err)
 		}

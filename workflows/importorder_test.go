@@ -113,8 +113,11 @@ func TestImportOrder(t *testing.T) {
 	}
 }
 
+// A run recorded before BlockedWaitsVersion fails on an unmapped SKU (runs
+// since wait: TestImportOrderBlockedUntilWoken).
 func TestImportOrderUnmappedSKUFailsWithoutRetryOrStateChange(t *testing.T) {
 	env, a := newImportEnv(t)
+	beforeBlockedWaits(env)
 	onShopSwitches(env, activities.ShopSwitchesResult{OrderImport: activities.OrderImportSwitches{ImportedState: "linked"}})
 	calls := 0
 	env.OnActivity(a.CreateSalesOrder, mock.Anything, mock.Anything).Return(

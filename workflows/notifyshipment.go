@@ -75,13 +75,15 @@ type NotifyShipmentResult struct {
 // Every step is its own activity that reads ecforce first and skips what is
 // already true.
 //
-// Anything only a person can fix (a failed capture, an unknown status key,
-// a carrier that maps to nothing) fails the workflow with a non-retryable
-// error that says what to do; steps already done stay done and are
-// skipped when the notification is run again. An order cancelled in
+// Anything a person fixes by changing data or settings (a failed capture,
+// an unknown status key, a carrier that maps to nothing) makes the run wait
+// as blocked:<type> at that step, saying what to do, until it is woken
+// (untilUnblocked); steps already done stay done. Runs recorded before
+// BlockedWaitsVersion fail instead. An order cancelled in
 // ecforce gets nothing written: the run completes with OutcomeCanceled.
 func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmentResult, error) {
 	res := NotifyShipmentResult{Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID}
+	ctx = restartable(ctx, NotifyShipment, in)
 	if err := markOrderRunning(ctx, in.Shop, in.OrderNumber, FlowShipmentNotification); err != nil {
 		return res, err
 	}
@@ -93,9 +95,11 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 
 	var prep activities.PrepareShipmentResult
 	doing(ctx, "reading the LOGILESS shipment and the ecforce order of %s", in.OrderNumber)
-	if err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepPrepareShipment), a.PrepareShipment, activities.PrepareShipmentInput{
-		Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID,
-	}).Get(ctx, &prep); err != nil {
+	if err := untilUnblocked(ctx, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepPrepareShipment), a.PrepareShipment, activities.PrepareShipmentInput{
+			Shop: in.Shop, OrderNumber: in.OrderNumber, SalesOrderID: in.SalesOrderID,
+		}).Get(ctx, &prep)
+	}); err != nil {
 		return res, fail(ctx, err)
 	}
 	withSales, statusAfter := sw.ShipmentNotification.WithSales, sw.ShipmentNotification.StatusAfter
@@ -110,16 +114,18 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	// shipment report of a 後払い order.
 	var shipping activities.UpdateShippingResult
 	doing(ctx, "writing 出荷情報 (%d parcels) to ecforce order %s", prep.Parcels, in.OrderNumber)
-	if err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepUpdateShipping), a.UpdateShipping, activities.UpdateShippingInput{
-		Shop:           in.Shop,
-		OrderNumber:    in.OrderNumber,
-		OrderID:        prep.OrderID,
-		ShippingSlip:   prep.ShippingSlip,
-		ShippedAt:      prep.ShippedAt,
-		CarrierID:      prep.CarrierID,
-		Current:        prep.Current,
-		ReportWithSale: withSales && prep.Settlement == shipment.SettleByShipmentReport,
-	}).Get(ctx, &shipping); err != nil {
+	if err := untilUnblocked(ctx, func(ctx workflow.Context) error {
+		return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepUpdateShipping), a.UpdateShipping, activities.UpdateShippingInput{
+			Shop:           in.Shop,
+			OrderNumber:    in.OrderNumber,
+			OrderID:        prep.OrderID,
+			ShippingSlip:   prep.ShippingSlip,
+			ShippedAt:      prep.ShippedAt,
+			CarrierID:      prep.CarrierID,
+			Current:        prep.Current,
+			ReportWithSale: withSales && prep.Settlement == shipment.SettleByShipmentReport,
+		}).Get(ctx, &shipping)
+	}); err != nil {
 		return stopAt(ctx, res, err)
 	}
 	res.ShippingWritten, res.ShippingSkipped = shipping.Written, shipping.SkippedBecause
@@ -129,10 +135,12 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	if withSales {
 		var capture activities.CaptureSalesResult
 		doing(ctx, "waiting for 決済状況 to settle (売上処理 of %s)", in.OrderNumber)
-		if err := workflow.ExecuteActivity(step(ctx, captureActivityOptions, stepCaptureSales), a.CaptureSales, activities.CaptureSalesInput{
-			Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
-			Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt,
-		}).Get(ctx, &capture); err != nil {
+		if err := untilUnblocked(ctx, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(step(ctx, captureActivityOptions, stepCaptureSales), a.CaptureSales, activities.CaptureSalesInput{
+				Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
+				Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt,
+			}).Get(ctx, &capture)
+		}); err != nil {
 			return stopAt(ctx, res, err)
 		}
 		res.Captured, res.CaptureSkipped, res.ShipmentReported = capture.Captured, capture.SkippedBecause, capture.ShipmentReported
@@ -145,13 +153,15 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	if statusAfter != "" {
 		var status activities.SetShipmentStatusResult
 		doing(ctx, "setting 対応状況 of %s to %s", in.OrderNumber, statusAfter)
-		if err := workflow.ExecuteActivity(step(ctx, orderStepOptions, stepSetState), a.SetShipmentStatus, activities.SetShipmentStatusInput{
-			Shop:          in.Shop,
-			OrderNumber:   in.OrderNumber,
-			OrderID:       prep.OrderID,
-			State:         statusAfter,
-			StateWhenRead: state,
-		}).Get(ctx, &status); err != nil {
+		if err := untilUnblocked(ctx, func(ctx workflow.Context) error {
+			return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepSetState), a.SetShipmentStatus, activities.SetShipmentStatusInput{
+				Shop:          in.Shop,
+				OrderNumber:   in.OrderNumber,
+				OrderID:       prep.OrderID,
+				State:         statusAfter,
+				StateWhenRead: state,
+			}).Get(ctx, &status)
+		}); err != nil {
 			return res, fail(ctx, err)
 		}
 		if status.Changed {

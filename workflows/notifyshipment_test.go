@@ -167,8 +167,11 @@ func TestNotifyShipmentAlreadyInEcforceWritesNothing(t *testing.T) {
 	}
 }
 
+// A run recorded before BlockedWaitsVersion fails on a failed capture
+// (runs since wait: TestNotifyShipmentCaptureFailureBlocksUntilWoken).
 func TestNotifyShipmentCaptureFailureStopsBeforeTheStatus(t *testing.T) {
 	env, a := newShipmentEnv(t)
+	beforeBlockedWaits(env)
 	shipmentSwitches(env, true, "shipped")
 	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil)
 	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{Written: true}, nil)
@@ -296,4 +299,46 @@ func TestNotifyShipmentOfACancelledOrder(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A failed capture blocks the notification at 売上処理, before the status:
+// outcome blocked:EcforceCaptureFailed; once the payment is fixed a wake
+// captures and sets the status, in the same run, without writing the
+// shipping again.
+func TestNotifyShipmentCaptureFailureBlocksUntilWoken(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "shipped")
+	outcomes := recordOutcomes(env)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, "shipped"), nil).Once()
+	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{Written: true}, nil).Once()
+	captures := 0
+	env.OnActivity(a.CaptureSales, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
+			captures++
+			if captures == 1 {
+				return activities.CaptureSalesResult{}, temporal.NewNonRetryableApplicationError(
+					"run 売上処理 (capture) for order EC00000007 of shop demo: 売上処理 failed: payment_state is sales_failed",
+					activities.ErrTypeCaptureFailed, nil)
+			}
+			return activities.CaptureSalesResult{Captured: true}, nil
+		})
+	env.OnActivity(a.SetShipmentStatus, mock.Anything, mock.Anything).Return(activities.SetShipmentStatusResult{Changed: true}, nil).Once()
+	var blockedAs string
+	env.RegisterDelayedCallback(func() {
+		blockedAs = outcomes.last()
+		env.AssertNotCalled(t, "SetShipmentStatus", mock.Anything, mock.Anything)
+		env.SignalWorkflow(WakeSignal, WakeInput{Reason: "starter wake"})
+	}, time.Hour)
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	var res NotifyShipmentResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if blockedAs != "blocked:"+activities.ErrTypeCaptureFailed {
+		t.Errorf("outcome while blocked %q, want blocked:%s", blockedAs, activities.ErrTypeCaptureFailed)
+	}
+	if !res.Captured || res.StateSet != "shipped" || res.Outcome != OutcomeNotified || captures != 2 {
+		t.Errorf("result %+v after %d captures; want captured, shipped, notified after 2", res, captures)
+	}
+	env.AssertExpectations(t)
 }
