@@ -188,6 +188,12 @@ func (a *OrderImport) loadOrder(ctx context.Context, shop *Shop, id int64, numbe
 	if o, ok := a.Cache.Get(shop.Settings.Code, id); ok {
 		return o, nil
 	}
+	return a.readOrder(ctx, shop, id, number)
+}
+
+// readOrder reads the order from ecforce: by id when known, else by its
+// number.
+func (a *OrderImport) readOrder(ctx context.Context, shop *Shop, id int64, number string) (ecforce.Order, error) {
 	ec, _ := importClients(shop)
 	if id != 0 {
 		return getOrder(ctx, ec, shop.Settings.Code, id, number)

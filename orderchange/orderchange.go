@@ -105,6 +105,17 @@ func (l Logiless) cancellable() bool {
 	return false // Working, PartlyShipped, Shipped, or a value the reference does not list
 }
 
+// shipped reports whether the whole order has shipped.
+func (l Logiless) shipped() bool {
+	return l.DocumentStatus == logiless.DocumentStatusShipped || l.DeliveryStatus == logiless.DeliveryStatusShipped
+}
+
+// voided reports whether ecforce's payment_state says the payment was
+// voided (the customer refunded or never charged).
+func voided(paymentState string) bool {
+	return paymentState == "voided"
+}
+
 // InWork reports whether the warehouse works on the order or has shipped
 // it (any part): LOGILESS then refuses changes (423).
 func (l Logiless) InWork() bool {
@@ -123,6 +134,8 @@ func Decide(ec Ecforce, ll Logiless, s Settings) Decision {
 		return Decision{Action: None, Reason: "cancelled in ecforce, but order_import.sync_cancellations is off"}
 	case ec.State == canceled && ll.cancellable():
 		return Decision{Action: Reverse, Reason: fmt.Sprintf("cancelled in ecforce while LOGILESS delivery_status is %s", orNone(ll.DeliveryStatus))}
+	case ec.State == canceled && ll.shipped() && voided(ec.PaymentState):
+		return Decision{Action: None, Reason: "cancelled in ecforce after LOGILESS shipped it, and the payment is voided in ecforce: settled by hand"}
 	case ec.State == canceled:
 		return Decision{Action: CancelTooLate, Reason: fmt.Sprintf(
 			"cancelled in ecforce, but LOGILESS delivery_status is %s (document_status %s): the warehouse has started on it",

@@ -31,6 +31,8 @@ func TestDecide(t *testing.T) {
 		{"cancel shipped", Ecforce{State: "canceled"}, so("Shipped", "Shipped", "", ""), on, CancelTooLate, "", "", "Shipped"},
 		{"cancel shipped document only", Ecforce{State: "canceled"}, so("Shipped", "", "", ""), on, CancelTooLate, "", "", "document_status Shipped"},
 		{"cancel unknown delivery status", Ecforce{State: "canceled"}, so("WaitingForShipment", "Loading", "", ""), on, CancelTooLate, "", "", "Loading"},
+		{"cancel shipped, voided", Ecforce{State: "canceled", PaymentState: "voided"}, so("Shipped", "Shipped", "", ""), on, None, "", "", "voided"},
+		{"cancel partly shipped, voided", Ecforce{State: "canceled", PaymentState: "voided"}, so("WaitingForShipment", "PartlyShipped", "", ""), on, CancelTooLate, "", "", "PartlyShipped"},
 		{"cancel already cancelled", Ecforce{State: "canceled"}, so("Cancel", "Cancel", "", ""), on, None, "", "", "cancelled already"},
 		{"cancel, delivery cancelled only", Ecforce{State: "canceled"}, so("WaitingForShipment", "Cancel", "", ""), on, None, "", "", "cancelled already"},
 		{"cancel, sync off", Ecforce{State: "canceled"}, open, off, None, "", "", "sync_cancellations is off"},
