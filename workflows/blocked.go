@@ -157,3 +157,49 @@ var jst = time.FixedZone("JST", 9*60*60)
 func jstClock(ctx workflow.Context) string {
 	return workflow.Now(ctx).In(jst).Format("2006-01-02 15:04 JST")
 }
+
+// credentialTypes are the blocking types that stop a whole shop: its
+// credentials were refused.
+var credentialTypes = map[string]string{
+	activities.ErrTypeCredentialsRejected: "the ecforce API token or login password (ecforce.api_token / ecforce.password)",
+	activities.ErrTypeReauthorization:     "the LOGILESS authorization (starter logiless-auth)",
+}
+
+// scheduledByAttribute is the search attribute Temporal sets on every run a
+// Schedule starts.
+const scheduledByAttribute = "TemporalScheduledById"
+
+// endsBlocked reports whether a scheduled shop run (a discovery or a stock
+// sync a Schedule started) that err stops ends blocked instead of failing
+// (at BlockedWaitsVersion): err is a refused credential, so the run's
+// outcome becomes blocked:<type>, its details name the shop and the
+// credential, and it completes; the next scheduled run tries again, and the
+// shop's per-order runs wait blocked until the credential is fixed. No
+// failed run is left behind for what a person fixes in a secret. Manual
+// runs (the starter) still fail, so `--wait` reports it.
+func endsBlocked(ctx workflow.Context, err error) bool {
+	errType := blockingType(err)
+	credential, ok := credentialTypes[errType]
+	if !ok {
+		return false
+	}
+	info := workflow.GetInfo(ctx)
+	if info.SearchAttributes == nil || info.SearchAttributes.GetIndexedFields()[scheduledByAttribute] == nil {
+		return false
+	}
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	if order, _ := sa.GetKeyword(OrderNumberAttribute); order != "" {
+		return false // per-order runs wait in untilUnblocked
+	}
+	if workflow.GetVersion(ctx, BlockedWaitsChangeID, workflow.DefaultVersion, BlockedWaitsVersion) < BlockedWaitsVersion {
+		return false
+	}
+	shop, _ := sa.GetKeyword(ShopAttribute)
+	outcome := OutcomeBlockedPrefix + errType
+	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"workflow": info.WorkflowType.Name, "reason": errType}).
+		Counter("connector_workflow_blocked").Inc(1)
+	doing(ctx, "%s since %s — shop %s: %s was refused; fix it (a {file:} secret is re-read without restart). The next scheduled run tries again. %s",
+		outcome, jstClock(ctx), shop, credential, oneLine(err))
+	return true
+}

@@ -145,3 +145,87 @@ func TestBlockingErrorTypes(t *testing.T) {
 		}
 	}
 }
+
+// A discovery wakes every run whose ID it found taken, except those whose
+// cause it still sees; a run that has closed (the signal fails) is fine.
+func TestDiscoveryWakesTakenRuns(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	runs := []orderRun{
+		{id: ImportOrderID("demo", "EC1")},
+		{id: ImportOrderID("demo", "EC2"), rejectAfterFailure: true}, // still unmapped
+		{id: ImportOrderID("demo", "EC3")},                           // completed long ago
+	}
+	wf := func(ctx workflow.Context) error {
+		wakeTaken(ctx, runs, []int{0, 1, 2})
+		return nil
+	}
+	env.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "wakeTest"})
+	signaled := map[string]bool{}
+	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, "", WakeSignal, mock.Anything).Return(
+		func(_, id, _, _ string, arg interface{}) error {
+			signaled[id] = true
+			if id == runs[2].id {
+				return errors.New("workflow execution already completed")
+			}
+			return nil
+		})
+	env.ExecuteWorkflow("wakeTest")
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	if !signaled[runs[0].id] || signaled[runs[1].id] || !signaled[runs[2].id] {
+		t.Errorf("signaled %v; want EC1 and EC3, not EC2", signaled)
+	}
+}
+
+// A scheduled stock sync stopped by refused credentials completes with
+// blocked:<type> and details naming the shop and the credential, leaving no
+// failed run; a manual one still fails, so the starter's --wait says so.
+func TestScheduledRunWithRefusedCredentialsEndsBlocked(t *testing.T) {
+	for _, scheduled := range []bool{true, false} {
+		t.Run(map[bool]string{true: "scheduled", false: "manual"}[scheduled], func(t *testing.T) {
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestWorkflowEnvironment()
+			// The test environment drops start options' search attributes:
+			// the run sets the one a Schedule sets, then runs the sync.
+			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in ReconcileStockInput) (ReconcileStockResult, error) {
+				if in.Scheduled {
+					//nolint:staticcheck // the attribute Temporal's Schedules set
+					if err := workflow.UpsertSearchAttributes(ctx, map[string]interface{}{scheduledByAttribute: "reconcile-stock/demo"}); err != nil {
+						return ReconcileStockResult{}, err
+					}
+				}
+				return ReconcileStock(ctx, in)
+			}, workflow.RegisterOptions{Name: "scheduledStock"})
+			a := &activities.StockSync{}
+			env.RegisterActivity(a)
+			onShopSwitches(env, activities.ShopSwitchesResult{StockSync: activities.StockSyncSwitches{Enabled: true}})
+			env.OnActivity(a.PlanStockSync, mock.Anything, mock.Anything).Return(*fullPlan(), nil)
+			env.OnActivity(a.ReconcileStockPage, mock.Anything, mock.Anything).Return(activities.ReconcileStockPageResult{},
+				temporal.NewNonRetryableApplicationError("ecforce rejected the credentials", activities.ErrTypeCredentialsRejected, nil))
+			outcomes := recordOutcomes(env)
+			env.ExecuteWorkflow("scheduledStock", ReconcileStockInput{Shop: "demo", Scheduled: scheduled})
+			err := env.GetWorkflowError()
+			if !scheduled {
+				if err == nil || outcomes.last() != "failed:"+activities.ErrTypeCredentialsRejected {
+					t.Fatalf("manual run: error %v, outcome %q; want it failed", err, outcomes.last())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("workflow error: %v", err)
+			}
+			if got := outcomes.last(); got != "blocked:"+activities.ErrTypeCredentialsRejected {
+				t.Errorf("outcome %q, want blocked:%s", got, activities.ErrTypeCredentialsRejected)
+			}
+			d := currentDetails(t, env)
+			for _, part := range []string{"shop demo", "ecforce API token", "ecforce rejected the credentials"} {
+				if !strings.Contains(d, part) {
+					t.Errorf("details %q lack %q", d, part)
+				}
+			}
+			env.AssertNotCalled(t, "RecordStockSync", mock.Anything, mock.Anything)
+		})
+	}
+}

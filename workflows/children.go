@@ -24,7 +24,8 @@ type orderRun struct {
 // (parent close policy abandon), then waits for each start to be
 // acknowledged. Runs whose ID is taken (by a running or completed run, or
 // by a failed one that runs once) are not started: the workflow ID is the
-// deduplication; taken lists their indexes in runs.
+// deduplication; taken lists their indexes in runs. At BlockedWaitsVersion
+// each taken run is woken (see wakeTaken).
 func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (started []string, taken []int, err error) {
 	doing(ctx, "starting %d runs, one per order", len(runs))
 	futures := make([]workflow.ChildWorkflowFuture, len(runs))
@@ -58,5 +59,32 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 			return started, taken, err
 		}
 	}
+	wakeTaken(ctx, runs, taken)
 	return started, taken, nil
+}
+
+// wakeTaken sends WakeSignal to the run holding each taken ID, so a run
+// blocked on what a person has since fixed tries again: the discovery is
+// what wakes it. Runs the discovery itself still sees blocked
+// (rejectAfterFailure: its listing found the cause, e.g. the SKU still
+// unmapped) are left asleep. The signal goes to the ID's current run; one
+// that has closed answers with an error, which is fine and ignored.
+func wakeTaken(ctx workflow.Context, runs []orderRun, taken []int) {
+	var wake []int
+	for _, i := range taken {
+		if !runs[i].rejectAfterFailure {
+			wake = append(wake, i)
+		}
+	}
+	if len(wake) == 0 ||
+		workflow.GetVersion(ctx, BlockedWaitsChangeID, workflow.DefaultVersion, BlockedWaitsVersion) < BlockedWaitsVersion {
+		return
+	}
+	signals := make([]workflow.Future, len(wake))
+	for j, i := range wake {
+		signals[j] = workflow.SignalExternalWorkflow(ctx, runs[i].id, "", WakeSignal, WakeInput{Reason: "discovery " + workflow.GetInfo(ctx).WorkflowExecution.ID})
+	}
+	for _, f := range signals {
+		_ = f.Get(ctx, nil) // a closed run: nothing to wake
+	}
 }

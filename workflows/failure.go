@@ -12,11 +12,16 @@ import (
 // in connector_workflow_failures, says in the run's current details why it
 // stopped, and returns the error the run fails with: see runFailure. Every
 // flow fails through here. A continue-as-new (a blocked run that waited
-// through many wakes, see untilUnblocked) is no failure and passes as it is.
+// through many wakes, see untilUnblocked) is no failure and passes as it is;
+// a scheduled shop run stopped by rejected credentials ends blocked and
+// completes (fail returns nil; see endsBlocked).
 func fail(ctx workflow.Context, err error) error {
 	var asNew *workflow.ContinueAsNewError
 	if errors.As(err, &asNew) {
 		return err
+	}
+	if endsBlocked(ctx, err) {
+		return nil
 	}
 	outcome := OutcomeFailed
 	var appErr *temporal.ApplicationError

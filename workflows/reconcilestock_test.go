@@ -385,10 +385,13 @@ func TestReconcileStockContinuesAsNew(t *testing.T) {
 }
 
 // A page that fails for good fails the run, marks it failed with the
-// error's type, and does not move the watermark.
+// error's type, and does not move the watermark. (A scheduled run at
+// BlockedWaitsVersion stopped by refused credentials ends blocked instead:
+// TestScheduledRunWithRefusedCredentialsEndsBlocked.)
 func TestReconcileStockFailureKeepsTheWatermark(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	beforeBlockedWaits(env)
 	a := &activities.StockSync{}
 	env.RegisterActivity(a)
 	onShopSwitches(env, activities.ShopSwitchesResult{StockSync: activities.StockSyncSwitches{Enabled: true}})
