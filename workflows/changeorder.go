@@ -173,7 +173,8 @@ func startOrderChanges(ctx workflow.Context, shop string) ([]string, error) {
 	for i, c := range found.Candidates {
 		runs[i] = orderRun{
 			id: OrderChangeID(shop, c.OrderNumber), orderNumber: c.OrderNumber, reuseCompleted: true,
-			workflow: ChangeOrder, input: ChangeOrderInput{Shop: shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID},
+			stillBlocked: c.Action == string(orderchange.CancelTooLate),
+			workflow:     ChangeOrder, input: ChangeOrderInput{Shop: shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID},
 		}
 	}
 	started, _, err := startOrderRuns(ctx, shop, FlowOrderChange, runs)

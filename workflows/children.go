@@ -16,8 +16,15 @@ type orderRun struct {
 	// (otherwise a failed run may run again; a completed or running one
 	// never does).
 	rejectAfterFailure bool
-	workflow           any
-	input              any
+	// reuseCompleted lets a run start again after a completed one under
+	// the same ID (a ChangeOrder: a later change of the order is a new
+	// run); a running one is still never started twice.
+	reuseCompleted bool
+	// stillBlocked: the discovery still sees what blocks the run (a
+	// cancellation LOGILESS cannot take yet), so a taken run is not woken.
+	stillBlocked bool
+	workflow     any
+	input        any
 }
 
 // startOrderRuns starts every run as a child that outlives the discovery
@@ -31,7 +38,10 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 	futures := make([]workflow.ChildWorkflowFuture, len(runs))
 	for i, r := range runs {
 		reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
-		if r.rejectAfterFailure {
+		switch {
+		case r.reuseCompleted:
+			reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		case r.rejectAfterFailure:
 			reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 		}
 		childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -72,7 +82,7 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 func wakeTaken(ctx workflow.Context, runs []orderRun, taken []int) {
 	var wake []int
 	for _, i := range taken {
-		if !runs[i].rejectAfterFailure {
+		if !runs[i].rejectAfterFailure && !runs[i].stillBlocked {
 			wake = append(wake, i)
 		}
 	}

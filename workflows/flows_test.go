@@ -103,7 +103,8 @@ func (r *registeredNames) RegisterWorkflowWithOptions(_ any, o workflow.Register
 func TestRegisterWorkflowsRegistersEveryWorkflowOnce(t *testing.T) {
 	var got registeredNames
 	RegisterWorkflows(&got)
-	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, ReconcileStockWorkflowName}
+	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, ReconcileStockWorkflowName,
+		ChangeOrderWorkflowName}
 	if !slices.Equal(got, want) {
 		t.Errorf("registered %v, want %v", got, want)
 	}
