@@ -68,6 +68,13 @@ func versionedHistoryName(name string) string {
 // when UPDATE_REPLAY_HISTORIES is set.
 func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
+	storeReplayHistoryAs(t, name, replayHistoryVersion, h)
+}
+
+// storeReplayHistoryAs is storeReplayHistory for the histories of one
+// change ID's own tests: workflows/testdata/<name>.<version>.json.
+func storeReplayHistoryAs(t *testing.T, name, version string, h *historypb.History) {
+	t.Helper()
 	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
 		return
 	}
@@ -76,7 +83,7 @@ func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 		t.Fatal(err)
 	}
 	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", versionedHistoryName(name))
+	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", strings.TrimSuffix(name, ".json")+"."+version+".json")
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
