@@ -98,3 +98,39 @@ func TestPaidStatesGivePaid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecide checks the rules' promises on any input: a reversal only for
+// a cancelled order LOGILESS can still cancel, never a write for an order
+// not imported, cancelled or in work, and always a reason.
+func FuzzDecide(f *testing.F) {
+	f.Add("canceled", "", "WaitingForShipment", "WaitingForShipment", "NotPaid", "", true, true)
+	f.Add("complete", "paid", "WaitingForShipment", "Working", "NotPaid", "Authorized", true, false)
+	f.Add("canceled", "voided", "Shipped", "Shipped", "", "", true, true)
+	f.Fuzz(func(t *testing.T, state, payment, doc, del, incoming, auth string, found, sync bool) {
+		ll := Logiless{Found: found, DocumentStatus: doc, DeliveryStatus: del, IncomingPaymentStatus: incoming, AuthorizationStatus: auth}
+		d := Decide(Ecforce{State: state, PaymentState: payment}, ll, Settings{SyncCancellations: sync})
+		if d.Reason == "" {
+			t.Fatal("no reason")
+		}
+		if d.Action != None && (!found || ll.Cancelled()) {
+			t.Fatalf("%s for an order not imported or cancelled already", d.Action)
+		}
+		switch d.Action {
+		case Reverse:
+			if state != "canceled" || !sync || !ll.cancellable() {
+				t.Fatalf("reverse of %+v (state %q, sync %v)", ll, state, sync)
+			}
+		case CancelTooLate:
+			if state != "canceled" || !sync || ll.cancellable() {
+				t.Fatalf("too late for %+v", ll)
+			}
+		case UpdatePayment:
+			if ll.InWork() || state == "canceled" || (d.IncomingPaymentStatus == "" && d.AuthorizationStatus == "") {
+				t.Fatalf("payment update %+v for %+v", d, ll)
+			}
+			if d.IncomingPaymentStatus != "" && d.IncomingPaymentStatus != "Paid" {
+				t.Fatalf("incoming %q", d.IncomingPaymentStatus)
+			}
+		}
+	})
+}
