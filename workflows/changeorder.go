@@ -158,14 +158,16 @@ const OrderChangesVersion workflow.Version = 1
 
 // startOrderChanges finds the shop's imported orders whose sales orders
 // must follow a change in ecforce and starts one ChangeOrder run each; a
-// run already running (blocked) is woken instead. It returns the IDs it
-// started.
-func startOrderChanges(ctx workflow.Context, shop string) ([]string, error) {
+// run already running (blocked) is woken instead, unless the listing still
+// sees it too late. orders, when not empty, are the orders to look at (an
+// incremental discovery's updated orders); otherwise ecforce is listed for
+// the look-back window. It returns the IDs it started.
+func startOrderChanges(ctx workflow.Context, shop string, orders []activities.ChangedOrder) ([]string, error) {
 	var a *activities.OrderImport
 	var found activities.FindOrderChangesResult
 	doing(ctx, "looking for imported orders cancelled or paid in ecforce")
 	if err := workflow.ExecuteActivity(step(ctx, listingActivityOptions, stepFindOrderChanges), a.FindOrderChanges, activities.FindOrderChangesInput{
-		Shop: shop, Now: workflow.Now(ctx),
+		Shop: shop, Now: workflow.Now(ctx), Orders: orders,
 	}).Get(ctx, &found); err != nil {
 		return nil, err
 	}

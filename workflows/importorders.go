@@ -162,7 +162,7 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 	if workflow.GetVersion(ctx, OrderChangesChangeID, workflow.DefaultVersion, OrderChangesVersion) >= OrderChangesVersion {
 		// Imported orders cancelled or paid in ecforce since: their sales
 		// orders follow (one ChangeOrder each).
-		if res.ChangesStarted, err = startOrderChanges(ctx, in.Shop); err != nil {
+		if res.ChangesStarted, err = startOrderChanges(ctx, in.Shop, nil); err != nil {
 			return res, fail(ctx, err)
 		}
 	}
