@@ -48,7 +48,8 @@ func TestFlowWorkflowNamesAreTheirFunctions(t *testing.T) {
 				t.Errorf("flow %s: workflow %s is registered as %q", f.Name, name, w.Name)
 			}
 		}
-	}	for _, w := range Unscheduled {
+	}
+	for _, w := range Unscheduled {
 		full := runtime.FuncForPC(reflect.ValueOf(w.Func).Pointer()).Name()
 		if name := full[strings.LastIndex(full, ".")+1:]; name != w.Name {
 			t.Errorf("workflow %s is registered as %q", name, w.Name)
