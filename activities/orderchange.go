@@ -147,6 +147,11 @@ func (a *OrderImport) ApplyOrderChange(ctx context.Context, in OrderChangeInput)
 				"order", in.OrderNumber, "action", string(d.Action))
 			continue
 		}
+		if logiless.IsLocked(err) && d.Action == orderchange.Reverse {
+			// LOGILESS still refuses what its statuses seem to allow:
+			// nothing is forced; wait for a person as when it is in work.
+			return res, cancelTooLate(in, so, d)
+		}
 		if err != nil {
 			return res, classify(fmt.Sprintf("%s %s", d.Action, what), err)
 		}

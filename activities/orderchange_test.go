@@ -125,6 +125,13 @@ func TestApplyOrderChangeTooLate(t *testing.T) {
 	if err := f.ll.SetDeliveryStatus(f.order.Number, logilessapi.StatusWaitingForShipment); err != nil {
 		t.Fatal(err)
 	}
+	// LOGILESS refusing (423) what its statuses allow, twice: still
+	// CancelTooLate, never a failure.
+	f.ll.InjectFault(httpfake.Fault{Method: "POST", PathPrefix: "/api/v1/merchant/1022/sales_orders/", Status: 423, Times: 2,
+		Body: `{"error":"locked","error_description":"locked"}`})
+	if _, err := runActivity[OrderChangeResult](t, activityEnv(f.a), f.a.ApplyOrderChange, f.in()); !strings.Contains(err.Error(), ErrTypeCancelTooLate) {
+		t.Fatalf("after two 423s: %v; want CancelTooLate", err)
+	}
 	res, err := runActivity[OrderChangeResult](t, activityEnv(f.a), f.a.ApplyOrderChange, f.in())
 	if err != nil || !res.Applied || !res.Cancelled || f.held(t).Code != f.order.Number {
 		t.Fatalf("after moving back: %+v, %v; want cancelled under its code", res, err)
