@@ -39,7 +39,7 @@
 // (orderImportEcforce and orderImportLogiless, shipmentEcforce and
 // shipmentLogiless, with the shared orderStateAPI, orderReader and
 // salesOrderSearcher inside them), and reaches a shop's clients only
-// through them (importClients, shipmentClients). A Shop holds one ecforce
+// through them (importClients, ShipmentNotification.shipmentClients). A Shop holds one ecforce
 // and one LOGILESS client, typed EcforceAPI and LogilessAPI: nothing but
 // the union of the flows' interfaces, so the one real client serves every
 // flow. app.Build puts the real clients there; tests put real clients

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/mapping"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -159,12 +160,37 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
 	}
 
-	_, ll := importClients(shop)
-	codes, store := shopCodes(shop), shop.Settings.Logiless.StoreID
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
+	candidates, looked, _, err := a.lookUpCandidates(ctx, shop, table, due, maxCandidates, maxLookups, &res)
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case looked < len(due):
+		res.Truncated = true // NextAfterOrderID is the last order looked at
+	case cappedAt > 0:
+		res.Truncated, res.NextAfterOrderID = true, cappedAt
+	default:
+		res.NextAfterOrderID = 0 // every order was looked at: the discovery ends here
+	}
+	a.Cache.Put(in.Shop, candidates)
+	a.logger().Info("listed import candidates", "shop", in.Shop, "after_order_id", in.AfterOrderID, "listed", res.Listed,
+		"candidates", len(res.Candidates), "not_yet_due", res.NotYetDue, "already_in_logiless", res.AlreadyInLogiless,
+		"code_taken", res.CodeTaken, "next_after_order_id", res.NextAfterOrderID)
+	return res, nil
+}
+
+// lookUpCandidates asks LOGILESS, 100 codes per call, which of the due
+// orders (ascending id) it holds and counts in res what needs nothing more;
+// the others become res.Candidates, whose orders it returns. It stops at
+// maxCandidates candidates or maxLookups orders looked up; looked is how
+// many of due it got through (res.NextAfterOrderID is the last of them).
+// ours are the orders LOGILESS holds already for this store.
+func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *mapping.Table, due []ecforce.Order, maxCandidates, maxLookups int, res *ListImportCandidatesResult) (candidates []ecforce.Order, looked int, ours []ecforce.Order, err error) {
+	_, ll := importClients(shop)
+	settings := shop.Settings.OrderImport
+	codes, store := shopCodes(shop), shop.Settings.Logiless.StoreID
 	perSearch := 100 / len(codes.LookupCodes("0"))
-	var candidates []ecforce.Order
-	looked := 0
 	for looked < len(due) && len(res.Candidates) < maxCandidates && looked < maxLookups {
 		batch := due[looked:min(looked+perSearch, len(due), maxLookups)]
 		var lookup []string
@@ -173,7 +199,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 		}
 		found, err := ll.SearchSalesOrdersByCode(ctx, lookup)
 		if err != nil {
-			return res, classify(fmt.Sprintf("look up %d order codes of shop %s in LOGILESS", len(lookup), in.Shop), err)
+			return candidates, looked, ours, classify(fmt.Sprintf("look up %d order codes of shop %s in LOGILESS", len(lookup), shop.Settings.Code), err)
 		}
 		for _, o := range batch {
 			if len(res.Candidates) == maxCandidates {
@@ -185,6 +211,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 				Unmapped: !salesOrderSettings(shop).MapsEveryLine(o, table), MultipleDestinations: salesorder.SeveralDestinations(o)}
 			switch codes.Claim(o.Number, store, found).Status {
 			case salesorder.CodeOurs:
+				ours = append(ours, o)
 				if settings.ImportedState == "" {
 					res.AlreadyInLogiless++
 					if len(res.AlreadyInLogilessOrders) < MaxNamedOrders {
@@ -202,19 +229,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 		}
 		activity.RecordHeartbeat(ctx, looked)
 	}
-	switch {
-	case looked < len(due):
-		res.Truncated = true // NextAfterOrderID is the last order looked at
-	case cappedAt > 0:
-		res.Truncated, res.NextAfterOrderID = true, cappedAt
-	default:
-		res.NextAfterOrderID = 0 // every order was looked at: the discovery ends here
-	}
-	a.Cache.Put(in.Shop, candidates)
-	a.logger().Info("listed import candidates", "shop", in.Shop, "after_order_id", in.AfterOrderID, "listed", res.Listed,
-		"candidates", len(res.Candidates), "not_yet_due", res.NotYetDue, "already_in_logiless", res.AlreadyInLogiless,
-		"code_taken", res.CodeTaken, "next_after_order_id", res.NextAfterOrderID)
-	return res, nil
+	return candidates, looked, ours, nil
 }
 
 // listDue lists the shop's orders in the import window with an id above

@@ -34,6 +34,9 @@ type orderStateChange struct {
 	leaveAlone func(current string) string
 	// setting names the shops-file setting that holds the key.
 	setting string
+	// api, if set, is the client to read and write through (the shipment
+	// notification's batching layer); nil is the shop's client.
+	api orderStateAPI
 }
 
 // setOrderState writes c.target unless the order already has it or must be
@@ -45,6 +48,9 @@ type orderStateChange struct {
 // answer (a 5xx, a dropped connection) is checked by reading the order.
 func setOrderState(ctx context.Context, c orderStateChange) (changed bool, skipped string, err error) {
 	var api orderStateAPI = c.shop.Ecforce
+	if c.api != nil {
+		api = c.api
+	}
 	what := fmt.Sprintf("set 対応状況 %q on order %s of shop %s", c.target, c.orderNumber, c.shop.Settings.Code)
 	current := c.stateWhenRead
 	retry := activity.GetInfo(ctx).Attempt > 1

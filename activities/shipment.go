@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/ecforcebatch"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/shipment"
 	"github.com/ecforce-logiless/connector/ttlcache"
@@ -33,6 +34,10 @@ const (
 	DefaultCapturePollMax       = 15 * time.Second
 	DefaultCaptureSettleTimeout = 30 * time.Minute
 	DefaultCarrierListTTL       = time.Hour
+	// DefaultBatchWindow and DefaultBatchMaxWait are the worker's
+	// BatchWindow and BatchMaxWait (app.Build).
+	DefaultBatchWindow  = time.Second
+	DefaultBatchMaxWait = 20 * time.Second
 	// DefaultCaptureGrace is the grace period of a capture request when a
 	// shop built in code has none (the shops file's default is the same).
 	DefaultCaptureGrace = config.DefaultCaptureGrace
@@ -45,6 +50,7 @@ type shipmentEcforce interface {
 	FindOrderByNumber(ctx context.Context, number string) (ecforce.Order, bool, error)
 	UpdateShipping(ctx context.Context, updates []ecforce.ShippingUpdate, withSale bool) (ecforce.BulkResult, error)
 	RequestSales(ctx context.Context, orderIDs []int64) (string, error)
+	UpdateOrderStates(ctx context.Context, updates []ecforce.StateUpdate) (ecforce.BulkResult, error)
 	ListShippingCarriers(ctx context.Context) ([]ecforce.ShippingCarrier, error)
 }
 
@@ -56,9 +62,64 @@ type shipmentLogiless interface {
 }
 
 // shipmentClients are the shop's clients as the shipment notification sees
-// them.
-func shipmentClients(shop *Shop) (shipmentEcforce, shipmentLogiless) {
-	return shop.Ecforce, shop.Logiless
+// them: its ecforce calls of one order go through the shop's batching layer
+// (batchedEcforce) when the worker batches.
+func (a *ShipmentNotification) shipmentClients(shop *Shop) (shipmentEcforce, shipmentLogiless) {
+	return a.batchedEcforce(shop), shop.Logiless
+}
+
+// batchedEcforce is the shop's ecforce client whose one-order reads and
+// writes (GetOrder, UpdateShipping, RequestSales, UpdateOrderState) are
+// combined with those of the shop's other notifications on this worker
+// into bulk calls (package ecforcebatch); the rest is the client as is.
+type batchedEcforce struct {
+	shipmentEcforce
+	b *ecforcebatch.Client
+}
+
+func (e batchedEcforce) GetOrder(ctx context.Context, id int64) (ecforce.Order, error) {
+	return e.b.GetOrder(ctx, id)
+}
+
+func (e batchedEcforce) UpdateShipping(ctx context.Context, updates []ecforce.ShippingUpdate, withSale bool) (ecforce.BulkResult, error) {
+	return e.b.UpdateShipping(ctx, updates, withSale)
+}
+
+func (e batchedEcforce) RequestSales(ctx context.Context, orderIDs []int64) (string, error) {
+	return e.b.RequestSales(ctx, orderIDs)
+}
+
+func (e batchedEcforce) UpdateOrderState(ctx context.Context, id int64, state string) (ecforce.Order, error) {
+	return e.b.UpdateOrderState(ctx, id, state)
+}
+
+// batchedEcforce returns the shop's client through its batching layer, or
+// the client as is when the worker does not batch.
+func (a *ShipmentNotification) batchedEcforce(shop *Shop) shipmentEcforce {
+	if b := a.batchLayer(shop); b != nil {
+		return batchedEcforce{shop.Ecforce, b}
+	}
+	return shop.Ecforce
+}
+
+// batchLayer returns the shop's batching layer, made on first use with the
+// shop's batch_size and the worker's BatchWindow and BatchMaxWait; nil
+// without a window (one call per order).
+func (a *ShipmentNotification) batchLayer(shop *Shop) *ecforcebatch.Client {
+	if a.BatchWindow <= 0 || shop.Ecforce == nil {
+		return nil
+	}
+	code := shop.Settings.Code
+	if b, ok := a.batches.Load(code); ok {
+		return b.(*ecforcebatch.Client)
+	}
+	b, _ := a.batches.LoadOrStore(code, ecforcebatch.New(shop.Ecforce, ecforcebatch.Options{
+		Shop: code, Size: shop.Settings.ShipmentNotification.BatchSize, Window: a.BatchWindow, MaxWait: a.BatchMaxWait, Logger: a.logger(),
+		Sent: func(kind string, records int) {
+			a.logger().Debug("ecforce bulk call", "shop", code, "kind", kind, "records", records)
+		},
+	}))
+	return b.(*ecforcebatch.Client)
 }
 
 // ShipmentNotification holds the activities of 出荷通知: LOGILESS shipments
@@ -80,6 +141,16 @@ type ShipmentNotification struct {
 	// CarrierListTTL is how long a shop's /admin/shipping_carriers list is
 	// reused.
 	CarrierListTTL time.Duration
+	// BatchWindow is how long a notification's ecforce read or write waits
+	// after the latest one of the shop's other notifications on this
+	// worker, to go with them in one bulk call of up to the shop's
+	// batch_size records (docs/shipment-notification.md#bulk-calls); 0
+	// sends each on its own. BatchMaxWait caps the wait from the first
+	// record of a batch while others keep arriving.
+	BatchWindow  time.Duration
+	BatchMaxWait time.Duration
+
+	batches sync.Map // shop code → *ecforcebatch.Client
 
 	carriersOnce sync.Once
 	carriers     *ttlcache.Cache[string, []ecforce.ShippingCarrier] // by shop

@@ -26,9 +26,15 @@ type CaptureSalesInput struct {
 	// decides by payment_state alone.
 	Settlement shipment.Settlement
 	// ReportedAt is when UpdateShipping sent the shipment report of a
-	// 後払い order with the shipping (with_sale=1); zero when this
-	// notification sent none.
+	// 後払い order, or the capture request of a card order
+	// (UpdateShippingInput.CaptureWithSale), with the shipping
+	// (with_sale=1); zero when this notification sent none.
 	ReportedAt time.Time
+	// Current, if set, is the order as PrepareShipment read it: the first
+	// attempt starts from it instead of reading the order again (the
+	// shipping write in between does not touch payment_state or state,
+	// unless with_sale went with it, which ReportedAt says); retries read.
+	Current *shipment.EcforceShipping `json:",omitempty"`
 }
 
 // CaptureSalesResult says what happened to the payment.
@@ -121,7 +127,7 @@ func (a *ShipmentNotification) CaptureSales(ctx context.Context, in CaptureSales
 	if c.grace <= 0 {
 		c.grace = DefaultCaptureGrace
 	}
-	order, err := c.read(ctx)
+	order, err := c.first(ctx, info.Attempt)
 	if err != nil {
 		return res, err
 	}
@@ -154,6 +160,19 @@ type capture struct {
 	lost     bool
 }
 
+// first is the order to start from: what PrepareShipment read, on the
+// first attempt, else the order read now. A cancelled order fails.
+func (c *capture) first(ctx context.Context, attempt int32) (shipment.EcforceShipping, error) {
+	if cur := c.in.Current; attempt == 1 && cur != nil && cur.OrderID == c.in.OrderID && cur.OrderID != 0 {
+		c.res.PaymentState, c.res.State = cur.PaymentState, cur.State
+		if cur.Canceled() {
+			return *cur, orderCanceled(c.in.Shop, c.in.OrderNumber, c.in.OrderID, "no capture is requested")
+		}
+		return *cur, nil
+	}
+	return c.read(ctx)
+}
+
 // read reads the order and fails a cancelled one.
 func (c *capture) read(ctx context.Context) (shipment.EcforceShipping, error) {
 	order, err := c.a.readOrder(ctx, c.shop, c.in.OrderID, c.in.OrderNumber)
@@ -175,6 +194,11 @@ func (c *capture) byRequest(ctx context.Context, order shipment.EcforceShipping)
 		*requests = requests.AfterLostAttempt(info.StartedTime)
 		c.a.logger().Warn("the previous capture attempt was lost without its last record; a request it may have sent gets the grace period before another is sent",
 			"shop", c.in.Shop, "order", c.in.OrderNumber, "attempt", info.Attempt, "grace", c.grace.String())
+	}
+	if requests.Last.IsZero() && !c.in.ReportedAt.IsZero() {
+		// The request went with the shipping write (with_sale=1): it is
+		// this notification's first, and gets the grace period.
+		*requests = shipment.CaptureRequests{First: c.in.ReportedAt, Last: c.in.ReportedAt, Count: 1}
 	}
 	giveUp := c.a.CaptureSettleTimeout
 	if giveUp <= 0 {
@@ -232,7 +256,7 @@ func (c *capture) byRequest(ctx context.Context, order shipment.EcforceShipping)
 // that provably did not apply; one that may have applied is logged and
 // left to payment_state.
 func (c *capture) send(ctx context.Context) error {
-	ec, _ := shipmentClients(c.shop)
+	ec, _ := c.a.shipmentClients(c.shop)
 	c.res.Requests++
 	_, err := ec.RequestSales(ctx, []int64{c.in.OrderID})
 	switch {

@@ -97,7 +97,19 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 	case err != nil:
 		return res, err
 	}
-	res.Listed = len(shipped)
+	if err := a.sortShipped(ctx, shop, shipped, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// sortShipped looks the shipped orders up in ecforce (100 per call) and
+// counts in res those that need nothing or wait for an operator; the
+// others become res.Candidates, what was read of them cached.
+func (a *ShipmentNotification) sortShipped(ctx context.Context, shop *Shop, shipped []logiless.SalesOrder, res *ListShipmentCandidatesResult) error {
+	settings := shop.Settings.ShipmentNotification
+	code := shop.Settings.Code
+	res.Listed += len(shipped)
 
 	codes := shopCodes(shop)
 	numbers := make([]string, len(shipped))
@@ -106,7 +118,7 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 	}
 	inEcforce, err := a.lookUpOrders(ctx, shop, numbers)
 	if err != nil {
-		return res, err
+		return err
 	}
 
 	steps := shipment.Steps{WithSales: settings.WithSales, StatusAfter: settings.StatusAfter}
@@ -139,29 +151,34 @@ func (a *ShipmentNotification) ListShipmentCandidates(ctx context.Context, in Li
 			continue
 		}
 		if serr == nil {
-			a.Cache.put(in.Shop, numbers[i], shipmentRead{shipment: s, ecforce: current})
+			a.Cache.put(code, numbers[i], shipmentRead{shipment: s, ecforce: current})
 		}
 		res.Candidates = append(res.Candidates, ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID})
 	}
+	if b := a.batchLayer(shop); b != nil {
+		// The notifications about to start on this worker share bulk
+		// calls: their first writes wait for one another.
+		b.Expect(len(res.Candidates))
+	}
 	if len(missing) > 0 {
 		a.logger().Warn("shipped LOGILESS orders that ecforce does not have; left alone",
-			"shop", in.Shop, "count", len(missing), "codes", strings.Join(missing[:min(len(missing), 20)], ","))
+			"shop", code, "count", len(missing), "codes", strings.Join(missing[:min(len(missing), 20)], ","))
 	}
 	if len(waiting) > 0 {
 		a.logger().Warn("shipped orders whose capture failed wait for an operator to fix the payment in ecforce",
-			"shop", in.Shop, "count", len(waiting), "codes", strings.Join(waiting[:min(len(waiting), 20)], ","))
+			"shop", code, "count", len(waiting), "codes", strings.Join(waiting[:min(len(waiting), 20)], ","))
 	}
-	a.logger().Info("listed shipment candidates", "shop", in.Shop, "from", res.From, "listed", res.Listed,
+	a.logger().Info("listed shipment candidates", "shop", code, "from", res.From, "listed", res.Listed,
 		"candidates", len(res.Candidates), "already_in_ecforce", res.AlreadyInEcforce,
 		"waiting_for_operator", res.WaitingForOperator, "not_in_ecforce", res.NotInEcforce)
-	return res, nil
+	return nil
 }
 
 // listShipped lists the Shipped sales orders of the shop's store updated
 // since from, by id. A listing that stopped at its page cap returns what
 // it read and an error wrapping logiless.ErrPageCapReached.
 func (a *ShipmentNotification) listShipped(ctx context.Context, shop *Shop, from time.Time) ([]logiless.SalesOrder, error) {
-	_, ll := shipmentClients(shop)
+	_, ll := a.shipmentClients(shop)
 	storeID := shop.Settings.Logiless.StoreID
 	var shipped []logiless.SalesOrder
 	seen := map[string]bool{}
@@ -190,7 +207,7 @@ func (a *ShipmentNotification) listShipped(ctx context.Context, shop *Shop, from
 
 // lookUpOrders reads the ecforce orders with these numbers, 100 per call.
 func (a *ShipmentNotification) lookUpOrders(ctx context.Context, shop *Shop, numbers []string) (map[string]shipment.EcforceShipping, error) {
-	ec, _ := shipmentClients(shop)
+	ec, _ := a.shipmentClients(shop)
 	out := make(map[string]shipment.EcforceShipping, len(numbers))
 	for start := 0; start < len(numbers); start += 100 {
 		batch := numbers[start:min(start+100, len(numbers))]

@@ -67,7 +67,7 @@ func (a *ShipmentNotification) PrepareShipment(ctx context.Context, in PrepareSh
 	if err != nil {
 		return res, err
 	}
-	ec, _ := shipmentClients(shop)
+	ec, _ := a.shipmentClients(shop)
 	settings := shop.Settings.ShipmentNotification
 	what := fmt.Sprintf("prepare the shipment of order %s of shop %s", in.OrderNumber, in.Shop)
 	res.WithSales, res.StatusAfter = settings.WithSales, settings.StatusAfter
@@ -117,7 +117,7 @@ func (a *ShipmentNotification) PrepareShipment(ctx context.Context, in PrepareSh
 // number by id, or by its codes when the id is unknown (shopCodes), and
 // checks that it belongs to the shop's store.
 func (a *ShipmentNotification) readSalesOrder(ctx context.Context, shop *Shop, number string, id int64) (logiless.SalesOrder, error) {
-	_, ll := shipmentClients(shop)
+	_, ll := a.shipmentClients(shop)
 	notFound := func(format string, args ...any) error {
 		return nonRetryable(ErrTypeOrderNotFound, fmt.Errorf(format, args...))
 	}
@@ -167,7 +167,7 @@ func (a *ShipmentNotification) shippingCarriers(ctx context.Context, shop *Shop)
 		}
 		a.carriers = ttlcache.New[string, []ecforce.ShippingCarrier](ttl, 0)
 	})
-	ec, _ := shipmentClients(shop)
+	ec, _ := a.shipmentClients(shop)
 	list, err := a.carriers.Load(shop.Settings.Code, func() ([]ecforce.ShippingCarrier, error) { return ec.ListShippingCarriers(ctx) })
 	if err != nil {
 		return nil, fmt.Errorf("list the shipping carriers: %w", err)

@@ -31,6 +31,13 @@ type UpdateShippingInput struct {
 	// notification (shipment.SettleByShipmentReport). It goes only with a
 	// write, so it is sent exactly as often as the slip is.
 	ReportWithSale bool `json:",omitempty"`
+	// CaptureWithSale asks for the 売上処理 of a card or wallet order
+	// (shipment.SettleByCapture) whose shop runs it with the notification:
+	// unless the shop's separate_capture is on, a write of a capturable
+	// order goes with with_sale=1, and ReportedAt tells CaptureSales that
+	// its request was sent. Like the shipment report, it goes only with a
+	// write, so it is sent exactly as often as the slip is.
+	CaptureWithSale bool `json:",omitempty"`
 }
 
 // UpdateShippingResult says whether the shipping was written.
@@ -41,8 +48,9 @@ type UpdateShippingResult struct {
 	// ConfirmedByReading is true when ecforce's answer was lost or an error
 	// but reading the order showed the write had been applied.
 	ConfirmedByReading bool
-	// ReportedAt is when the write that carried the shipment report
-	// (with_sale=1) was applied; zero when none was sent.
+	// ReportedAt is when the write that carried the shipment report or
+	// the capture request (with_sale=1) was applied; zero when none was
+	// sent.
 	ReportedAt time.Time `json:",omitempty"`
 }
 
@@ -65,7 +73,7 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 	if err != nil {
 		return res, err
 	}
-	ec, _ := shipmentClients(shop)
+	ec, _ := a.shipmentClients(shop)
 	what := fmt.Sprintf("update the shipping (slip %q, ship date %s) of order %s of shop %s",
 		in.ShippingSlip, in.ShippedAt.In(ecforce.JST).Format(time.DateOnly), in.OrderNumber, in.Shop)
 	current := in.Current
@@ -91,6 +99,10 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 				ErrTypeCreditExamPending, temporal.ApplicationErrorOptions{NextRetryDelay: 15 * time.Minute})
 		}
 		// Captured, failed or voided: the capture step says so.
+	}
+	if in.CaptureWithSale && !shop.Settings.ShipmentNotification.SeparateCapture &&
+		shipment.ClassifyPayment(current.PaymentState, current.PaymentMethodName).Kind == shipment.PaymentCapturable {
+		withSale = true // anything else is the capture step's to say
 	}
 
 	bulk, err := ec.UpdateShipping(ctx, []ecforce.ShippingUpdate{{
@@ -140,7 +152,7 @@ func (a *ShipmentNotification) UpdateShipping(ctx context.Context, in UpdateShip
 
 // readOrder reads an ecforce order's shipping and payment state by id.
 func (a *ShipmentNotification) readOrder(ctx context.Context, shop *Shop, id int64, number string) (shipment.EcforceShipping, error) {
-	ec, _ := shipmentClients(shop)
+	ec, _ := a.shipmentClients(shop)
 	o, err := getOrder(ctx, ec, shop.Settings.Code, id, number)
 	if err != nil {
 		return shipment.EcforceShipping{}, err

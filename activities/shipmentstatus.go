@@ -33,8 +33,9 @@ func (a *ShipmentNotification) SetShipmentStatus(ctx context.Context, in SetShip
 	if err != nil {
 		return res, err
 	}
+	ec, _ := a.shipmentClients(shop)
 	res.Changed, res.SkippedBecause, err = setOrderState(ctx, orderStateChange{
-		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: in.StateWhenRead,
+		shop: shop, api: ec, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: in.StateWhenRead,
 		setting: "shipment_notification.status_after",
 		leaveAlone: func(current string) string {
 			if current != "canceled" {

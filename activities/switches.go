@@ -10,6 +10,9 @@ import (
 // the shop's settings it branches on.
 type Switches struct {
 	Shops *ShopDirectory
+	// Schedules tells whether a Temporal Schedule is paused (nil: never),
+	// for DiscoveryGate.
+	Schedules SchedulePauses
 }
 
 // ShopSwitchesInput names the shop whose switches to read.

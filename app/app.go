@@ -127,6 +127,11 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		Shops:  c.Shops,
 		Cache:  activities.NewShipmentCache(15*time.Minute, 20000),
 		Logger: logger,
+		// The notifications of a shop ready at the same time share bulk
+		// calls; the SDK's default of 1,000 concurrent activities lets a
+		// discovery's whole batch (MaxShipmentsPerRun) wait together.
+		BatchWindow:  activities.DefaultBatchWindow,
+		BatchMaxWait: activities.DefaultBatchMaxWait,
 	}
 	c.StockSync = activities.NewStockSync(c.Shops, state.StockStates(), logger)
 	c.Switches = &activities.Switches{Shops: c.Shops}

@@ -33,6 +33,9 @@ import (
 //     captures settled by the shipment notification
 //   - connector_stock_writes_total{shop}, connector_stock_write_failures_total{shop}
 //   - connector_workflow_failures_total{workflow,reason}: failed runs by error type
+//   - connector_workflow_blocked_total{workflow,reason}: runs that stopped to
+//     wait for a person; connector_blocked_runs{shop,flow,reason}, the
+//     runs waiting now, once ReportBlocked is called (see blockedgauge.go)
 //   - connector_logiless_refresh_token_stored{shop} and
 //     connector_logiless_refresh_token_expiry_timestamp_seconds{shop}, once
 //     ReportShops is called (see shopmetrics.go)
@@ -91,6 +94,8 @@ var countedMetrics = []countedMetric{
 		help: "SKUs whose stock write ecforce refused, by shop (the run result lists them)."},
 	{name: "connector_workflow_failures", labels: []string{"workflow", "reason"},
 		help: "Workflow runs that failed, by workflow type and reason (the error type, a section of docs/errors.md)."},
+	{name: "connector_workflow_blocked", labels: []string{"workflow", "reason"},
+		help: "Times a run stopped to wait for a person (outcome blocked:<reason>), by workflow type and reason; connector_blocked_runs is how many wait now."},
 }
 
 // NewMetrics builds the registry.

@@ -14,6 +14,8 @@ const (
 	DefaultImportState         = "complete"
 	DefaultLookback            = 7 * 24 * time.Hour
 	DefaultInterval            = 10 * time.Minute
+	DefaultDiscoveryInterval   = time.Minute
+	DefaultSweepInterval       = time.Hour
 	DefaultFullEvery           = 24 * time.Hour
 	DefaultTrackingNumberSep   = ","
 	DefaultShipmentLookback    = 24 * time.Hour
@@ -24,6 +26,8 @@ const (
 	DefaultCaptureGrace        = 2 * time.Minute
 	minCaptureGrace            = time.Second
 	maxCaptureGrace            = 10 * time.Minute
+	DefaultBatchSize           = 100
+	maxBatchSize               = 100
 	maxShipmentLookback        = 30 * 24 * time.Hour
 	maxShopsFileSize           = 4 << 20
 	minLookback, maxLookback   = time.Hour, 180 * 24 * time.Hour
@@ -186,8 +190,13 @@ type OrderImportSettings struct {
 	// Lookback is how far back an import looks for orders (default 168h;
 	// from 1h to 4320h, 180 days).
 	Lookback time.Duration `yaml:"lookback"`
-	// Interval is the schedule interval (default 10m, at least 1m).
+	// Interval is the time between two incremental discoveries of the
+	// shop's DiscoverOrders loop (default 1m, at least 1m).
 	Interval time.Duration `yaml:"interval"`
+	// SweepInterval is the schedule interval of the full discovery of the
+	// look-back window that heals what the incremental one missed
+	// (default 1h, at least Interval).
+	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// ImportedState is the 対応状況 key set on the ecforce order once it is
 	// imported; "" leaves the status alone.
 	ImportedState string `yaml:"imported_state"`
@@ -238,8 +247,12 @@ type ShipmentSettings struct {
 	// StatusAfter is 対応状況を変更: the 対応状況 key set after the
 	// notification; "" leaves the status alone.
 	StatusAfter string `yaml:"status_after"`
-	// Interval is the schedule interval (default 10m, at least 1m).
+	// Interval is the time between two incremental discoveries of the
+	// shop's DiscoverShipments loop (default 1m, at least 1m).
 	Interval time.Duration `yaml:"interval"`
+	// SweepInterval is the schedule interval of the full discovery of the
+	// look-back window (default 1h, at least Interval).
+	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// Lookback is how far back a discovery looks for LOGILESS orders that
 	// became Shipped (by their updated_at; default 24h, from 1h to 720h and
 	// at least twice Interval). Windows overlap on purpose: a shipment is
@@ -257,6 +270,19 @@ type ShipmentSettings struct {
 	// show in payment_state before it is sent again; no two requests for
 	// one order are ever sent within it (default 2m, from 1s to 10m).
 	CaptureGrace time.Duration `yaml:"capture_grace"`
+	// BatchSize is the most orders one ecforce call of the notifications
+	// carries: the notifications of the shop that are ready at the same
+	// time share one order list (q[id_in][]), one shipping update, one
+	// 売上処理 request and one 対応状況 bulk_update of up to this many
+	// records (default 100, from 1 to 100; 1 sends one call per order).
+	BatchSize int `yaml:"batch_size"`
+	// SeparateCapture sends the 売上処理 of a card or wallet order as its
+	// own request (payment_status bulk_update) after the shipping update.
+	// Off (the default), it goes with the shipping update that writes the
+	// slip (with_sale=1, ecforce-api.md §5 option A), one call fewer per
+	// batch; a notification whose slip ecforce already has still sends its
+	// own request.
+	SeparateCapture bool `yaml:"separate_capture"`
 }
 
 // StockSyncSettings configures 在庫連動, LOGILESS free stock written to
@@ -306,11 +332,17 @@ func (s *Shop) ApplyDefaults() {
 		o.Lookback = DefaultLookback
 	}
 	if o.Interval == 0 {
-		o.Interval = DefaultInterval
+		o.Interval = DefaultDiscoveryInterval
+	}
+	if o.SweepInterval == 0 {
+		o.SweepInterval = DefaultSweepInterval
 	}
 	n := &s.ShipmentNotification
 	if n.Interval == 0 {
-		n.Interval = DefaultInterval
+		n.Interval = DefaultDiscoveryInterval
+	}
+	if n.SweepInterval == 0 {
+		n.SweepInterval = DefaultSweepInterval
 	}
 	if n.TrackingNumberSeparator == "" {
 		n.TrackingNumberSeparator = DefaultTrackingNumberSep
@@ -332,6 +364,9 @@ func (s *Shop) ApplyDefaults() {
 	}
 	if n.CaptureGrace == 0 {
 		n.CaptureGrace = DefaultCaptureGrace
+	}
+	if n.BatchSize == 0 {
+		n.BatchSize = DefaultBatchSize
 	}
 	st := &s.StockSync
 	if st.Interval == 0 {

@@ -60,10 +60,11 @@ func TestLoadShopsDemoFile(t *testing.T) {
 		},
 		LocationCode: "default",
 		OrderImport: OrderImportSettings{
-			AutoRun:  true,
-			States:   []string{"complete"},
-			Lookback: 168 * time.Hour,
-			Interval: 10 * time.Minute,
+			AutoRun:       true,
+			States:        []string{"complete"},
+			Lookback:      168 * time.Hour,
+			Interval:      10 * time.Minute,
+			SweepInterval: time.Hour,
 			PaymentMethods: map[string]string{
 				"クレジットカード決済": "credit_card_payment", "代金引換": "cod", "銀行振込": "bank_transfer", "NP後払い": "np_atobarai",
 			},
@@ -74,10 +75,12 @@ func TestLoadShopsDemoFile(t *testing.T) {
 		ShipmentNotification: ShipmentSettings{
 			AutoRun:                 true,
 			Interval:                10 * time.Minute,
+			SweepInterval:           time.Hour,
 			Lookback:                24 * time.Hour,
 			TrackingNumberSeparator: ",",
 			Carriers:                map[string]int64{"yamato": 1, "sagawa": 2},
 			CaptureGrace:            2 * time.Minute,
+			BatchSize:               100,
 		},
 		StockSync:      StockSyncSettings{Enabled: true, Interval: 10 * time.Minute, FullEvery: 24 * time.Hour},
 		MappingSource:  MappingFromCSV,
@@ -139,17 +142,20 @@ func TestDefaults(t *testing.T) {
 		{"order_import.only_due_today_or_earlier", s.OrderImport.OnlyDueTodayOrEarlier, false},
 		{"order_import.states", s.OrderImport.States, []string{"complete"}},
 		{"order_import.lookback", s.OrderImport.Lookback, 7 * 24 * time.Hour},
-		{"order_import.interval", s.OrderImport.Interval, 10 * time.Minute},
+		{"order_import.interval", s.OrderImport.Interval, time.Minute},
+		{"order_import.sweep_interval", s.OrderImport.SweepInterval, time.Hour},
 		{"order_import.imported_state", s.OrderImport.ImportedState, ""},
 		{"order_import.default_payment_method", s.OrderImport.DefaultPaymentMethod, ""},
 		{"order_import.sync_cancellations", s.OrderImport.CancellationsSynced(), true},
 		{"order_import.cancel_clears_code", s.OrderImport.CancelClearsCode, false},
 		{"shipment_notification.auto_run", s.ShipmentNotification.AutoRun, false},
 		{"shipment_notification.with_sales", s.ShipmentNotification.WithSales, false},
-		{"shipment_notification.interval", s.ShipmentNotification.Interval, 10 * time.Minute},
+		{"shipment_notification.interval", s.ShipmentNotification.Interval, time.Minute},
+		{"shipment_notification.sweep_interval", s.ShipmentNotification.SweepInterval, time.Hour},
 		{"shipment_notification.tracking_number_separator", s.ShipmentNotification.TrackingNumberSeparator, ","},
 		{"shipment_notification.lookback", s.ShipmentNotification.Lookback, 24 * time.Hour},
 		{"shipment_notification.capture_grace", s.ShipmentNotification.CaptureGrace, 2 * time.Minute},
+		{"shipment_notification.batch_size", s.ShipmentNotification.BatchSize, 100},
 		{"stock_sync.enabled", s.StockSync.Enabled, false},
 		{"stock_sync.interval", s.StockSync.Interval, 10 * time.Minute},
 		{"stock_sync.full_every", s.StockSync.FullEvery, 24 * time.Hour},
@@ -481,6 +487,16 @@ func TestShopsValidationErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "sweep shorter than the interval",
+			yaml: func(*testing.T) string {
+				return baseYAML + "    order_import: {interval: 10m, sweep_interval: 5m}\n    shipment_notification: {interval: 2m, sweep_interval: 1m}\n"
+			},
+			wants: []string{
+				`shop "demo": order_import.sweep_interval: 5m0s is shorter than order_import.interval 10m0s`,
+				`shop "demo": shipment_notification.sweep_interval: 1m0s is shorter than shipment_notification.interval 2m0s`,
+			},
+		},
+		{
 			name:  "lookback too long",
 			yaml:  func(*testing.T) string { return baseYAML + "    order_import: {lookback: 4321h}\n" },
 			wants: []string{`shop "demo": order_import.lookback: 4321h0m0s is not between 1h and 4320h (180 days)`},
@@ -507,6 +523,7 @@ func TestShopsValidationErrors(t *testing.T) {
       tracking_number_separator: "----------"
       carriers: {fedex: 3, yamato: 0}
       capture_grace: 2h
+      batch_size: 101
     stock_sync:
       interval: 2h
       full_every: 1h
@@ -520,6 +537,7 @@ func TestShopsValidationErrors(t *testing.T) {
 				`shop "demo": shipment_notification.carriers["fedex"]: "fedex" is not a LOGILESS delivery_method (one of ` + strings.Join(DeliveryMethods(), ", ") + `)`,
 				`shop "demo": shipment_notification.carriers["yamato"]: 0 is not an ecforce shipping_carrier_id (a positive number)`,
 				`shop "demo": shipment_notification.capture_grace: 2h0m0s is not between 1s and 10m`,
+				`shop "demo": shipment_notification.batch_size: 101 is not between 1 and 100 (ecforce serves at most 100 orders a page)`,
 				`shop "demo": stock_sync.full_every: 1h0m0s is shorter than stock_sync.interval 2h0m0s`,
 			},
 		},

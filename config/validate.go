@@ -118,6 +118,7 @@ func (s *Shop) problems(label string) []string {
 		add("order_import.lookback", "%s is not between %s and %s (180 days)", o.Lookback, shortDuration(minLookback), shortDuration(maxLookback))
 	}
 	checkInterval(add, "order_import.interval", o.Interval)
+	checkSweep(add, "order_import", o.SweepInterval, o.Interval)
 	if checkStatusKey(add, "order_import.imported_state", o.ImportedState, true) {
 		knownState("order_import.imported_state", o.ImportedState)
 	}
@@ -139,6 +140,7 @@ func (s *Shop) problems(label string) []string {
 	// 出荷通知
 	n := s.ShipmentNotification
 	checkInterval(add, "shipment_notification.interval", n.Interval)
+	checkSweep(add, "shipment_notification", n.SweepInterval, n.Interval)
 	switch {
 	case n.Lookback < minLookback || n.Lookback > maxShipmentLookback:
 		add("shipment_notification.lookback", "%s is not between %s and %s (30 days)", n.Lookback, shortDuration(minLookback), shortDuration(maxShipmentLookback))
@@ -162,6 +164,9 @@ func (s *Shop) problems(label string) []string {
 	}
 	if n.CaptureGrace < minCaptureGrace || n.CaptureGrace > maxCaptureGrace {
 		add("shipment_notification.capture_grace", "%s is not between %s and %s", n.CaptureGrace, shortDuration(minCaptureGrace), shortDuration(maxCaptureGrace))
+	}
+	if n.BatchSize < 1 || n.BatchSize > maxBatchSize {
+		add("shipment_notification.batch_size", "%d is not between 1 and %d (ecforce serves at most %d orders a page)", n.BatchSize, maxBatchSize, maxBatchSize)
 	}
 
 	// 在庫連動
@@ -379,4 +384,11 @@ func codeCollisions(shops []Shop) []string {
 		}
 	}
 	return probs
+}
+
+// checkSweep checks a flow's sweep_interval against its interval.
+func checkSweep(add func(string, string, ...any), flow string, sweep, interval time.Duration) {
+	if sweep < interval {
+		add(flow+".sweep_interval", "%s is shorter than %s.interval %s", sweep, flow, interval)
+	}
 }

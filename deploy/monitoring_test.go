@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,10 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ecforce-logiless/connector/app"
@@ -442,6 +447,11 @@ func workerMetrics(t *testing.T) map[string]map[string]bool {
 		t.Fatal(err)
 	}
 	m.ObserveResponse("LOGILESS", 200, 100*time.Millisecond)
+	blockedCtx, stopBlocked := context.WithCancel(context.Background())
+	defer stopBlocked()
+	if err := m.ReportBlocked(blockedCtx, oneBlockedRun{}, "default", time.Hour, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
 	tags := map[string]string{"shop": "demo", "step": "shipping", "workflow": "ImportOrder", "reason": "UnmappedSKU"}
 	for _, name := range countedInSource(t) {
 		m.Handler.WithTags(tags).Counter(name).Inc(1)
@@ -558,4 +568,23 @@ func readYAML(t *testing.T, path string, v any) {
 	if err := yaml.Unmarshal(b, v); err != nil {
 		t.Fatalf("%s does not parse: %v", path, err)
 	}
+}
+
+// oneBlockedRun is a visibility that lists one blocked import, for the
+// connector_blocked_runs gauge.
+type oneBlockedRun struct{}
+
+func (oneBlockedRun) ListWorkflow(context.Context, *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error) {
+	sa := map[string]*commonpb.Payload{}
+	for k, v := range map[string]string{"ConnectorShop": "demo", "ConnectorFlow": "order-import", "ConnectorOutcome": "blocked:UnmappedSKU"} {
+		p, err := converter.GetDefaultDataConverter().ToPayload(v)
+		if err != nil {
+			return nil, err
+		}
+		sa[k] = p
+	}
+	return &workflowservice.ListWorkflowExecutionsResponse{Executions: []*workflowpb.WorkflowExecutionInfo{{
+		Execution:        &commonpb.WorkflowExecution{WorkflowId: "import-order/demo/EC1", RunId: "r"},
+		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: sa},
+	}}}, nil
 }

@@ -80,7 +80,7 @@ func TestOrderImportAndStockSyncFromLogilessArticleMaps(t *testing.T) {
 	checkSalesOrder(t, so, mapped, "yamato", "credit_card_payment", []wantLine{{"TS-WHT-M", 2, 3980}, {"MUG-BLU", 1, 2200}})
 
 	// An unmapped SKU is still the clear UnmappedSKU, and nothing is created.
-	err := temporalClient.GetWorkflow(ctx, workflows.ImportOrderID(s.shop, unmapped.Number), "").Get(ctx, nil)
+	err := runError(ctx, t, workflows.ImportOrderID(s.shop, unmapped.Number))
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnmappedSKU || !strings.Contains(err.Error(), `"EC-GIFT"`) ||
 		!strings.Contains(err.Error(), "LOGILESS 商品対応表 of store 1") {

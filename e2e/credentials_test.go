@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,4 +87,75 @@ func TestRotatedEcforceTokenInFileSecretNeedsNoRestart(t *testing.T) {
 		t.Errorf("%d sign-ins in API token mode, want 0", n)
 	}
 	s.assertNoSecretsLeaked(ctx, workflows.ImportOrdersID(s.shop))
+}
+
+// A wrong ecforce API token in the {file: …} secret makes the shop's
+// per-order runs wait blocked:EcforceCredentialsRejected (running, details
+// naming the shop and the secret) instead of failing; when the file gets
+// the right token the worker's file watch wakes them and they complete in
+// the same runs, without a restart and with no failed run left.
+func TestRefusedTokenBlocksRunsUntilTheSecretFileIsFixed(t *testing.T) {
+	ctx := testContext(t, 3*time.Minute)
+	tokenFile := filepath.Join(t.TempDir(), "ecforce-api-token")
+	writeFile(t, tokenFile, "placeholder-until-the-sandbox-runs\n")
+	s := newStack(t, stackOptions{watchFiles: true, shopYAML: func(y string) string {
+		return regexp.MustCompile(`auth: password\n\s+login_id: \S+\n\s+password: \{env: E2E_ECFORCE_PASSWORD\}`).
+			ReplaceAllString(y, "auth: token\n      api_token: {file: "+tokenFile+"}")
+	}})
+	ec := s.sb.Ecforce
+	seedImportScenario(t, s) // the LOGILESS articles; its orders are not imported here
+	// The file holds a token ecforce refuses (the placeholder).
+	var orders []ecforceapi.Order
+	for i, sku := range []string{"TS-WHT-M", "MUG-BLU"} {
+		o, err := ec.SeedOrder(ecforceapi.OrderSeed{ScheduledToBeShippedAt: today(), ShippingCarrierID: 1,
+			Items: []ecforceapi.OrderItemSeed{{SKU: sku, Price: 1000 + int64(i), Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders = append(orders, o)
+		s.start(ctx, client.StartWorkflowOptions{ID: workflows.ImportOrderID(s.shop, o.Number),
+			StaticSummary: workflows.RunSummary(workflows.FlowOrderImport, s.shop, o.Number)},
+			workflows.ImportOrder, workflows.ImportOrderInput{Shop: s.shop, OrderNumber: o.Number, OrderID: o.ID})
+	}
+	runIDs := map[string]string{}
+	for _, o := range orders {
+		id := workflows.ImportOrderID(s.shop, o.Number)
+		details := waitBlocked(ctx, t, id, activities.ErrTypeCredentialsRejected)
+		for _, want := range []string{"blocked:EcforceCredentialsRejected", "api_token", "starter wake --shop " + s.shop} {
+			if !strings.Contains(details, want) {
+				t.Errorf("%s: details %q lack %q", id, details, want)
+			}
+		}
+		runIDs[id] = runIDOf(ctx, t, id)
+	}
+	if got := len(s.sb.Logiless.SalesOrders()); got != 0 {
+		t.Fatalf("LOGILESS holds %d sales orders with a refused token, want 0", got)
+	}
+
+	// The secret file gets the right token: the same runs complete.
+	replaceSecretFile(t, tokenFile, ec.APIToken())
+	for _, o := range orders {
+		id := workflows.ImportOrderID(s.shop, o.Number)
+		var r workflows.ImportOrderResult
+		if err := temporalClient.GetWorkflow(ctx, id, "").Get(ctx, &r); err != nil || r.Outcome != workflows.OutcomeImported {
+			t.Errorf("%s after the fix = %+v, %v; want imported", id, r, err)
+		}
+		if got := runIDOf(ctx, t, id); got != runIDs[id] {
+			t.Errorf("%s completed in run %s, want the blocked run %s", id, got, runIDs[id])
+		}
+		if n := failedRunsOf(ctx, t, id); n != 0 {
+			t.Errorf("%d failed runs of %s", n, id)
+		}
+	}
+	if got := len(s.sb.Logiless.SalesOrders()); got != 2 {
+		t.Errorf("LOGILESS holds %d sales orders after the fix, want 2", got)
+	}
+	if n := ec.SignInCount(); n != 0 {
+		t.Errorf("%d sign-ins in API token mode, want 0", n)
+	}
+	ids := []string{}
+	for id := range runIDs {
+		ids = append(ids, id)
+	}
+	s.assertNoSecretsLeaked(ctx, ids...)
 }

@@ -95,7 +95,7 @@ func TestMultiShopOneMerchantNeverLosesAnOrder(t *testing.T) {
 		}
 	}
 
-	err := temporalClient.GetWorkflow(ctx, workflows.ImportOrderID(shopB, b3.Number), "").Get(ctx, nil)
+	err := runError(ctx, t, workflows.ImportOrderID(shopB, b3.Number))
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeOrderCodeTaken || !appErr.NonRetryable() {
 		t.Fatalf("shop B's %s: %v; want non-retryable %s", b3.Number, err, activities.ErrTypeOrderCodeTaken)
@@ -134,7 +134,7 @@ func TestMultiShopOneMerchantNeverLosesAnOrder(t *testing.T) {
 		if strings.Join(started, " ") != strings.Join(ids, " ") {
 			t.Errorf("shipment discovery of %s started %v, want %v", shop, res.Started, ids)
 		}
-		awaitShipmentRuns(ctx, res.Started...)
+		awaitShipmentRuns(ctx, t, res.Started...)
 	}
 	for _, c := range []struct {
 		ec   *ecforceapi.Server

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	historypb "go.temporal.io/api/history/v1"
 	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/client"
 
@@ -265,4 +266,11 @@ func currentRunDetails(ctx context.Context, t *testing.T, workflowID string) str
 		t.Fatalf("decode the metadata of %s: %v", workflowID, err)
 	}
 	return md.GetCurrentDetails()
+}
+
+// storeReplayHistoryAs stores h as workflows/testdata/<name>.<version>.json
+// (with UPDATE_REPLAY_HISTORIES): the histories of one change ID's tests.
+func storeReplayHistoryAs(t *testing.T, name, version string, h *historypb.History) {
+	t.Helper()
+	storeReplayHistoryFile(t, strings.TrimSuffix(name, ".json")+"."+version+".json", h)
 }

@@ -23,7 +23,7 @@ import (
 // that mentions every string of mentions.
 func importFailure(ctx context.Context, t *testing.T, shop, number, errType string, mentions ...string) *temporal.ApplicationError {
 	t.Helper()
-	err := temporalClient.GetWorkflow(ctx, workflows.ImportOrderID(shop, number), "").Get(ctx, nil)
+	err := runError(ctx, t, workflows.ImportOrderID(shop, number))
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != errType || !appErr.NonRetryable() {
 		t.Fatalf("import of %s: %v; want non-retryable %s", number, err, errType)

@@ -97,7 +97,7 @@ func (s *stack) discoverShop(ctx context.Context, shop string) workflows.ImportO
 		s.t.Fatalf("discovery failed: %v", err)
 	}
 	for _, id := range res.Started {
-		_ = temporalClient.GetWorkflow(ctx, id, "").Get(ctx, nil) // failures are checked by the callers
+		_ = runError(ctx, s.t, id) // failures and blocked runs are checked by the callers
 	}
 	return res
 }
@@ -145,8 +145,17 @@ func TestOrderImportEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The unmapped order failed with a non-retryable error naming the SKU.
-	err := temporalClient.GetWorkflow(ctx, workflows.ImportOrderID(s.shop, o.unmapped.Number), "").Get(ctx, nil)
+	// The unmapped order waits blocked on a non-retryable error naming the
+	// SKU: still running, outcome blocked:UnmappedSKU, its details say why
+	// and how it resumes.
+	unmappedID := workflows.ImportOrderID(s.shop, o.unmapped.Number)
+	details := waitBlocked(ctx, t, unmappedID, activities.ErrTypeUnmappedSKU)
+	for _, want := range []string{"blocked:UnmappedSKU since ", "GIFT-WRAP", o.unmapped.Number, "starter wake --shop " + s.shop + " --order " + o.unmapped.Number} {
+		if !strings.Contains(details, want) {
+			t.Errorf("blocked run's details %q lack %q", details, want)
+		}
+	}
+	err := runError(ctx, t, unmappedID)
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnmappedSKU ||
 		!strings.Contains(err.Error(), "GIFT-WRAP") || !strings.Contains(err.Error(), o.unmapped.Number) {
@@ -166,8 +175,8 @@ func TestOrderImportEndToEnd(t *testing.T) {
 	}
 
 	// A second discovery creates nothing new: completed imports dedupe by
-	// workflow ID, and the order whose SKU is still unmapped is not run
-	// again to fail the same way (one failed run per order, not one per scan).
+	// workflow ID, and the order whose SKU is still unmapped is left
+	// waiting, not woken to fail the same way (one run per order).
 	second := s.discover(ctx)
 	if second.AlreadyInLogiless != 3 || len(second.Started) != 0 || second.AlreadyHandled != 0 || second.Blocked != 1 {
 		t.Errorf("second discovery = %+v; want 3 already in LOGILESS, nothing started, the unmapped order left alone as blocked", second)
@@ -189,15 +198,23 @@ func TestOrderImportEndToEnd(t *testing.T) {
 		t.Errorf("after a second discovery LOGILESS holds %d sales orders, want 3", got)
 	}
 
-	// Fixing the mapping lets the next discovery import the failed order.
+	// Fixing the mapping lets the next discovery wake the blocked run,
+	// which imports the order: the same workflow ID, one run, no failure.
+	blockedRunID := runIDOf(ctx, t, unmappedID)
 	writeFile(t, s.dir+"/mapping.csv", testMapping+"GIFT-WRAP,MUG-BLU,0,100,,\n")
 	third := s.discover(ctx)
-	if len(third.Started) != 1 {
-		t.Errorf("third discovery = %+v; want the fixed order started", third)
+	if len(third.Started) != 0 || third.AlreadyHandled != 1 || third.Blocked != 0 {
+		t.Errorf("third discovery = %+v; want the fixed order's run woken, nothing started", third)
 	}
 	var fixed workflows.ImportOrderResult
-	if err := temporalClient.GetWorkflow(ctx, workflows.ImportOrderID(s.shop, o.unmapped.Number), "").Get(ctx, &fixed); err != nil || fixed.Outcome != workflows.OutcomeImported {
+	if err := temporalClient.GetWorkflow(ctx, unmappedID, "").Get(ctx, &fixed); err != nil || fixed.Outcome != workflows.OutcomeImported {
 		t.Errorf("fixed order import = %+v, %v; want imported", fixed, err)
+	}
+	if got := runIDOf(ctx, t, unmappedID); got != blockedRunID {
+		t.Errorf("the fixed order completed in run %s, want the blocked run %s", got, blockedRunID)
+	}
+	if n := failedRunsOf(ctx, t, unmappedID); n != 0 {
+		t.Errorf("%d failed runs of %s in visibility, want 0", n, unmappedID)
 	}
 	if got := len(ll.SalesOrders()); got != 4 {
 		t.Errorf("LOGILESS holds %d sales orders after the fix, want 4", got)

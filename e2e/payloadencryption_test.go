@@ -149,7 +149,7 @@ func TestPayloadsEncryptedEndToEnd(t *testing.T) {
 		t.Fatalf("result read with the codec = %+v, %v", imported, err)
 	}
 	firstRunID := multiRun.GetRunID()
-	err := s.temporal().GetWorkflow(ctx, unmappedID, "").Get(ctx, nil)
+	err := runErrorVia(ctx, t, s.temporal(), s.codec.FailureConverter(), unmappedID) // blocked on the unmapped SKU
 	if err == nil || !strings.Contains(err.Error(), "GIFT-WRAP") {
 		t.Errorf("failure read with the codec = %v; want the message naming the SKU", err)
 	}

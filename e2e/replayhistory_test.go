@@ -36,10 +36,23 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	if got, _ := s.sb.Ecforce.Order(o.multiLine.ID); got.State != "linked" {
 		t.Errorf("imported order state = %q, want linked", got.State)
 	}
+	first := fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop))
+	// The unmapped order waits blocked; the mapping is fixed and the next
+	// discovery wakes it, and it completes (at BlockedWaitsVersion).
+	unmappedID := workflows.ImportOrderID(s.shop, o.unmapped.Number)
+	waitBlocked(ctx, t, unmappedID, "UnmappedSKU")
+	writeFile(t, s.dir+"/mapping.csv", testMapping+"GIFT-WRAP,MUG-BLU,0,100,,\n")
+	if woke := s.discover(ctx); woke.AlreadyHandled != 1 {
+		t.Errorf("discovery after the fix = %+v; want the blocked import woken", woke)
+	}
+	if err := temporalClient.GetWorkflow(ctx, unmappedID, "").Get(ctx, nil); err != nil {
+		t.Fatalf("the woken import: %v", err)
+	}
 	histories := map[string]*historypb.History{
-		"importorders.json":         fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
+		"importorders.json":         first,
+		"importorders-wake.json":    fetchHistory(ctx, t, workflows.ImportOrdersID(s.shop)),
 		"importorder.json":          fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.multiLine.Number)),
-		"importorder-unmapped.json": fetchHistory(ctx, t, workflows.ImportOrderID(s.shop, o.unmapped.Number)),
+		"importorder-unmapped.json": fetchHistory(ctx, t, unmappedID),
 	}
 	replayer := worker.NewWorkflowReplayer()
 	workflows.RegisterWorkflows(replayer)
@@ -56,7 +69,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 // <name>.<version>.json, so those recorded at earlier versions stay beside
 // the new ones and keep replaying; set it to the change ID of every new
 // versioned change.
-const replayHistoryVersion = workflows.OrderCanceledChangeID
+const replayHistoryVersion = workflows.BlockedWaitsChangeID
 
 // versionedHistoryName is the file name of a history recorded now, for a
 // base name like "importorder.json".
@@ -68,12 +81,12 @@ func versionedHistoryName(name string) string {
 // when UPDATE_REPLAY_HISTORIES is set.
 func storeReplayHistory(t *testing.T, name string, h *historypb.History) {
 	t.Helper()
-	storeReplayHistoryAs(t, name, replayHistoryVersion, h)
+	storeReplayHistoryFile(t, versionedHistoryName(name), h)
 }
 
-// storeReplayHistoryAs is storeReplayHistory for the histories of one
-// change ID's own tests: workflows/testdata/<name>.<version>.json.
-func storeReplayHistoryAs(t *testing.T, name, version string, h *historypb.History) {
+// storeReplayHistoryFile writes h to workflows/testdata/<file> when
+// UPDATE_REPLAY_HISTORIES is set.
+func storeReplayHistoryFile(t *testing.T, file string, h *historypb.History) {
 	t.Helper()
 	if os.Getenv("UPDATE_REPLAY_HISTORIES") == "" {
 		return
@@ -82,8 +95,8 @@ func storeReplayHistoryAs(t *testing.T, name, version string, h *historypb.Histo
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "workflows", "testdata", strings.TrimSuffix(name, ".json")+"."+version+".json")
+	_, self, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(self), "..", "workflows", "testdata", file)
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

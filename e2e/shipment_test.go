@@ -44,8 +44,20 @@ func shipmentSettingsWith(withSales bool, statusAfter, more string) func(string)
 	}
 }
 
-// shipmentSettingsYAML sets the shop's shipment_notification block.
+// shipmentSettingsYAML sets the shop's shipment_notification block, with
+// batch_size 1 and separate_capture: the one-call-per-order pattern whose
+// requests these tests count (bulk calls: shipment_bulk_test.go).
 func shipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(string) string {
+	return func(y string) string {
+		return strings.Replace(bulkShipmentSettingsYAML(autoRun, withSales, statusAfter)(y), "      tracking_number_separator: \" \"\n",
+			"      tracking_number_separator: \" \"\n      batch_size: 1\n      separate_capture: true\n", 1)
+	}
+}
+
+// bulkShipmentSettingsYAML sets the shop's shipment_notification block,
+// leaving batch_size and separate_capture at their defaults (bulk calls of
+// 100, capture with the shipping update).
+func bulkShipmentSettingsYAML(autoRun, withSales bool, statusAfter string) func(string) string {
 	return func(y string) string {
 		return strings.Replace(y, `    shipment_notification:
       auto_run: true
@@ -119,11 +131,11 @@ func (s *stack) discoverShipments(ctx context.Context, in workflows.NotifyShipme
 	return res
 }
 
-// awaitShipmentRuns waits until every workflow has closed; failures are checked by
-// the callers.
-func awaitShipmentRuns(ctx context.Context, ids ...string) {
+// awaitShipmentRuns waits until every workflow has closed or waits blocked
+// for a person; failures are checked by the callers.
+func awaitShipmentRuns(ctx context.Context, t *testing.T, ids ...string) {
 	for _, id := range ids {
-		_ = temporalClient.GetWorkflow(ctx, id, "").Get(ctx, nil)
+		_ = runError(ctx, t, id)
 	}
 }
 
@@ -197,7 +209,7 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	// are still running: the workflow IDs deduplicate.
 	first := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
 	second := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	awaitShipmentRuns(ctx, append(slices.Clone(first.Started), second.Started...)...)
+	awaitShipmentRuns(ctx, t, append(slices.Clone(first.Started), second.Started...)...)
 
 	if first.Listed != 5 || len(first.Started) != 5 {
 		t.Fatalf("first discovery = %+v; want the 5 fully shipped orders listed and started (the split order waits)", first)
@@ -216,7 +228,7 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	// both tracking numbers.
 	shipInLogiless(t, s, split.Number, 0, logilessapi.DeliveryShipment{TrackingNumbers: []string{"SG-0002"}, FinishedAt: now.Add(-30 * time.Minute)})
 	third := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	awaitShipmentRuns(ctx, third.Started...)
+	awaitShipmentRuns(ctx, t, third.Started...)
 	if want := []string{workflows.NotifyShipmentID(s.shop, split.Number)}; !slices.Equal(third.Started, want) {
 		t.Errorf("third discovery started %v, want %v", third.Started, want)
 	}
@@ -251,8 +263,9 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 	checkShipmentInEcforce(t, ec, wantShipment{captured, "438000000105", now.Add(-time.Hour), 1, 0, "completed", "shipped"})
 	checkShipmentInEcforce(t, ec, wantShipment{failing, "438000000106", now.Add(-time.Hour), 1, 1, "sales_failed", "complete"})
 
-	// The failed capture is the operator's: a clear, non-retryable error.
-	err := temporalClient.GetWorkflow(ctx, failingID, "").Get(ctx, nil)
+	// The failed capture is the operator's: a clear, non-retryable error,
+	// on which the run waits (blocked) instead of failing.
+	err := runError(ctx, t, failingID)
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeCaptureFailed ||
 		!strings.Contains(err.Error(), failing.Number) || !strings.Contains(err.Error(), "sales_failed") ||
@@ -264,24 +277,34 @@ func TestShipmentNotificationEndToEnd(t *testing.T) {
 		t.Fatal(derr)
 	}
 	if outcome := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()[workflows.OutcomeAttribute.GetName()]; outcome == nil ||
-		!strings.Contains(string(outcome.GetData()), "failed:"+activities.ErrTypeCaptureFailed) {
-		t.Errorf("failing order's ConnectorOutcome = %v, want failed:%s", outcome, activities.ErrTypeCaptureFailed)
+		!strings.Contains(string(outcome.GetData()), workflows.OutcomeBlockedPrefix+activities.ErrTypeCaptureFailed) ||
+		desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		t.Errorf("failing order's ConnectorOutcome = %v (status %v), want blocked:%s and running", outcome,
+			desc.GetWorkflowExecutionInfo().GetStatus(), activities.ErrTypeCaptureFailed)
 	}
 
 	// The operator runs 売上処理 in the ecforce admin; the next discovery
-	// finishes the notification (the 対応状況) without capturing again.
+	// wakes the blocked run, which finishes the notification (the 対応状況)
+	// without capturing or writing the shipping again: one run, no failure.
 	captureAsOperator(ctx, t, s, failing.ID)
 	ec.SettlePayments()
+	beforeFix := ec.RequestCounts()
 	fifth := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	if !slices.Equal(fifth.Started, []string{failingID}) {
-		t.Fatalf("discovery after the fix started %v, want %s", fifth.Started, failingID)
+	if len(fifth.Started) != 0 || fifth.AlreadyHandled != 1 {
+		t.Fatalf("discovery after the fix = %+v; want the blocked %s woken, nothing started", fifth, failingID)
 	}
 	var fixed workflows.NotifyShipmentResult
 	if err := temporalClient.GetWorkflow(ctx, failingID, "").Get(ctx, &fixed); err != nil {
 		t.Fatalf("notification after the fix failed: %v", err)
 	}
-	if fixed.ShippingWritten || fixed.Captured || fixed.StateSet != "shipped" || !strings.Contains(fixed.CaptureSkipped, "already captured") {
+	if fixed.Captured || fixed.StateSet != "shipped" || !strings.Contains(fixed.CaptureSkipped, "already captured") {
 		t.Errorf("notification after the fix = %+v; want only the 対応状況 set", fixed)
+	}
+	if n := requestsSince(ec.RequestCounts(), beforeFix, shipReqEcShippingPUT); n != 0 {
+		t.Errorf("%d shipping writes after the fix, want 0 (written before the capture failed)", n)
+	}
+	if n := failedRunsOf(ctx, t, failingID); n != 0 {
+		t.Errorf("%d failed runs of %s, want 0", n, failingID)
 	}
 	checkShipmentInEcforce(t, ec, wantShipment{failing, "438000000106", now.Add(-time.Hour), 1, 2, "completed", "shipped"})
 
@@ -354,7 +377,7 @@ func TestShipmentNotificationOnlyShipping(t *testing.T) {
 
 	ecBefore, llBefore := ec.RequestCounts(), ll.RequestCounts()
 	first := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	awaitShipmentRuns(ctx, first.Started...)
+	awaitShipmentRuns(ctx, t, first.Started...)
 	ecAfter, llAfter := ec.RequestCounts(), ll.RequestCounts()
 	second := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
 	if len(first.Started) != n || len(second.Started) != 0 || second.AlreadyInEcforce != n {

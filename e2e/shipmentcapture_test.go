@@ -194,7 +194,7 @@ func TestShipmentPaymentKinds(t *testing.T) {
 	before := ec.RequestCounts()
 	start := time.Now()
 	first := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-	awaitShipmentRuns(ctx, first.Started...)
+	awaitShipmentRuns(ctx, t, first.Started...)
 	if took := time.Since(start); took > time.Minute {
 		t.Errorf("the notifications took %s; a 後払い order must not wait for a payment_state that never moves", took.Round(time.Second))
 	}
@@ -305,7 +305,7 @@ func TestShipmentCarriersNeverInactive(t *testing.T) {
 	before := ec.RequestCounts()
 	for range 2 {
 		res := s.discoverShipments(ctx, workflows.NotifyShipmentsInput{})
-		awaitShipmentRuns(ctx, res.Started...)
+		awaitShipmentRuns(ctx, t, res.Started...)
 	}
 	if n := requestsSince(ec.RequestCounts(), before, shipReqEcShippingPUT); n != 1 {
 		t.Errorf("%d shipping writes, want 1 (only the order with an active carrier; nothing refused and re-sent)", n)
@@ -320,7 +320,7 @@ func TestShipmentCarriersNeverInactive(t *testing.T) {
 		{seino, "matches only inactive ecforce 配送業者 (4 西濃運輸 (inactive))"},
 		{yuPacket, "shipment_notification.carriers maps delivery method \"yu_packet\" to shipping_carrier_id 9, which the shop does not have"},
 	} {
-		err := temporalClient.GetWorkflow(ctx, workflows.NotifyShipmentID(s.shop, c.o.Number), "").Get(ctx, nil)
+		err := runError(ctx, t, workflows.NotifyShipmentID(s.shop, c.o.Number)) // blocked on UnmappedCarrier
 		var appErr *temporal.ApplicationError
 		if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnmappedCarrier || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("order %s: error %v; want %s containing %q", c.o.Number, err, activities.ErrTypeUnmappedCarrier, c.want)

@@ -85,6 +85,10 @@ type stackOptions struct {
 	// stateURL, if set, keeps the shared state in this PostgreSQL database
 	// (CONNECTOR_STATE_DATABASE_URL) instead of under the state directory.
 	stateURL string
+	// watchFiles runs the worker's file watch (app.WakeOnFileChanges), which
+	// wakes the shop's blocked runs when its mapping file or a {file:}
+	// secret changes, checking every 200 ms.
+	watchFiles bool
 	// extraWorkers starts that many more workers on the stack's task queue,
 	// each built separately with a state directory of its own, as on other
 	// machines.
@@ -200,6 +204,11 @@ func newStack(t *testing.T, opts stackOptions) *stack {
 	}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)
+	if opts.watchFiles {
+		watchCtx, stopWatch := context.WithCancel(context.Background())
+		t.Cleanup(stopWatch)
+		go app.WakeOnFileChanges(watchCtx, temporalClient, "default", shops, 200*time.Millisecond, logger)
+	}
 	for i := range opts.extraWorkers {
 		extraOpts := buildOpts
 		extraOpts.StateDir = filepath.Join(dir, fmt.Sprintf("state-worker%d", i+2))

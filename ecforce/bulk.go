@@ -141,3 +141,26 @@ func decodeBulkResult(body []byte) (BulkResult, error) {
 	}
 	return res, nil
 }
+
+// For returns the part of the result about record id: its success, failure
+// and errors entries (empty when the answer does not name it). A batching
+// caller hands each record's part to the one who asked for it.
+func (r BulkResult) For(id string) BulkResult {
+	var out BulkResult
+	for _, s := range r.Success {
+		if s == id {
+			out.Success = append(out.Success, s)
+		}
+	}
+	for _, f := range r.Failure {
+		if f == id {
+			out.Failure = append(out.Failure, f)
+		}
+	}
+	for _, e := range r.Errors {
+		if e.ID == id {
+			out.Errors = append(out.Errors, e)
+		}
+	}
+	return out
+}

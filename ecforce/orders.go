@@ -45,6 +45,13 @@ type OrderQuery struct {
 	IDFrom int64
 	// Numbers keeps orders with these 受注番号 (q[number_in][]); at most 100.
 	Numbers []string
+	// IDs keeps orders with these numeric 受注ID (q[id_in][], ransack,
+	// ecforce-api.md §2, §10); at most 100. ransack drops a filter it does
+	// not know and answers every order: callers check the ids they get.
+	IDs []int64
+	// ByUpdatedAt sorts by updated_at, then id (sort=updated_at,id), for an
+	// incremental listing from UpdatedFrom; the default sort is by id.
+	ByUpdatedAt bool
 	// Per is the page size; default and maximum 100.
 	Per int
 	// MaxPages caps the pages read; default 100. Reaching it returns
@@ -56,6 +63,12 @@ func (q OrderQuery) values() url.Values {
 	v := url.Values{}
 	v.Set("include", orderIncludes)
 	v.Set("sort", "id") // ascending id: stable while new orders arrive
+	if q.ByUpdatedAt {
+		v.Set("sort", "updated_at,id")
+	}
+	for _, id := range q.IDs {
+		v.Add("q[id_in][]", strconv.FormatInt(id, 10))
+	}
 	for _, s := range q.States {
 		v.Add("q[state_in][]", s)
 	}
@@ -86,8 +99,8 @@ func (q OrderQuery) values() url.Values {
 // and is returned as is. If the listing stops at q.MaxPages, the error wraps
 // ErrPageCapReached.
 func (c *Client) ListOrders(ctx context.Context, q OrderQuery, fn func([]Order) error) error {
-	if len(q.Numbers) > maxBulk {
-		return fmt.Errorf("ecforce shop %q: list orders: %d order numbers given, at most %d per call; split the list", c.shop, len(q.Numbers), maxBulk)
+	if len(q.Numbers) > maxBulk || len(q.IDs) > maxBulk {
+		return fmt.Errorf("ecforce shop %q: list orders: %d order numbers and %d ids given, at most %d per call; split the list", c.shop, len(q.Numbers), len(q.IDs), maxBulk)
 	}
 	l := listing{what: "list orders", path: "/admin/orders.json", query: q.values(), per: q.Per, maxPages: q.MaxPages}
 	return c.paginate(ctx, l, func(doc *document) error {
@@ -232,6 +245,47 @@ func (c *Client) UpdateOrderState(ctx context.Context, id int64, state string) (
 		return o, c.errorf(cl, "%w: it answered with state %q instead of %q", ErrStateNotApplied, o.State, state)
 	}
 	return o, nil
+}
+
+// StateUpdate is one record of a 対応状況 bulk write.
+type StateUpdate struct {
+	OrderID int64
+	State   string // the 対応状況 key
+}
+
+// UpdateOrderStates sets the 対応状況 of up to 100 orders in one
+// PUT /admin/orders/bulk_update (ecforce-api.md §3.6, §6). Per-record
+// failures (an unknown key: AOR3002) are in the BulkResult, not the error.
+// Not retried on 5xx or network errors: re-read the orders and decide.
+func (c *Client) UpdateOrderStates(ctx context.Context, updates []StateUpdate) (BulkResult, error) {
+	cl := call{op: fmt.Sprintf("set the state of %d orders", len(updates)), method: http.MethodPut, path: "/admin/orders/bulk_update.json"}
+	if len(updates) == 0 {
+		return BulkResult{}, nil
+	}
+	if len(updates) > maxBulk {
+		return BulkResult{}, c.errorf(cl, "at most %d orders per call; split the batch", maxBulk)
+	}
+	type record struct {
+		ID    int64  `json:"id"`
+		State string `json:"state"`
+	}
+	orders := make([]record, 0, len(updates))
+	for _, u := range updates {
+		if u.OrderID <= 0 || strings.TrimSpace(u.State) == "" {
+			return BulkResult{}, c.errorf(cl, "order id %d with state %q: an order id and a non-empty state key are required", u.OrderID, u.State)
+		}
+		orders = append(orders, record{ID: u.OrderID, State: u.State})
+	}
+	cl.body = map[string]any{"orders": orders, "check_duplicate_link_numbers": 0}
+	body, err := c.do(ctx, cl)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	res, err := decodeBulkResult(body)
+	if err != nil {
+		return BulkResult{}, c.malformed(cl, err)
+	}
+	return res, nil
 }
 
 // ShippingUpdate is the shipping result for one order (発送結果).

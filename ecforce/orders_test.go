@@ -216,6 +216,15 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("query =\n%v\nwant\n%v", got, want)
 	}
+	if err := c.ListOrders(context.Background(), OrderQuery{IDs: []int64{7, 9}, ByUpdatedAt: true}, func([]Order) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := url.ParseQuery(shop.requests()[1].RawQuery); got.Get("sort") != "updated_at,id" || !reflect.DeepEqual(got["q[id_in][]"], []string{"7", "9"}) {
+		t.Errorf("ids and updated_at sort: query %v", got)
+	}
+	if err := c.ListOrders(context.Background(), OrderQuery{IDs: make([]int64, 101)}, func([]Order) error { return nil }); err == nil {
+		t.Error("101 ids: want an error")
+	}
 	tooMany := make([]string, 101)
 	if err := c.ListOrders(context.Background(), OrderQuery{Numbers: tooMany}, func([]Order) error { return nil }); err == nil {
 		t.Error("101 numbers: want an error")

@@ -51,3 +51,8 @@ func waitWithBeats[T any](ctx context.Context, ch <-chan T) bool {
 		}
 	}
 }
+
+// BeatNow calls ctx's wait beat, if it has one: for a caller that waits
+// on something other than a request (a batch of requests gathering, say),
+// every few seconds.
+func BeatNow(ctx context.Context) { beatNow(ctx) }

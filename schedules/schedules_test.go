@@ -13,11 +13,13 @@ import (
 
 func TestPlanFollowsTheSettingsScreen(t *testing.T) {
 	a := config.Shop{Code: "a"}
-	a.OrderImport.AutoRun, a.OrderImport.Interval = true, 10*time.Minute
-	a.ShipmentNotification.AutoRun, a.ShipmentNotification.Interval = false, 5*time.Minute
+	// The order import and shipment notification schedules run the sweep:
+	// their interval is sweep_interval (the discovery loops use interval).
+	a.OrderImport.AutoRun, a.OrderImport.Interval, a.OrderImport.SweepInterval = true, time.Minute, 10*time.Minute
+	a.ShipmentNotification.AutoRun, a.ShipmentNotification.Interval, a.ShipmentNotification.SweepInterval = false, time.Minute, 5*time.Minute
 	a.StockSync.Enabled, a.StockSync.Interval = true, 20*time.Minute
 	b := config.Shop{Code: "b"}
-	b.OrderImport.Interval, b.ShipmentNotification.Interval, b.StockSync.Interval = time.Minute, time.Minute, time.Minute
+	b.OrderImport.SweepInterval, b.ShipmentNotification.SweepInterval, b.StockSync.Interval = time.Minute, time.Minute, time.Minute
 
 	plan := Plan(&config.ShopsFile{Shops: []config.Shop{b, a}}, "q")
 	want := []struct {

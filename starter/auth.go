@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ecforce-logiless/connector/app"
+	"github.com/ecforce-logiless/connector/blockedruns"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/sharedstate"
@@ -75,7 +77,27 @@ func runLogilessAuth(cmd *cobra.Command, shopCode, code string) error {
 	}
 	fmt.Fprintf(out, "shop %s is authorized at LOGILESS; tokens stored in %s (access token valid until %s)\n",
 		shop.Code, where, formatJST(token.ExpiresAt))
+	wakeAfterAuthorization(ctx, out, shop.Code)
 	return nil
+}
+
+// wakeAfterAuthorization wakes the shop's blocked runs (those waiting on
+// LogilessReauthorizationNeeded among them), best effort: the
+// authorization is done either way, and the runs also wake at the next
+// discovery or with starter wake.
+func wakeAfterAuthorization(ctx context.Context, out io.Writer, shopCode string) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	s, err := openSession(ctx, false)
+	if err == nil {
+		defer s.close()
+		var woken []blockedruns.Run
+		if woken, err = blockedruns.Wake(ctx, s.client, s.proc.TemporalNamespace, blockedruns.Filter{Shop: shopCode}, "LOGILESS authorized"); err == nil {
+			fmt.Fprintf(out, "woke %d blocked runs of shop %s\n", len(woken), shopCode)
+			return
+		}
+	}
+	fmt.Fprintf(out, "could not wake the shop's blocked runs (%s); they resume at the next discovery, or run starter wake --shop %s\n", oneLine(err.Error()), shopCode)
 }
 
 // logilessOfShop loads the settings with the shop's secrets and makes its

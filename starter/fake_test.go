@@ -44,9 +44,12 @@ type fakeTemporal struct {
 	pending      func(poll int) []*workflowpb.PendingActivityInfo
 	history      func(poll int) []*historypb.HistoryEvent
 	details      string
-	// Visibility and schedules.
-	recent, failed []*workflowpb.WorkflowExecutionInfo
-	schedules      map[string]*client.ScheduleDescription
+	// Visibility and schedules. blocked answers the blocked-runs query;
+	// a failed run is the newest of its ID unless superseded names it.
+	recent, failed, blocked []*workflowpb.WorkflowExecutionInfo
+	superseded              map[string]bool
+	signaled                []string
+	schedules               map[string]*client.ScheduleDescription
 }
 
 func newFakeTemporal() *fakeTemporal {
@@ -80,9 +83,20 @@ func (f *fakeTemporal) GetWorkflow(_ context.Context, id, runID string) client.W
 	return fakeRun{f: f, id: id, runID: runID}
 }
 
-func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, _ string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+func (f *fakeTemporal) DescribeWorkflowExecution(_ context.Context, id, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for _, r := range f.failed {
+		if r.GetExecution().GetWorkflowId() != id || runID != "" {
+			continue
+		}
+		latest := &workflowpb.WorkflowExecutionInfo{Execution: r.GetExecution(), Status: r.GetStatus()}
+		if f.superseded[id] {
+			latest = &workflowpb.WorkflowExecutionInfo{Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: "run-later"},
+				Status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED}
+		}
+		return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: latest}, nil
+	}
 	f.polls++
 	status := enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 	var pending []*workflowpb.PendingActivityInfo
@@ -130,7 +144,28 @@ func (f *fakeTemporal) ListWorkflow(_ context.Context, req *workflowservice.List
 	if strings.Contains(req.GetQuery(), `ExecutionStatus="Failed"`) {
 		return &workflowservice.ListWorkflowExecutionsResponse{Executions: f.failed}, nil
 	}
+	if strings.Contains(req.GetQuery(), `STARTS_WITH "blocked:"`) {
+		var match []*workflowpb.WorkflowExecutionInfo
+		for _, r := range f.blocked {
+			if strings.Contains(req.GetQuery(), `ConnectorOrderNumber=`) &&
+				!strings.Contains(req.GetQuery(), `ConnectorOrderNumber="`+strings.TrimPrefix(r.GetExecution().GetWorkflowId(), "import-order/demo/")+`"`) {
+				continue
+			}
+			if strings.Contains(req.GetQuery(), `ConnectorFlow="stock-sync"`) || strings.Contains(req.GetQuery(), `ConnectorFlow="shipment-notification"`) {
+				continue // the fake's blocked runs are imports
+			}
+			match = append(match, r)
+		}
+		return &workflowservice.ListWorkflowExecutionsResponse{Executions: match}, nil
+	}
 	return &workflowservice.ListWorkflowExecutionsResponse{Executions: f.recent}, nil
+}
+
+func (f *fakeTemporal) SignalWorkflow(_ context.Context, id, _, name string, arg any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.signaled = append(f.signaled, id+" "+name)
+	return nil
 }
 
 func (f *fakeTemporal) ScheduleClient() client.ScheduleClient { return fakeSchedules{f: f} }

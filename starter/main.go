@@ -84,6 +84,7 @@ Exit codes: 0 success, 1 a run or a check failed, 2 the command line is wrong.
 Times are printed in JST.`,
 		Example: `  starter import-orders --shop demo --wait
   starter status --shop demo
+  starter wake --shop demo --order EC00010008
   starter reconcile-stock --shop demo --full --dry-run
   starter schedules list
   starter mapping validate mapping.csv
@@ -112,7 +113,7 @@ Times are printed in JST.`,
 		c.GroupID = "run"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newStatusCommand(), newSchedulesCommand(), newCodecServerCommand()} {
+	for _, c := range []*cobra.Command{newStatusCommand(), newWakeCommand(), newSchedulesCommand(), newCodecServerCommand()} {
 		c.GroupID = "look"
 		root.AddCommand(c)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecforce-logiless/connector/blockedruns"
 	"github.com/ecforce-logiless/connector/schedules"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -20,10 +21,14 @@ func newStatusCommand() *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "status --shop S",
-		Short: "Show a shop's schedules, recent runs and recent failures with their reasons",
+		Short: "Show a shop's schedules, recent runs, blocked runs and current failures",
 		Long: `status prints, for each flow of the shop, its schedule (state, interval, next
-run), its recent runs and its recent failures with the reason that says what to
-fix and a link to each run. Times are JST.
+run), its recent runs, the runs that need a person now (blocked: running with
+ConnectorOutcome blocked:<type>, each with its reason; fix the cause, they
+resume by themselves or with starter wake) and its recent failures with the
+reason that says what to fix and a link to each run. A failure is listed only
+while it is the newest run of its workflow ID: one superseded by a later run
+(the order since imported) is not current and is left out. Times are JST.
 
 It reads Temporal only (visibility, schedules, the failed runs' results) and
 needs none of the shop's secrets.`,
@@ -73,7 +78,21 @@ func runStatus(ctx context.Context, out io.Writer, shopCode string, limit int) e
 			fmt.Fprintf(out, "    %s  %-10s %s\n", formatJST(r.GetStartTime().AsTime()),
 				statusName(r.GetStatus()), r.GetExecution().GetWorkflowId())
 		}
-		failed, err := s.listRuns(ctx, base+` AND ExecutionStatus="Failed"`, limit)
+		blocked, err := blockedruns.List(ctx, s.client, s.proc.TemporalNamespace, blockedruns.Filter{Shop: shopCode, Flow: f.Name})
+		if err != nil {
+			return err
+		}
+		if len(blocked) > 0 {
+			fmt.Fprintf(out, "  needs a person now (%d blocked; fix the cause, then they resume, or run starter wake --shop %s):\n", len(blocked), shopCode)
+		}
+		for i, r := range blocked {
+			if i == limit {
+				fmt.Fprintf(out, "    … %d more: %s\n", len(blocked)-limit, s.runLink(blockedruns.Query(blockedruns.Filter{Shop: shopCode, Flow: f.Name}), ""))
+				break
+			}
+			fmt.Fprintf(out, "    %s  blocked:%s (run started %s)\n      %s\n", r.WorkflowID, r.Reason, formatJST(r.Start), s.runLink(r.WorkflowID, r.RunID))
+		}
+		failed, err := s.currentFailures(ctx, base, limit)
 		if err != nil {
 			return err
 		}
@@ -87,6 +106,28 @@ func runStatus(ctx context.Context, out io.Writer, shopCode string, limit int) e
 		}
 	}
 	return nil
+}
+
+// currentFailures are the flow's recent failed runs that are still the
+// newest run of their workflow ID; a failure a later run superseded (an
+// order imported after its mapping was fixed, a run reset) is not current.
+func (s *session) currentFailures(ctx context.Context, base string, limit int) ([]*workflowpb.WorkflowExecutionInfo, error) {
+	failed, err := s.listRuns(ctx, base+` AND ExecutionStatus="Failed"`, 4*limit)
+	if err != nil {
+		return nil, err
+	}
+	var current []*workflowpb.WorkflowExecutionInfo
+	for _, r := range failed {
+		if len(current) == limit {
+			break
+		}
+		latest, err := s.client.DescribeWorkflowExecution(ctx, r.GetExecution().GetWorkflowId(), "")
+		if err == nil && latest.GetWorkflowExecutionInfo().GetExecution().GetRunId() != r.GetExecution().GetRunId() {
+			continue // superseded
+		}
+		current = append(current, r)
+	}
+	return current, nil
 }
 
 func (s *session) listRuns(ctx context.Context, query string, limit int) ([]*workflowpb.WorkflowExecutionInfo, error) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
+	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/payloadcodec"
 	"github.com/ecforce-logiless/connector/sharedstate"
 )
@@ -68,8 +69,9 @@ func run() error {
 	if codec != nil {
 		logger.Info("payload encryption on", "current_key_id", codec.CurrentKeyID(), "key_ids", codec.KeyIDs())
 	}
+	var metrics *app.Metrics
 	if proc.MetricsAddress != "" {
-		metrics, err := app.NewMetrics()
+		metrics, err = app.NewMetrics()
 		if err != nil {
 			return err
 		}
@@ -95,13 +97,26 @@ func run() error {
 		return fmt.Errorf("connect to Temporal at %s: %w (is the server running? `make demo` starts one)", proc.TemporalAddress, err)
 	}
 	defer tc.Close()
+	// Blocked runs: woken when a shop's mapping file or {file:} secret
+	// changes; counted for /metrics.
+	go app.WakeOnFileChanges(ctx, tc, proc.TemporalNamespace, shops, app.FileWatchInterval, logger)
+	if metrics != nil {
+		if err := metrics.ReportBlocked(ctx, tc, proc.TemporalNamespace, app.BlockedGaugeInterval, logger); err != nil {
+			return err
+		}
+	}
 
+	conn.Switches.Schedules = discoveries.SchedulePauses{Client: tc.ScheduleClient()}
 	w := worker.New(tc, proc.TaskQueue, worker.Options{})
 	conn.Register(w)
 	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	// One incremental discovery loop per shop and flow, started here and
+	// kept running (every worker does it; the fixed workflow IDs make it
+	// idempotent).
+	go discoveries.KeepRunning(ctx, tc, proc.TaskQueue, shops, logger)
 	<-ctx.Done()
 	w.Stop()
 	logger.Info("worker stopped")

@@ -75,10 +75,14 @@ func restartable(ctx workflow.Context, wf any, input any) workflow.Context {
 func untilUnblocked(ctx workflow.Context, step func(ctx workflow.Context) error) error {
 	wakes := 0
 	var ch workflow.ReceiveChannel
+	var woken WakeInput
 	for {
 		err := step(ctx)
 		errType := blockingType(err)
 		if errType == "" {
+			if err == nil && wakes > 0 {
+				doing(ctx, "unblocked: woken (%s), the step succeeded at %s", woken.Reason, jstClock(ctx))
+			}
 			return err
 		}
 		if workflow.GetVersion(ctx, BlockedWaitsChangeID, workflow.DefaultVersion, BlockedWaitsVersion) < BlockedWaitsVersion {
@@ -89,6 +93,7 @@ func untilUnblocked(ctx workflow.Context, step func(ctx workflow.Context) error)
 		}
 		block(ctx, errType, err)
 		wake := waitForWake(ctx, ch)
+		woken = wake
 		wakes++
 		if r, ok := ctx.Value(restartKey{}).(restart); ok &&
 			(wakes >= maxWakesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
@@ -184,7 +189,7 @@ func endsBlocked(ctx workflow.Context, err error) bool {
 		return false
 	}
 	info := workflow.GetInfo(ctx)
-	if info.SearchAttributes == nil || info.SearchAttributes.GetIndexedFields()[scheduledByAttribute] == nil {
+	if !isScheduledRun(ctx) {
 		return false
 	}
 	sa := workflow.GetTypedSearchAttributes(ctx)

@@ -220,6 +220,11 @@ func TestScheduledRunWithRefusedCredentialsEndsBlocked(t *testing.T) {
 				t.Errorf("outcome %q, want blocked:%s", got, activities.ErrTypeCredentialsRejected)
 			}
 			d := currentDetails(t, env)
+			// A scheduled run's details start with its start in JST (its ID
+			// carries Temporal's UTC time).
+			if !strings.HasPrefix(d, "scheduled run of ") || !strings.Contains(d, " JST: blocked:") || strings.Contains(d, "UTC") {
+				t.Errorf("scheduled run's details %q; want them to start with its JST start time", d)
+			}
 			for _, part := range []string{"shop demo", "ecforce API token", "ecforce rejected the credentials"} {
 				if !strings.Contains(d, part) {
 					t.Errorf("details %q lack %q", d, part)

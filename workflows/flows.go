@@ -30,7 +30,13 @@ type Flow struct {
 	// the ID PerOrderID gives; both are nil when the flow has none.
 	PerOrder   *Workflow
 	PerOrderID func(shop, orderNumber string) string
-	// Interval is the schedule interval the shop's settings ask for.
+	// Discovery is the flow's long-running discovery loop, with the
+	// workflow ID DiscoveryID gives (nil when the flow has none); the
+	// worker keeps one running per shop (package discoveries).
+	Discovery   *Workflow
+	DiscoveryID func(shop string) string
+	// Interval is the schedule interval the shop's settings ask for: the
+	// sweep interval of a flow with a discovery loop.
 	Interval func(s config.Shop) time.Duration
 	// On is the flow's on switch: off pauses the shop's schedule, and a
 	// scheduled run that starts anyway does nothing.
@@ -53,7 +59,9 @@ var Flows = []Flow{
 		ScheduledInput: func(shop string) any { return ImportOrdersInput{Shop: shop, Scheduled: true} },
 		PerOrder:       &Workflow{ImportOrderWorkflowName, ImportOrder},
 		PerOrderID:     ImportOrderID,
-		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.Interval },
+		Discovery:      &Workflow{DiscoverOrdersWorkflowName, DiscoverOrders},
+		DiscoveryID:    DiscoverOrdersID,
+		Interval:       func(s config.Shop) time.Duration { return s.OrderImport.SweepInterval },
 		On:             orderImportOn,
 	},
 	{
@@ -63,7 +71,9 @@ var Flows = []Flow{
 		ScheduledInput: func(shop string) any { return NotifyShipmentsInput{Shop: shop, Scheduled: true} },
 		PerOrder:       &Workflow{NotifyShipmentWorkflowName, NotifyShipment},
 		PerOrderID:     NotifyShipmentID,
-		Interval:       func(s config.Shop) time.Duration { return s.ShipmentNotification.Interval },
+		Discovery:      &Workflow{DiscoverShipmentsWorkflowName, DiscoverShipments},
+		DiscoveryID:    DiscoverShipmentsID,
+		Interval:       func(s config.Shop) time.Duration { return s.ShipmentNotification.SweepInterval },
 		On:             shipmentNotificationOn,
 	},
 	{
@@ -87,12 +97,16 @@ func FlowNamed(name string) (Flow, bool) {
 }
 
 // Workflows lists the flow's workflows: the scheduled one, then the
-// per-order one if it has one.
+// per-order one and the discovery loop if it has them.
 func (f Flow) Workflows() []Workflow {
-	if f.PerOrder == nil {
-		return []Workflow{f.Scheduled}
+	out := []Workflow{f.Scheduled}
+	if f.PerOrder != nil {
+		out = append(out, *f.PerOrder)
 	}
-	return []Workflow{f.Scheduled, *f.PerOrder}
+	if f.Discovery != nil {
+		out = append(out, *f.Discovery)
+	}
+	return out
 }
 
 // OnIn reads the flow's on switch from a shop's settings.

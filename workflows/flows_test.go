@@ -66,17 +66,19 @@ func TestScheduledInputsAreMarkedScheduled(t *testing.T) {
 	}
 }
 
-// Each flow's switch and interval are the settings the settings screen
-// names for it.
+// Each flow's switch and schedule interval are the settings the settings
+// screen names for it: for the flows with a discovery loop, the schedule
+// runs the sweep, at sweep_interval.
 func TestFlowSwitchesAndIntervals(t *testing.T) {
 	var s config.Shop
 	s.OrderImport.Interval, s.ShipmentNotification.Interval, s.StockSync.Interval = time.Minute, 2*time.Minute, 3*time.Minute
+	s.OrderImport.SweepInterval, s.ShipmentNotification.SweepInterval = time.Hour, 2*time.Hour
 	on := map[string]func(*config.Shop){
 		FlowOrderImport:          func(s *config.Shop) { s.OrderImport.AutoRun = true },
 		FlowShipmentNotification: func(s *config.Shop) { s.ShipmentNotification.AutoRun = true },
 		FlowStockSync:            func(s *config.Shop) { s.StockSync.Enabled = true },
 	}
-	intervals := map[string]time.Duration{FlowOrderImport: time.Minute, FlowShipmentNotification: 2 * time.Minute, FlowStockSync: 3 * time.Minute}
+	intervals := map[string]time.Duration{FlowOrderImport: time.Hour, FlowShipmentNotification: 2 * time.Hour, FlowStockSync: 3 * time.Minute}
 	for _, f := range Flows {
 		if f.OnIn(s) {
 			t.Errorf("flow %s is on with every switch off", f.Name)
@@ -109,7 +111,8 @@ func (r *registeredNames) RegisterWorkflowWithOptions(_ any, o workflow.Register
 func TestRegisterWorkflowsRegistersEveryWorkflowOnce(t *testing.T) {
 	var got registeredNames
 	RegisterWorkflows(&got)
-	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, ReconcileStockWorkflowName,
+	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, DiscoverOrdersWorkflowName,
+		NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, DiscoverShipmentsWorkflowName, ReconcileStockWorkflowName,
 		ChangeOrderWorkflowName}
 	if !slices.Equal(got, want) {
 		t.Errorf("registered %v, want %v", got, want)

@@ -131,19 +131,8 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 		return res, nil
 	}
 
-	// One import per order; the imports outlive this run. A failed import
-	// is run again by the next scan, unless only a person can fix it (an
-	// unmapped SKU, several destinations, a code another store holds):
-	// then it would only fail again, so its import runs once (and fails,
-	// visibly) and is left until the cause is gone.
-	runs := make([]orderRun, len(listed.Candidates))
-	for i, c := range listed.Candidates {
-		runs[i] = orderRun{
-			id: ImportOrderID(in.Shop, c.OrderNumber), orderNumber: c.OrderNumber, rejectAfterFailure: c.RunsOnce(),
-			workflow: ImportOrder,
-			input:    ImportOrderInput{Shop: in.Shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID, CodeLookup: c.CodeLookup},
-		}
-	}
+	// One import per order; the imports outlive this run (see importRuns).
+	runs := importRuns(in.Shop, listed.Candidates)
 	var taken []int
 	if res.Started, taken, err = startOrderRuns(ctx, in.Shop, FlowOrderImport, runs); err != nil {
 		return res, fail(ctx, err)

@@ -63,8 +63,22 @@ func step(ctx workflow.Context, opts workflow.ActivityOptions, summary string) w
 }
 
 // doing sets the run's current details: what it is doing or waiting for.
+// A run a Schedule started says so first, with its start in JST: its
+// workflow ID carries Temporal's UTC timestamp, its details the time people
+// read.
 func doing(ctx workflow.Context, format string, args ...any) {
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf(format, args...))
+	details := fmt.Sprintf(format, args...)
+	if isScheduledRun(ctx) {
+		details = "scheduled run of " + workflow.GetInfo(ctx).WorkflowStartTime.In(jst).Format("2006-01-02 15:04:05 JST") + ": " + details
+	}
+	workflow.SetCurrentDetails(ctx, details)
+}
+
+// isScheduledRun reports whether a Temporal Schedule started the run (it
+// sets TemporalScheduledById on its runs).
+func isScheduledRun(ctx workflow.Context) bool {
+	sa := workflow.GetInfo(ctx).SearchAttributes
+	return sa != nil && sa.GetIndexedFields()[scheduledByAttribute] != nil
 }
 
 // stockPageSummary is the summary of the next page of a stock pass:

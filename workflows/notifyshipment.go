@@ -114,17 +114,27 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	// shipment report of a 後払い order.
 	var shipping activities.UpdateShippingResult
 	doing(ctx, "writing 出荷情報 (%d parcels) to ecforce order %s", prep.Parcels, in.OrderNumber)
+	// Only the first execution of a step trusts PrepareShipment's read:
+	// one after a wake reads the order again (values only: no command).
+	current, woken, runs := prep.Current, false, 0
 	if err := untilUnblocked(ctx, func(ctx workflow.Context) error {
-		return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepUpdateShipping), a.UpdateShipping, activities.UpdateShippingInput{
+		runs++
+		woken = runs > 1
+		in := activities.UpdateShippingInput{
 			Shop:           in.Shop,
 			OrderNumber:    in.OrderNumber,
 			OrderID:        prep.OrderID,
 			ShippingSlip:   prep.ShippingSlip,
 			ShippedAt:      prep.ShippedAt,
 			CarrierID:      prep.CarrierID,
-			Current:        prep.Current,
+			Current:        current,
 			ReportWithSale: withSales && prep.Settlement == shipment.SettleByShipmentReport,
-		}).Get(ctx, &shipping)
+			// The capture of a card order rides on the slip's write
+			// unless the shop's separate_capture is on.
+			CaptureWithSale: withSales && prep.Settlement == shipment.SettleByCapture,
+		}
+		current = shipment.EcforceShipping{}
+		return workflow.ExecuteActivity(step(ctx, orderStepOptions, stepUpdateShipping), a.UpdateShipping, in).Get(ctx, &shipping)
 	}); err != nil {
 		return stopAt(ctx, res, err)
 	}
@@ -135,11 +145,17 @@ func NotifyShipment(ctx workflow.Context, in NotifyShipmentInput) (NotifyShipmen
 	if withSales {
 		var capture activities.CaptureSalesResult
 		doing(ctx, "waiting for 決済状況 to settle (売上処理 of %s)", in.OrderNumber)
+		current := &prep.Current
+		if woken {
+			current = nil // the shipping step ran again after a wake: read afresh
+		}
 		if err := untilUnblocked(ctx, func(ctx workflow.Context) error {
-			return workflow.ExecuteActivity(step(ctx, captureActivityOptions, stepCaptureSales), a.CaptureSales, activities.CaptureSalesInput{
+			in := activities.CaptureSalesInput{
 				Shop: in.Shop, OrderNumber: in.OrderNumber, OrderID: prep.OrderID,
-				Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt,
-			}).Get(ctx, &capture)
+				Settlement: prep.Settlement, ReportedAt: shipping.ReportedAt, Current: current,
+			}
+			current = nil
+			return workflow.ExecuteActivity(step(ctx, captureActivityOptions, stepCaptureSales), a.CaptureSales, in).Get(ctx, &capture)
 		}); err != nil {
 			return stopAt(ctx, res, err)
 		}

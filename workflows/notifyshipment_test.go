@@ -96,7 +96,7 @@ func TestNotifyShipmentOptionalSteps(t *testing.T) {
 				}).Once()
 				if tt.withSales {
 					env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
-						Shop: "demo", OrderNumber: "EC00000007", OrderID: 7,
+						Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Current: &prep.Current,
 					}).Return(func(context.Context, activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
 						order = append(order, "capture")
 						return activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil
@@ -240,7 +240,7 @@ func TestNotifyShipmentDeferredPaymentReportsWithTheShipping(t *testing.T) {
 		ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current, ReportWithSale: true,
 	}).Return(activities.UpdateShippingResult{Written: true, ReportedAt: reportedAt}, nil).Once()
 	env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
-		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByShipmentReport, ReportedAt: reportedAt,
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByShipmentReport, ReportedAt: reportedAt, Current: &prep.Current,
 	}).Return(activities.CaptureSalesResult{ShipmentReported: true, PaymentState: "credit_exam_completed", State: "complete"}, nil).Once()
 	env.OnActivity(a.SetShipmentStatus, mock.Anything, mock.Anything).Return(activities.SetShipmentStatusResult{Changed: true}, nil).Once()
 	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
@@ -341,4 +341,61 @@ func TestNotifyShipmentCaptureFailureBlocksUntilWoken(t *testing.T) {
 		t.Errorf("result %+v after %d captures; want captured, shipped, notified after 2", res, captures)
 	}
 	env.AssertExpectations(t)
+}
+
+// A card order's capture rides on the shipping write (CaptureWithSale);
+// the capture step gets when it was sent and the order as prepared, so it
+// only waits for payment_state to settle.
+func TestNotifyShipmentCardCaptureWithTheShipping(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "shipped")
+	prep := preparedShipment(true, "shipped")
+	prep.PaymentMethod, prep.Settlement = "credit_card_payment", shipment.SettleByCapture
+	sentAt := notifiedShipTime.Add(time.Hour)
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(prep, nil)
+	env.OnActivity(a.UpdateShipping, mock.Anything, activities.UpdateShippingInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, ShippingSlip: prep.ShippingSlip,
+		ShippedAt: notifiedShipTime, CarrierID: 1, Current: prep.Current, CaptureWithSale: true,
+	}).Return(activities.UpdateShippingResult{Written: true, ReportedAt: sentAt}, nil).Once()
+	env.OnActivity(a.CaptureSales, mock.Anything, activities.CaptureSalesInput{
+		Shop: "demo", OrderNumber: "EC00000007", OrderID: 7, Settlement: shipment.SettleByCapture, ReportedAt: sentAt, Current: &prep.Current,
+	}).Return(activities.CaptureSalesResult{Captured: true, PaymentState: "completed", State: "complete"}, nil).Once()
+	env.OnActivity(a.SetShipmentStatus, mock.Anything, mock.Anything).Return(activities.SetShipmentStatusResult{Changed: true}, nil).Once()
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	var res NotifyShipmentResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != OutcomeNotified || !res.Captured || res.StateSet != "shipped" {
+		t.Errorf("result = %+v", res)
+	}
+	env.AssertExpectations(t)
+}
+
+// Only the first execution of the capture step starts from
+// PrepareShipment's read: after a wake the order may have changed (a
+// payment fixed, or captured by hand), so the step gets no Current and
+// reads ecforce first.
+func TestNotifyShipmentCaptureAfterAWakeReadsAfresh(t *testing.T) {
+	env, a := newShipmentEnv(t)
+	shipmentSwitches(env, true, "")
+	env.OnActivity(a.PrepareShipment, mock.Anything, mock.Anything).Return(preparedShipment(true, ""), nil).Once()
+	env.OnActivity(a.UpdateShipping, mock.Anything, mock.Anything).Return(activities.UpdateShippingResult{Written: true}, nil).Once()
+	var currents []*shipment.EcforceShipping
+	env.OnActivity(a.CaptureSales, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CaptureSalesInput) (activities.CaptureSalesResult, error) {
+			currents = append(currents, in.Current)
+			if len(currents) == 1 {
+				return activities.CaptureSalesResult{}, temporal.NewNonRetryableApplicationError("capture failed", activities.ErrTypeCaptureFailed, nil)
+			}
+			return activities.CaptureSalesResult{Captured: true}, nil
+		})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(WakeSignal, WakeInput{Reason: "fixed"}) }, time.Hour)
+	env.ExecuteWorkflow(NotifyShipment, NotifyShipmentInput{Shop: "demo", OrderNumber: "EC00000007", SalesOrderID: 70})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if len(currents) != 2 || currents[0] == nil || currents[0].OrderID != 7 || currents[1] != nil {
+		t.Errorf("capture executions got Current %v; want the prepared order first, none after the wake", currents)
+	}
 }

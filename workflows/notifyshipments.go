@@ -79,14 +79,7 @@ func NotifyShipments(ctx workflow.Context, in NotifyShipmentsInput) (NotifyShipm
 	}
 
 	// One notification per order; the notifications outlive this run.
-	runs := make([]orderRun, len(listed.Candidates))
-	for i, c := range listed.Candidates {
-		runs[i] = orderRun{
-			id: NotifyShipmentID(in.Shop, c.OrderNumber), orderNumber: c.OrderNumber,
-			workflow: NotifyShipment,
-			input:    NotifyShipmentInput{Shop: in.Shop, OrderNumber: c.OrderNumber, SalesOrderID: c.SalesOrderID},
-		}
-	}
+	runs := notifyRuns(in.Shop, listed.Candidates)
 	var taken []int
 	if res.Started, taken, err = startOrderRuns(ctx, in.Shop, FlowShipmentNotification, runs); err != nil {
 		return res, fail(ctx, err)

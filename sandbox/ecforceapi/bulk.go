@@ -2,6 +2,8 @@ package ecforceapi
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 )
@@ -63,4 +65,59 @@ func rawValue(raw json.RawMessage) any {
 		return nil
 	}
 	return v
+}
+
+// SetMaxBulkRecords sets the most records one order bulk request may carry
+// (0: no limit); see Config.MaxBulkRecords.
+func (e *Server) SetMaxBulkRecords(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.maxBulk = n
+}
+
+// RefuseRecord makes every later bulk write (orders/shipping,
+// orders/bulk_update) answer the order's record as a failure with this
+// code and message, the other records of the request applying as usual;
+// an empty code stops it.
+func (e *Server) RefuseRecord(orderID int64, code, message string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if code == "" {
+		delete(e.refuseRecord, orderID)
+		return
+	}
+	e.refuseRecord[orderID] = fieldError{code, message}
+}
+
+// BulkRequests returns, per kind ("shipping", "bulk_update",
+// "payment_status"), the number of records of each order bulk request
+// taken, refused ones included, in order.
+func (e *Server) BulkRequests() map[string][]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string][]int, len(e.bulkRequests))
+	for k, v := range e.bulkRequests {
+		out[k] = append([]int(nil), v...)
+	}
+	return out
+}
+
+// admitBulkLocked records a bulk request of n records and refuses it as a
+// whole (422, nothing applied) when it carries more than the limit.
+func (e *Server) admitBulkLocked(w http.ResponseWriter, kind, field string, n int) bool {
+	e.bulkRequests[kind] = append(e.bulkRequests[kind], n)
+	if e.maxBulk > 0 && n > e.maxBulk {
+		writeError(w, http.StatusUnprocessableEntity, "AOR3001", fmt.Sprintf("%sパラメータが正しくありません。(%d件は上限%d件を超えています)", field, n, e.maxBulk))
+		return false
+	}
+	return true
+}
+
+// refusedLocked reports a record the test asked to refuse, as a failure.
+func (e *Server) refusedLocked(res *bulkResult, id int64, shown any) bool {
+	fe, ok := e.refuseRecord[id]
+	if ok {
+		res.fail(shown, "AOR", fe)
+	}
+	return ok
 }

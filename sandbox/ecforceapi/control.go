@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -102,6 +104,17 @@ func (e *Server) controlEndpoints(m *httpfake.ControlMux) {
 		e.SettlePayments()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	m.HandleFunc("POST /_sandbox/ignored_filters", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Filters []string `json:"filters"`
+		}
+		if err := httpfake.ReadJSON(r, &body); err != nil {
+			httpfake.ControlError(w, http.StatusBadRequest, errors.New(`want {"filters": ["updated_at_gteq", …]}`))
+			return
+		}
+		e.IgnoreOrderFilters(body.Filters...)
+		w.WriteHeader(http.StatusNoContent)
+	})
 	m.HandleFunc("POST /_sandbox/rotate_token", func(w http.ResponseWriter, r *http.Request) {
 		httpfake.WriteJSON(w, http.StatusOK, map[string]string{"api_token": e.RotateAPIToken()})
 	})
@@ -120,4 +133,44 @@ func (e *Server) respondChange(w http.ResponseWriter, r *http.Request, change fu
 	default:
 		httpfake.WriteJSON(w, http.StatusOK, o)
 	}
+}
+
+// IgnoreOrderFilters makes the order listing drop these ransack filters
+// (attribute_predicate, e.g. "updated_at_gteq") as ransack drops a filter
+// it does not know: the listing then answers as if they were not given.
+// No names clears the list.
+func (e *Server) IgnoreOrderFilters(names ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ignoredFilters = map[string]bool{}
+	for _, n := range names {
+		e.ignoredFilters[n] = true
+	}
+}
+
+// dropIgnoredFiltersLocked removes the ignored filters from a listing's
+// query (q[name], q[name][], q[name][0]…).
+func (e *Server) dropIgnoredFiltersLocked(q url.Values) {
+	for key := range q {
+		name, ok := strings.CutPrefix(key, "q[")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(name, "]"); i >= 0 && e.ignoredFilters[name[:i]] {
+			delete(q, key)
+		}
+	}
+}
+
+// SetOrderState changes an order's 対応状況 as a person does in ecforce's
+// admin screen: its updated_at becomes now.
+func (e *Server) SetOrderState(id int64, state string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o, ok := e.ordersByID[id]
+	if !ok {
+		return fmt.Errorf("no order %d", id)
+	}
+	o.State, o.UpdatedAt = state, e.clock()
+	return nil
 }

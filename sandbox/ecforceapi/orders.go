@@ -166,6 +166,7 @@ func (e *Server) handleListOrders(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.settleLocked()
+	e.dropIgnoredFiltersLocked(q)
 	orders := applyRansack(append([]*Order(nil), e.orders...), q, orderFields)
 	applySort(orders, q.Get("sort"), orderFields, func(o *Order) int64 { return o.ID })
 	doc, page := listPage(r, orders, e.orderResourceLocked)
@@ -292,11 +293,14 @@ func (e *Server) handleBulkUpdateOrders(w http.ResponseWriter, r *http.Request) 
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.admitBulkLocked(w, "bulk_update", "orders", len(body.Orders)) {
+		return
+	}
 	e.settleLocked()
 	res := newBulkResult()
 	for _, rec := range body.Orders {
 		o, id, shown := e.bulkOrderLocked(res, rec)
-		if o == nil {
+		if o == nil || e.refusedLocked(res, id, shown) {
 			continue
 		}
 		delete(rec, "id")

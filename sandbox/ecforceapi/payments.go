@@ -202,6 +202,9 @@ func (e *Server) handlePaymentBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.admitBulkLocked(w, "payment_status", "order_ids", len(body.OrderIDs)) {
+		return
+	}
 	e.settleLocked()
 	var ids []int64
 	for _, raw := range body.OrderIDs {

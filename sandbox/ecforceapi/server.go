@@ -45,6 +45,13 @@ type Config struct {
 	SettleDelay time.Duration
 	// Logger receives request logs at debug level (default slog.Default()).
 	Logger *slog.Logger
+	// MaxBulkRecords, if positive, is the most records one order bulk
+	// request may carry (orders/shipping, orders/bulk_update,
+	// payment_status/bulk_update order_ids); a larger one is refused as a
+	// whole with 422 AOR3001 and nothing applied. The reference names no
+	// limit (ecforce-api.md §10 q2); this is how a strict shop would say
+	// "too many" (our inference). SetMaxBulkRecords changes it.
+	MaxBulkRecords int
 }
 
 // Server is a fake ecforce shop. It implements http.Handler through its
@@ -75,6 +82,10 @@ type Server struct {
 	failCapture    map[int64]bool
 	slowCapture    map[int64]time.Duration // the next capture job's duration, by order
 	pending        map[int64]bool
+	refuseRecord   map[int64]fieldError // per-record failures of bulk writes, by order
+	maxBulk        int
+	bulkRequests   map[string][]int // records of each order bulk request, by endpoint kind
+	ignoredFilters map[string]bool  // q[...] attribute_predicate names the order listing drops, like ransack
 	jobs           []Job
 	seq            struct{ order, item, address, variant, stockItem, job, customer int64 }
 }
@@ -115,6 +126,7 @@ func New(cfg Config) *Server {
 		e.settleDelay = 2 * time.Second
 	}
 	e.resetDataLocked()
+	e.maxBulk = cfg.MaxBulkRecords
 	e.FrontDoor = httpfake.NewFrontDoor(httpfake.DoorConfig{
 		Name:      "ecforce",
 		Logger:    e.logger,
@@ -157,6 +169,8 @@ func (e *Server) resetDataLocked() {
 	e.failCapture = map[int64]bool{}
 	e.slowCapture = map[int64]time.Duration{}
 	e.pending = map[int64]bool{}
+	e.refuseRecord = map[int64]fieldError{}
+	e.bulkRequests = map[string][]int{}
 	e.jobs = nil
 	e.signInAttempts = nil
 	e.signIns = 0

@@ -31,12 +31,15 @@ func (e *Server) handleShipping(w http.ResponseWriter, r *http.Request) {
 	withSale, async := flag01(body.WithSale), flag01(body.WithAsync)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.admitBulkLocked(w, "shipping", "orders", len(body.Orders)) {
+		return
+	}
 	e.settleLocked()
 	res := newBulkResult()
 	var done []int64
 	for _, rec := range body.Orders {
 		o, id, shown := e.bulkOrderLocked(res, rec)
-		if o == nil {
+		if o == nil || e.refusedLocked(res, id, shown) {
 			continue
 		}
 		raw, has := rec["shipping_address_id"]
