@@ -274,3 +274,43 @@ func storeReplayHistoryAs(t *testing.T, name, version string, h *historypb.Histo
 	t.Helper()
 	storeReplayHistoryFile(t, strings.TrimSuffix(name, ".json")+"."+version+".json", h)
 }
+
+// The incremental discovery loop follows cancellations and payments at its
+// next tick (here a discover-now, as a webhook sends), without listing
+// ecforce again: each imported order gets its ChangeOrder run.
+func TestOrderChangesFromTheDiscoveryLoop(t *testing.T) {
+	ctx := testContext(t, 3*time.Minute)
+	s := newStack(t, stackOptions{})
+	seedChangeArticle(t, s, 10)
+	cancelled := seedChangeOrder(t, s, ecforceapi.OrderSeed{})
+	paid := seedChangeOrder(t, s, ecforceapi.OrderSeed{PaymentState: "pending", PaymentMethodName: "銀行振込"})
+	l := startLoop(ctx, t, s, workflows.FlowOrderImport)
+	waitImported(ctx, t, s, cancelled.Number)
+	waitImported(ctx, t, s, paid.Number)
+	l.now(ctx, t, workflows.DiscoverNow{Event: "test"}) // settles the imports
+
+	if _, err := s.sb.Ecforce.CancelOrder(cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.sb.Ecforce.CompletePayment(paid.ID, "paid"); err != nil {
+		t.Fatal(err)
+	}
+	s.sb.Ecforce.ResetRequestCounts()
+	l.now(ctx, t, workflows.DiscoverNow{Event: "order_canceled", OrderID: cancelled.ID, OrderNumber: cancelled.Number})
+	if res := changeResult(ctx, t, s.shop, cancelled.Number); res.Outcome != workflows.OutcomeCancelledInLogiless {
+		t.Errorf("cancelled order: %+v", res)
+	}
+	if res := changeResult(ctx, t, s.shop, paid.Number); res.Outcome != workflows.OutcomePaymentUpdated {
+		t.Errorf("paid order: %+v", res)
+	}
+	if so, _ := s.sb.Logiless.SalesOrder(cancelled.Number); so.DocumentStatus != logilessapi.StatusCancel || so.ReversalRequests != 1 {
+		t.Errorf("LOGILESS %s after %d reversal requests", so.DocumentStatus, so.ReversalRequests)
+	}
+	if so, _ := s.sb.Logiless.SalesOrder(paid.Number); so.IncomingPaymentStatus != "Paid" || so.Updates != 1 {
+		t.Errorf("LOGILESS %s after %d updates", so.IncomingPaymentStatus, so.Updates)
+	}
+	if n := s.sb.Ecforce.RequestCounts()["GET /api/v2/admin/orders"]; n > 2 {
+		t.Errorf("%d ecforce listings for the tick, want the loop's own (the changes add none)", n)
+	}
+	l.replay(ctx, t, "discoverorders-changes."+workflows.UpdatedOrderChangesChangeID+".json")
+}

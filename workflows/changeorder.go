@@ -182,3 +182,37 @@ func startOrderChanges(ctx workflow.Context, shop string, orders []activities.Ch
 	started, _, err := startOrderRuns(ctx, shop, FlowOrderChange, runs)
 	return started, err
 }
+
+// UpdatedOrderChangesChangeID is the workflow.GetVersion change with which
+// a DiscoverOrders tick starts a ChangeOrder run for each of its updated
+// orders that was cancelled or paid (and was imported).
+const UpdatedOrderChangesChangeID = "updated-order-changes"
+
+// UpdatedOrderChangesVersion is the version of UpdatedOrderChangesChangeID
+// that starts them.
+const UpdatedOrderChangesVersion workflow.Version = 1
+
+// startUpdatedOrderChanges starts the ChangeOrder runs of a discovery
+// tick's updated orders: those cancelled or with a payment are looked up in
+// LOGILESS (no extra ecforce call: the loop listed them), and the imported
+// ones whose sales order must follow get a run. A tick without such orders
+// issues no command.
+func startUpdatedOrderChanges(ctx workflow.Context, shop string, updated []activities.UpdatedOrder) error {
+	var orders []activities.ChangedOrder
+	for _, u := range updated {
+		// sync_cancellations is the activity's to apply; here only what
+		// can never need a change is left out.
+		if orderchange.Interesting(orderchange.Ecforce{State: u.State, PaymentState: u.PaymentState}, orderchange.Settings{SyncCancellations: true}) {
+			orders = append(orders, activities.ChangedOrder{OrderID: u.OrderID, OrderNumber: u.OrderNumber, State: u.State, PaymentState: u.PaymentState})
+		}
+	}
+	if len(orders) == 0 ||
+		workflow.GetVersion(ctx, UpdatedOrderChangesChangeID, workflow.DefaultVersion, UpdatedOrderChangesVersion) < UpdatedOrderChangesVersion {
+		return nil
+	}
+	started, err := startOrderChanges(ctx, shop, orders)
+	if len(started) > 0 {
+		workflow.GetLogger(ctx).Info("order changes started", "shop", shop, "runs", len(started))
+	}
+	return err
+}
