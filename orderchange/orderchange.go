@@ -14,6 +14,7 @@ package orderchange
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ecforce-logiless/connector/logiless"
@@ -186,15 +187,16 @@ func authRank(s string) int {
 	return 0
 }
 
-// Interesting reports whether an ecforce order in this state may need a
-// change at all (a cheap filter before LOGILESS is asked): it is
-// cancelled (and cancellations are synced) or ecforce knows of a payment.
+// Interesting reports whether a discovery should look an updated ecforce
+// order up in LOGILESS (a cheap filter before LOGILESS is asked): it is
+// cancelled (and cancellations are synced) or its money is in (PaidStates).
+// An authorization that arrives later is applied by a run started for the
+// order (Decide handles it), not looked for: every card order carries one.
 func Interesting(ec Ecforce, s Settings) bool {
 	if ec.State == canceled {
 		return s.SyncCancellations
 	}
-	auth, incoming := salesorder.PaymentStatuses(ec.PaymentState)
-	return auth != "" || incoming != ""
+	return slices.Contains(PaidStates, ec.PaymentState)
 }
 
 // PaidStates are the ecforce payment_state keys that mean the money is in

@@ -76,7 +76,8 @@ func TestInteresting(t *testing.T) {
 		{Ecforce{State: "canceled"}, on, true},
 		{Ecforce{State: "canceled"}, Settings{}, false},
 		{Ecforce{State: "complete", PaymentState: "paid"}, Settings{}, true},
-		{Ecforce{State: "complete", PaymentState: "authed"}, on, true},
+		{Ecforce{State: "complete", PaymentState: "authed"}, on, false}, // every card order: not looked for
+		{Ecforce{State: "shipped", PaymentState: "completed"}, on, true},
 		{Ecforce{State: "complete", PaymentState: ""}, on, false},
 		{Ecforce{State: "complete", PaymentState: "credit_exam_processing"}, on, false},
 	} {
