@@ -195,7 +195,7 @@ type OrderImportSettings struct {
 	Interval time.Duration `yaml:"interval"`
 	// SweepInterval is the schedule interval of the full discovery of the
 	// look-back window that heals what the incremental one missed
-	// (default 1h, at least Interval).
+	// (default 1h or Interval if longer; at least Interval).
 	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// ImportedState is the 対応状況 key set on the ecforce order once it is
 	// imported; "" leaves the status alone.
@@ -251,7 +251,7 @@ type ShipmentSettings struct {
 	// shop's DiscoverShipments loop (default 1m, at least 1m).
 	Interval time.Duration `yaml:"interval"`
 	// SweepInterval is the schedule interval of the full discovery of the
-	// look-back window (default 1h, at least Interval).
+	// look-back window (default 1h, or Interval when longer; at least Interval).
 	SweepInterval time.Duration `yaml:"sweep_interval"`
 	// Lookback is how far back a discovery looks for LOGILESS orders that
 	// became Shipped (by their updated_at; default 24h, from 1h to 720h and
@@ -335,14 +335,14 @@ func (s *Shop) ApplyDefaults() {
 		o.Interval = DefaultDiscoveryInterval
 	}
 	if o.SweepInterval == 0 {
-		o.SweepInterval = DefaultSweepInterval
+		o.SweepInterval = max(DefaultSweepInterval, o.Interval) // a shops file with a long interval stays valid
 	}
 	n := &s.ShipmentNotification
 	if n.Interval == 0 {
 		n.Interval = DefaultDiscoveryInterval
 	}
 	if n.SweepInterval == 0 {
-		n.SweepInterval = DefaultSweepInterval
+		n.SweepInterval = max(DefaultSweepInterval, n.Interval)
 	}
 	if n.TrackingNumberSeparator == "" {
 		n.TrackingNumberSeparator = DefaultTrackingNumberSep

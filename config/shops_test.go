@@ -762,3 +762,13 @@ func TestCancellationSettings(t *testing.T) {
 		t.Error("sync_cancellations: sometimes was accepted")
 	}
 }
+
+// A shops file with an interval longer than the default sweep stays valid:
+// the sweep is then as long as the interval.
+func TestDefaultSweepIsAtLeastTheInterval(t *testing.T) {
+	s := Shop{OrderImport: OrderImportSettings{Interval: 2 * time.Hour}}
+	s.ApplyDefaults()
+	if s.OrderImport.SweepInterval != 2*time.Hour || s.ShipmentNotification.SweepInterval != time.Hour {
+		t.Errorf("sweep intervals = %s, %s; want 2h (the interval) and 1h", s.OrderImport.SweepInterval, s.ShipmentNotification.SweepInterval)
+	}
+}

@@ -135,6 +135,19 @@ func TestIncrementalOrderDiscovery(t *testing.T) {
 	draft := seedDiscoveryOrder(t, s, 40, "new", 10*time.Minute)
 	missed := seedDiscoveryOrder(t, s, 50, "complete", 2*time.Hour) // before the loop's first look (one sweep interval)
 	l := startLoop(ctx, t, s, workflows.FlowOrderImport)
+	// The worker ensures the loop every few minutes: a second start uses
+	// the running one.
+	first, err := temporalClient.DescribeWorkflowExecution(ctx, l.id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := discoveries.Ensure(ctx, s.temporal(), s.taskQueue, workflows.FlowOrderImport, s.shop); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := temporalClient.DescribeWorkflowExecution(ctx, l.id, ""); err != nil ||
+		again.WorkflowExecutionInfo.Execution.RunId != first.WorkflowExecutionInfo.Execution.RunId {
+		t.Errorf("a second Ensure started another run (%v)", err)
+	}
 	for i := 1; i <= 30; i++ {
 		waitImported(ctx, t, s, fmt.Sprintf("IN%08d", i))
 	}
@@ -207,7 +220,9 @@ func TestIncrementalOrderDiscovery(t *testing.T) {
 }
 
 // replay replays the loop's history so far with today's code and, with
-// UPDATE_REPLAY_HISTORIES=1, stores it for the workflows' replay test.
+// UPDATE_REPLAY_HISTORIES=1, stores it for the workflows' replay test as
+// <name>.<replayHistoryVersion>.json (the first ones, recorded before any
+// change of the loop, are <name>.json).
 func (l *loop) replay(ctx context.Context, t *testing.T, file string) {
 	t.Helper()
 	h := fetchHistory(ctx, t, l.id)
@@ -216,7 +231,7 @@ func (l *loop) replay(ctx context.Context, t *testing.T, file string) {
 	if err := replayer.ReplayWorkflowHistory(nil, h); err != nil {
 		t.Errorf("replay %s: %v", l.id, err)
 	}
-	storeReplayHistoryFile(t, file, h)
+	storeReplayHistory(t, file, h)
 }
 
 // The shipment discovery loop: an empty discovery costs one LOGILESS

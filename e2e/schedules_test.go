@@ -48,9 +48,10 @@ func TestSchedulesApplyIsIdempotentAndFollowsSettings(t *testing.T) {
 		}
 	}
 
-	// Switching 受注取込を自動実行 off pauses the schedule; the interval follows too.
+	// Switching 受注取込を自動実行 off pauses the schedule; the interval follows
+	// too (the schedule runs the sweep: sweep_interval).
 	yaml := strings.Replace(shopsYAML(s.sb, s.shop), "auto_run: true", "auto_run: false", 1)
-	yaml = strings.Replace(yaml, "lookback: 168h", "lookback: 168h\n      interval: 15m", 1)
+	yaml = strings.Replace(yaml, "lookback: 168h", "lookback: 168h\n      sweep_interval: 2h", 1)
 	writeFile(t, filepath.Join(s.dir, "shops.yaml"), yaml)
 	changed, err := schedules.Apply(ctx, sc, schedules.Plan(load(), s.taskQueue), false)
 	if err != nil {
@@ -63,7 +64,7 @@ func TestSchedulesApplyIsIdempotentAndFollowsSettings(t *testing.T) {
 			importChange = c
 		}
 	}
-	if importChange.Action != "updated" || !strings.Contains(importChange.Detail, "paused false → true") || !strings.Contains(importChange.Detail, "interval 10m0s → 15m0s") {
+	if importChange.Action != "updated" || !strings.Contains(importChange.Detail, "paused false → true") || !strings.Contains(importChange.Detail, "interval 1h0m0s → 2h0m0s") {
 		t.Errorf("apply after the settings change = %+v", importChange)
 	}
 	desc, err := sc.GetHandle(ctx, id).Describe(ctx)

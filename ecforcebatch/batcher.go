@@ -114,14 +114,13 @@ func (b *batcher[Req, Res]) expecting() bool {
 	return b.awaited > 0 && time.Now().Before(b.expectUntil)
 }
 
-// expectLocked announces n more records to come within d: a batch waits
-// for them, up to maxWait from its first record, and leaves as soon as the
+// expectLocked announces n records to come within d, in place of any
+// earlier announcement (a shop has one discovery at a time; one that
+// announced runs already under way must not hold batches for ever): a
+// batch waits for them while they keep coming and leaves as soon as the
 // last has arrived.
 func (b *batcher[Req, Res]) expectLocked(n int, d time.Duration) {
-	if !b.expecting() {
-		b.awaited = 0
-	}
-	b.awaited += n
+	b.awaited = n
 	b.expectLife = d
 	b.expectUntil = time.Now().Add(d)
 }

@@ -95,8 +95,9 @@ func New(api API, opts Options) *Client {
 // gap of 5 Windows ends a batch) up to 6 MaxWaits from a batch's first
 // record, and a batch leaves as soon as it is full or the last announced
 // record has arrived. The announcement lapses 3 MaxWaits after its latest
-// record; records that never come (a notification that stopped earlier,
-// one run by another worker) cost at most the quiet gap.
+// record, and a later announcement replaces it; records that never come
+// (a notification that stopped earlier or is already running, one run by
+// another worker) cost at most the quiet gap.
 func (c *Client) Expect(n int) {
 	if n <= 0 || c.opts.MaxWait <= c.opts.Window {
 		return

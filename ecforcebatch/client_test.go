@@ -48,7 +48,7 @@ func newShop(t *testing.T, orders, size int) *shop {
 		}
 		s.ids = append(s.ids, o.ID)
 	}
-	s.b = New(s.client, Options{Shop: "demo", Size: size, Window: 50 * time.Millisecond, Logger: quiet, Sent: func(kind string, n int) {
+	s.b = New(s.client, Options{Shop: "demo", Size: size, Window: 200 * time.Millisecond, MaxWait: 3 * time.Second, Logger: quiet, Sent: func(kind string, n int) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.sent[kind] = append(s.sent[kind], n)
