@@ -7,9 +7,9 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
-	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
@@ -55,20 +55,6 @@ func changeResult(ctx context.Context, t *testing.T, shop, number string) workfl
 		t.Fatalf("change run of %s: %v", number, err)
 	}
 	return res
-}
-
-// waitForOutcome polls a run's ConnectorOutcome until it is want.
-func waitForOutcome(ctx context.Context, t *testing.T, workflowID, want string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	got := ""
-	for time.Now().Before(deadline) {
-		if got = outcomeOf(ctx, t, workflowID); got == want {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("outcome of %s is %q, want %q", workflowID, got, want)
 }
 
 func freeStock(t *testing.T, s *stack) int {
@@ -183,8 +169,7 @@ func TestOrderCancelledTooLate(t *testing.T) {
 	if second := s.discover(ctx); len(second.ChangesStarted) != 1 || second.ChangesStarted[0] != id {
 		t.Fatalf("discovery after the cancellation = %+v; want the change run started", second)
 	}
-	waitForOutcome(ctx, t, id, workflows.OutcomeBlockedPrefix+"CancelTooLate")
-	md := currentRunDetails(ctx, t, id)
+	md := waitBlocked(ctx, t, id, activities.ErrTypeCancelTooLate)
 	for _, part := range []string{"blocked:CancelTooLate", o.Number, "Working", "stop the parcel", "refund", "starter wake --shop " + s.shop} {
 		if !strings.Contains(md, part) {
 			t.Errorf("current details %q lack %q", md, part)
@@ -251,21 +236,6 @@ func TestOrderPaymentCompletedLater(t *testing.T) {
 		t.Errorf("%d updates, want 1", so.Updates)
 	}
 	storeReplayHistoryAs(t, "changeorder-payment.json", workflows.OrderChangesChangeID, fetchHistory(ctx, t, workflows.OrderChangeID(s.shop, o.Number)))
-}
-
-// currentRunDetails is the current details of a running workflow (what the
-// Web UI shows), read with the metadata query.
-func currentRunDetails(ctx context.Context, t *testing.T, workflowID string) string {
-	t.Helper()
-	v, err := temporalClient.QueryWorkflow(ctx, workflowID, "", "__temporal_workflow_metadata")
-	if err != nil {
-		t.Fatalf("query the metadata of %s: %v", workflowID, err)
-	}
-	var md sdkpb.WorkflowMetadata
-	if err := v.Get(&md); err != nil {
-		t.Fatalf("decode the metadata of %s: %v", workflowID, err)
-	}
-	return md.GetCurrentDetails()
 }
 
 // storeReplayHistoryAs stores h as workflows/testdata/<name>.<version>.json
