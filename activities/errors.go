@@ -84,6 +84,16 @@ const (
 	ErrTypeOrderCanceled = "OrderCanceled"
 )
 
+// Stable error type names of the order changes after the import (issue 13).
+const (
+	// ErrTypeCancelTooLate: the order is キャンセル in ecforce, but its
+	// LOGILESS sales order is being shipped or has shipped (Working,
+	// PartlyShipped, Shipped), so it cannot be cancelled; stop the parcel
+	// in the warehouse, or refund in ecforce. The run cancels it by itself
+	// once the warehouse moves it back.
+	ErrTypeCancelTooLate = "CancelTooLate"
+)
+
 // ErrTypeCreditExamPending is retryable: a deferred payment's credit
 // check (与信審査) is still running, so capture waits.
 const ErrTypeCreditExamPending = "EcforceCreditExamPending"
@@ -217,6 +227,7 @@ var BlockingErrorTypes = []string{
 	ErrTypeCaptureFailed,         // settle the payment in ecforce (決済状況)
 	ErrTypePaymentNotCapturable,  // put the payment in a capturable state in ecforce
 	ErrTypeEditNeedsOperator,     // carry the edit over to LOGILESS by hand, or make the two agree
+	ErrTypeCancelTooLate,         // stop the parcel and move the order back in LOGILESS, or refund in ecforce
 }
 
 // IsBlocking reports whether errType is one of BlockingErrorTypes.

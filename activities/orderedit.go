@@ -194,23 +194,6 @@ func (a *OrderImport) lockedMeanwhile(res *ApplyOrderEditResult, in ApplyOrderEd
 	return nil
 }
 
-// readOrder reads the ecforce order as it is now (never the discovery
-// cache: an edit must see the latest write).
-func (a *OrderImport) readOrder(ctx context.Context, shop *Shop, id int64, number string) (ecforce.Order, error) {
-	ec, _ := importClients(shop)
-	if id != 0 {
-		return getOrder(ctx, ec, shop.Settings.Code, id, number)
-	}
-	o, ok, err := ec.FindOrderByNumber(ctx, number)
-	if err != nil {
-		return o, err
-	}
-	if !ok {
-		return o, orderNotFound(shop.Settings.Code, 0, number, "check the number (the 10-character 受注番号 of the order list)")
-	}
-	return o, nil
-}
-
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b

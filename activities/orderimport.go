@@ -188,6 +188,13 @@ func (a *OrderImport) loadOrder(ctx context.Context, shop *Shop, id int64, numbe
 	if o, ok := a.Cache.Get(shop.Settings.Code, id); ok {
 		return o, nil
 	}
+	return a.readOrder(ctx, shop, id, number)
+}
+
+// readOrder reads the order from ecforce as it is now (never the
+// discovery cache: an edit or a change must see the latest write): by id
+// when known, else by its number.
+func (a *OrderImport) readOrder(ctx context.Context, shop *Shop, id int64, number string) (ecforce.Order, error) {
 	ec, _ := importClients(shop)
 	if id != 0 {
 		return getOrder(ctx, ec, shop.Settings.Code, id, number)

@@ -26,6 +26,7 @@ type EcforceAPI interface {
 // orderImportLogiless, shipmentLogiless and stockSyncLogiless.
 type LogilessAPI interface {
 	orderImportLogiless
+	orderChangeLogiless
 	shipmentLogiless
 	stockSyncLogiless
 }

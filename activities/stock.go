@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -148,6 +149,10 @@ type ReconcileStockPageInput struct {
 	// RunKey identifies the sync (the same across continue-as-new), so
 	// that the pages of one sync share the worker's caches.
 	RunKey string
+	// Ahead (full) is this page's LOGILESS free stock, read by the page
+	// before while it wrote ecforce (its result's Ahead); nil, stale or
+	// read for other codes, the page reads LOGILESS itself.
+	Ahead *stocksync.AheadStock `json:",omitempty"`
 }
 
 // ReconcileStockPageResult is what one page did.
@@ -163,13 +168,19 @@ type ReconcileStockPageResult struct {
 	// nothing was done.
 	NeedFull       bool
 	NeedFullReason string
+	// Ahead (full) is the next page's LOGILESS free stock, read while this
+	// page was compared and written in ecforce; the workflow hands it to
+	// the next page (one number per article, about 5 KiB per page).
+	Ahead *stocksync.AheadStock `json:",omitempty"`
 }
 
 // ReconcileStockPage brings one page of mapped SKUs in step
 // (stocksync.Reconciler): LOGILESS free stock through each row's settings,
 // compared with the ecforce stock at the location, and only the SKUs that
 // differ written, 100 per bulk request. A SKU ecforce refuses is reported by
-// SKU and never stops the others. The heartbeat carries the committed
+// SKU and never stops the others. In a full pass it reads the next page's
+// LOGILESS free stock while it writes ecforce, and starts from the stock the
+// page before read for it (Ahead), so that the two APIs work at once. The heartbeat carries the committed
 // stocksync.Progress.
 //
 // Idempotent: ecforce stock is written as absolute values, and only where
@@ -181,8 +192,12 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 	// resumes from it whatever the attempt was doing when it died (until
 	// the heartbeat details are read below, it is the empty cursor, which
 	// a retry ignores).
+	// LOGILESS is read on a goroutine of its own (stocksync.Reconciler), so
+	// the committed progress is shared under a lock.
+	var mu sync.Mutex
 	var committed stocksync.Progress
-	ctx = stockPriority(ctx, func() any { return committed })
+	current := func() any { mu.Lock(); defer mu.Unlock(); return committed }
+	ctx = stockPriority(ctx, current)
 	var res ReconcileStockPageResult
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
@@ -208,19 +223,24 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 			a.logger().Info("resuming stock page after heartbeat", "shop", in.Shop, "after", hb.After)
 		}
 	}
+	mu.Lock()
 	committed = from
-	beat := func() { activity.RecordHeartbeat(ctx, committed) }
+	mu.Unlock()
+	beat := func() { activity.RecordHeartbeat(ctx, current()) }
 
 	ll := logilessStock{api: shop.Logiless}
 	sets, err := a.catalogs.For(ctx, in.Shop, in.RunKey, in.Mode == stocksync.ModeFull, ll, beat)
 	if err != nil {
 		return res, classify(what, err)
 	}
-	var page []mapping.Row
+	var page, ahead []mapping.Row
 	var known map[string]int64
 	more := false
 	if in.Mode == stocksync.ModeFull {
 		page, more = idx.FullPage(in.After, a.pageSize())
+		if more && len(page) > 0 {
+			ahead, _ = idx.FullPage(page[len(page)-1].SKU, a.pageSize())
+		}
 	} else {
 		changed, err := a.changes.Since(ctx, in.Shop, in.RunKey, in.Since, ll, beat)
 		if errors.Is(err, stocksync.ErrTooManyChanges) {
@@ -241,9 +261,14 @@ func (a *StockSync) ReconcileStockPage(ctx context.Context, in ReconcileStockPag
 		Sets:     sets,
 		DryRun:   in.DryRun,
 		Heartbeat: func(p stocksync.Progress) {
+			mu.Lock()
 			committed = p
+			mu.Unlock()
 			activity.RecordHeartbeat(ctx, p)
 		},
+		Ahead:      ahead,
+		OnAhead:    func(a stocksync.AheadStock) { res.Ahead = &a },
+		Prefetched: in.Ahead,
 	}
 	prog, err := rec.Reconcile(ctx, page, known, from)
 	if err != nil {

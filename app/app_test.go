@@ -42,6 +42,9 @@ func TestRegisterCoversEveryFlow(t *testing.T) {
 			wantWorkflows = append(wantWorkflows, w.Name)
 		}
 	}
+	for _, w := range workflows.Unscheduled {
+		wantWorkflows = append(wantWorkflows, w.Name)
+	}
 	if !slices.Equal(r.workflows, wantWorkflows) {
 		t.Errorf("registered workflows %v, want %v", r.workflows, wantWorkflows)
 	}

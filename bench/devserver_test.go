@@ -15,6 +15,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/ecforce-logiless/connector/sandbox"
+	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/httpfake"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -26,6 +30,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	PrintFigures(os.Stdout)
 	if devServerRun != nil {
 		_ = devServerRun.Stop()
 	}
@@ -55,4 +60,23 @@ func devServer(b *testing.B) client.Client {
 		b.Fatal(devServerErr)
 	}
 	return devServerRun.Client()
+}
+
+// strictSandbox starts the sandbox with its strict limits (burst 1,
+// X-RateLimit-* on every LOGILESS answer, 429s without Retry-After) at
+// llRPS for LOGILESS and ecRPS for ecforce (0: no ecforce limit), closed
+// when the benchmark ends.
+func strictSandbox(ctx context.Context, b *testing.B, llRPS, ecRPS float64) *sandbox.Servers {
+	b.Helper()
+	quiet := slog.New(slog.DiscardHandler)
+	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
+		Ecforce:  ecforceapi.Config{RateLimit: httpfake.RateLimit{RPS: ecRPS}, Logger: quiet},
+		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: llRPS}, Logger: quiet},
+		Logger:   quiet,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(sb.Close)
+	return sb
 }

@@ -216,6 +216,7 @@ func loadBenchShops(b *testing.B, path string) *config.ShopsFile {
 // built by app.Build like the worker binary's, authorized at the sandbox's
 // LOGILESS and polling its own task queue.
 type benchWorker struct {
+	conn     *app.Connector
 	statuses *statusCounter
 	queue    string
 	stop     func()
@@ -238,5 +239,5 @@ func startBenchWorker(ctx context.Context, b *testing.B, tc client.Client, sb *s
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}
-	return benchWorker{statuses: statuses, queue: queue, stop: w.Stop}
+	return benchWorker{conn: conn, statuses: statuses, queue: queue, stop: w.Stop}
 }

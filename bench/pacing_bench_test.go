@@ -14,9 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/httpfake"
 	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -53,15 +51,7 @@ func benchPacing(b *testing.B, iteration int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.DiscardHandler)
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
-		Ecforce:  ecforceapi.Config{RateLimit: httpfake.RateLimit{RPS: pacingEcforceRPS}, Logger: quiet},
-		Logiless: logilessapi.Config{RateLimit: httpfake.RateLimit{RPS: pacingLogilessRPS}, Logger: quiet},
-		Logger:   quiet,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer sb.Close()
+	sb := strictSandbox(ctx, b, pacingLogilessRPS, pacingEcforceRPS)
 
 	// The catalogue: one article for the orders, and pacingStockSKUs
 	// mapped singles whose ecforce stock is stale (every one is written).
@@ -126,6 +116,10 @@ func benchPacing(b *testing.B, iteration int) {
 	}
 	var latencies []time.Duration
 	importEnd := importStart
+	history := 0
+	if d, err := tc.DescribeWorkflowExecution(ctx, disc.GetID(), disc.GetRunID()); err == nil {
+		history += int(d.WorkflowExecutionInfo.HistoryLength)
+	}
 	for _, id := range res.Started {
 		if err := tc.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
 			b.Fatalf("%s: %v", id, err)
@@ -135,6 +129,7 @@ func benchPacing(b *testing.B, iteration int) {
 			b.Fatal(err)
 		}
 		closed := d.WorkflowExecutionInfo.CloseTime.AsTime()
+		history += int(d.WorkflowExecutionInfo.HistoryLength)
 		latencies = append(latencies, closed.Sub(importStart))
 		if closed.After(importEnd) {
 			importEnd = closed
@@ -183,6 +178,21 @@ func benchPacing(b *testing.B, iteration int) {
 	b.Logf("  import latency from discovery start: p50 %.1fs, p95 %.1fs, last %.1fs", p50.Seconds(), p95.Seconds(), window.Seconds())
 	b.Logf("  stock full pass: %d SKUs written, done %.1fs after it started (ecforce calls %d)",
 		stockRes.Written, stockEnd.Sub(importStart.Add(-5*time.Second)).Seconds(), total(sb.Ecforce.RequestCounts()))
+
+	// The naive baseline, in the same run, against a sandbox with the same
+	// limits (without a stock pass beside it, which only favours it).
+	ecCalls := 0
+	for k, n := range sb.Ecforce.RequestCounts() {
+		if !strings.Contains(k, "stock_items") {
+			ecCalls += n
+		}
+	}
+	conn := importFigures{orders: pacingOrders, logiless: importCalls, ecforce: ecCalls, n429: ll429 + ec429, used: used,
+		p50: p50, p95: p95, historyPerOrder: float64(history) / pacingOrders}
+	naive := runNaiveImport(ctx, b, tc, pacingOrders, pacingLogilessRPS, pacingEcforceRPS)
+	b.Logf("naive baseline: %d LOGILESS calls %v, %d ecforce calls, %d 429s", naive.logiless, naive.logilessPerEndpont, naive.ecforce, naive.n429)
+	reportImport(b, conn, naive, fmt.Sprintf("%d orders, strict sandbox, LOGILESS %g req/s burst 1, ecforce %g; the connector with a stock full pass beside it",
+		pacingOrders, pacingLogilessRPS, pacingEcforceRPS))
 }
 
 // isImportEndpoint reports whether a LOGILESS request-count key is one of

@@ -378,9 +378,13 @@ func (env *stockBench) report(b *testing.B) {
 	b.ReportMetric(float64(env.ecCalls)/n, "ecforce-calls/run")
 	b.ReportMetric(float64(env.llCalls+env.ecCalls)/n, "api-calls/run")
 	b.ReportMetric(float64(env.written)/n, "skus-written/run")
-	// The activities call the two APIs one after the other, each paced at
-	// 1 request/second in production.
-	b.ReportMetric(float64(env.llCalls+env.ecCalls)/n/60, "min-at-1rps/run")
+	// Each API is paced at 1 request/second in production; the pages read
+	// LOGILESS while they write ecforce, so a pass takes about the longer
+	// of the two request streams (BenchmarkStockPassPaced measures how
+	// close), where reading them one after the other took their sum.
+	b.ReportMetric(float64(max(env.llCalls, env.ecCalls))/n/60, "min-at-1rps/run")
+	b.ReportMetric(float64(env.llCalls+env.ecCalls)/n/60, "min-at-1rps-sequential/run")
+	stock100k.record(b.Name(), float64(env.llCalls)/n, float64(env.ecCalls)/n)
 	b.ReportMetric(float64(env.wfRuns)/n, "workflow-runs/run")
 	b.ReportMetric(float64(env.maxEvents), "max-history-events")
 	b.ReportMetric(float64(env.maxPayload)/1024, "max-payload-KiB")

@@ -220,6 +220,22 @@ type OrderImportSettings struct {
 	// DefaultDeliveryMethod is used for names not in DeliveryMethods; ""
 	// fails such an order with an error naming the carrier.
 	DefaultDeliveryMethod string `yaml:"default_delivery_method"`
+	// SyncCancellations (default on; read it with CancellationsSynced)
+	// cancels the LOGILESS sales order of an imported order that becomes
+	// キャンセル (canceled) in ecforce, while the warehouse has not started
+	// on it; once it has, the order waits as blocked:CancelTooLate.
+	SyncCancellations *bool `yaml:"sync_cancellations"`
+	// CancelClearsCode sends clears_code with that cancellation
+	// (同じ受注コードで新規受注の作成を許可): LOGILESS renames the cancelled
+	// sales order to a generated code starting with "21", so the 受注コード
+	// is free for a new order, for shops that re-use order numbers.
+	CancelClearsCode bool `yaml:"cancel_clears_code"`
+}
+
+// CancellationsSynced is order_import.sync_cancellations, on unless the
+// shops file turns it off.
+func (o OrderImportSettings) CancellationsSynced() bool {
+	return o.SyncCancellations == nil || *o.SyncCancellations
 }
 
 // ShipmentSettings configures 出荷通知, shipped LOGILESS orders reported

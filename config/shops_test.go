@@ -146,6 +146,8 @@ func TestDefaults(t *testing.T) {
 		{"order_import.sweep_interval", s.OrderImport.SweepInterval, time.Hour},
 		{"order_import.imported_state", s.OrderImport.ImportedState, ""},
 		{"order_import.default_payment_method", s.OrderImport.DefaultPaymentMethod, ""},
+		{"order_import.sync_cancellations", s.OrderImport.CancellationsSynced(), true},
+		{"order_import.cancel_clears_code", s.OrderImport.CancelClearsCode, false},
 		{"shipment_notification.auto_run", s.ShipmentNotification.AutoRun, false},
 		{"shipment_notification.with_sales", s.ShipmentNotification.WithSales, false},
 		{"shipment_notification.interval", s.ShipmentNotification.Interval, time.Minute},
@@ -736,6 +738,28 @@ func TestStatusKeysMustBeKnown(t *testing.T) {
 	err = write("      order_states: [wmswait, linked]\n")
 	if err == nil || strings.Contains(err.Error(), "wmswait") || strings.Contains(err.Error(), `"linked"`) || !strings.Contains(err.Error(), `"shiped"`) {
 		t.Errorf("with order_states declared: %v; want only the typo shiped rejected", err)
+	}
+}
+
+func TestCancellationSettings(t *testing.T) {
+	for _, tc := range []struct {
+		yaml        string
+		sync, clear bool
+	}{
+		{"    order_import:\n      sync_cancellations: false\n", false, false},
+		{"    order_import:\n      sync_cancellations: true\n      cancel_clears_code: true\n", true, true},
+		{"    order_import:\n      cancel_clears_code: true\n", true, true},
+	} {
+		f, err := ParseShops([]byte(edit(t, "    mapping_file: map.csv\n", "    mapping_file: map.csv\n"+tc.yaml)), "/etc/connector", baseEnv)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.yaml, err)
+		}
+		if o := f.Shops[0].OrderImport; o.CancellationsSynced() != tc.sync || o.CancelClearsCode != tc.clear {
+			t.Errorf("%q: sync %v, clears code %v", tc.yaml, o.CancellationsSynced(), o.CancelClearsCode)
+		}
+	}
+	if _, err := ParseShops([]byte(edit(t, "    mapping_file: map.csv\n", "    mapping_file: map.csv\n    order_import:\n      sync_cancellations: sometimes\n")), "/etc/connector", baseEnv); err == nil {
+		t.Error("sync_cancellations: sometimes was accepted")
 	}
 }
 

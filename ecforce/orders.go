@@ -24,6 +24,9 @@ const orderIncludes = "order_items,shipping_address,shipping_addresses,billing_a
 type OrderQuery struct {
 	// States keeps orders whose 対応状況 key is one of these (q[state_in][]).
 	States []string
+	// PaymentStates keeps orders whose 決済状況 key is one of these
+	// (q[payment_state_in][]).
+	PaymentStates []string
 	// CreatedFrom keeps orders created at or after it (q[created_at_gteq]).
 	CreatedFrom time.Time
 	// CreatedBefore keeps orders created before it (q[created_at_lt]).
@@ -68,6 +71,9 @@ func (q OrderQuery) values() url.Values {
 	}
 	for _, s := range q.States {
 		v.Add("q[state_in][]", s)
+	}
+	for _, s := range q.PaymentStates {
+		v.Add("q[payment_state_in][]", s)
 	}
 	for _, n := range q.Numbers {
 		v.Add("q[number_in][]", n)

@@ -177,6 +177,7 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 		UpdatedFrom:           time.Date(2024, 5, 1, 12, 30, 45, 0, JST),
 		ScheduledToShipBefore: time.Date(2024, 5, 3, 0, 0, 0, 0, JST),
 		Numbers:               []string{"A0001", "A 0002"},
+		PaymentStates:         []string{"paid", "completed"},
 	}
 	if err := c.ListOrders(context.Background(), q, func([]Order) error { return nil }); err != nil {
 		t.Fatal(err)
@@ -206,6 +207,7 @@ func TestListOrdersQueryEncoding(t *testing.T) {
 		"per":                              {"100"},
 		"q[state_in][]":                    {"complete", "wmswait"},
 		"q[number_in][]":                   {"A0001", "A 0002"},
+		"q[payment_state_in][]":            {"paid", "completed"},
 		"q[created_at_gteq]":               {"2024-05-01 00:00:00"},
 		"q[created_at_lt]":                 {"2024-05-02 00:00:00"},
 		"q[updated_at_gteq]":               {"2024-05-01 12:30:45"},

@@ -209,7 +209,7 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 			// Blocks until granted or ctx ends: queueing for the budget
 			// never fails an attempt by itself, and the attempt's timeout
 			// (in send) starts only now.
-			if err := t.limiter.Wait(ctx); err != nil {
+			if err := limiterWait(ctx, t.limiter); err != nil {
 				return Response{}, fmt.Errorf("%s: waiting for the rate limiter: %w", t.describe(req), err)
 			}
 		}

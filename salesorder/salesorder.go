@@ -208,7 +208,7 @@ func Build(order ecforce.Order, s Settings, table *mapping.Table) (logiless.Sale
 		BuyerComment:   order.Remark,
 		Lines:          lines,
 	}
-	in.AuthorizationStatus, in.IncomingPaymentStatus = paymentStatuses(order.PaymentState)
+	in.AuthorizationStatus, in.IncomingPaymentStatus = PaymentStatuses(order.PaymentState)
 	if !order.ScheduledToBeShippedAt.IsZero() {
 		in.ScheduledShippingDate = order.ScheduledToBeShippedAt.In(ecforce.JST).Format("2006-01-02")
 	}
@@ -324,9 +324,13 @@ func party(a *ecforce.Address, email string) logiless.Party {
 	}
 }
 
-// paymentStatuses carries what ecforce knows about the payment over to
-// LOGILESS, so a captured or paid order is not held waiting for payment.
-func paymentStatuses(paymentState string) (authorization, incoming string) {
+// PaymentStatuses carries what ecforce knows about the payment (its
+// payment_state) over to LOGILESS, so a captured or paid order is not held
+// waiting for payment: the authorization_status and
+// incoming_payment_status to send, "" for one ecforce says nothing about.
+// The import sends them with the new order; a payment completed later is
+// sent by the order change run (package orderchange).
+func PaymentStatuses(paymentState string) (authorization, incoming string) {
 	switch paymentState {
 	case "authed":
 		return "Authorized", ""

@@ -3,6 +3,8 @@ package stocksync
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/ecforce-logiless/connector/mapping"
 )
@@ -63,8 +65,28 @@ type Reconciler struct {
 	// DryRun computes and compares but writes nothing.
 	DryRun bool
 	// Heartbeat, if set, is told the committed progress after every
-	// request and whenever the progress moves.
+	// request and whenever the progress moves (from the reader's goroutine
+	// too, one call at a time).
 	Heartbeat func(Progress)
+
+	// Ahead are the rows of the next page (full pass): once this page's
+	// own codes are read, their LOGILESS free stock is read too while this
+	// page is still compared and written in ecforce, and handed to OnAhead
+	// if all of it could be asked. Prefetched is that read for this page,
+	// from the page before; it is used if it covers the same codes and is
+	// at most MaxAheadAge old, else LOGILESS is read again.
+	Ahead      []mapping.Row
+	OnAhead    func(AheadStock)
+	Prefetched *AheadStock
+	// Now is the wall clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
 }
 
 // Reconcile brings rows (sorted by SKU) in step, starting after from.After
@@ -72,6 +94,9 @@ type Reconciler struct {
 // (set articles from their components) except those in known, applies each
 // row's settings (mapping.Row.Allocate, mapping.SetFree), reads the current
 // ecforce stock and writes only the SKUs that differ, Batch per request.
+// LOGILESS is read on a goroutine of its own, ahead of the ecforce work: a
+// chunk's ecforce requests start as soon as its codes are read, and then
+// the codes of Ahead are read while the last chunks are written.
 //
 // It returns the progress at the end, or, with an error, the last progress
 // committed (all rows up to its After are written). Writes are absolute and
@@ -79,12 +104,13 @@ type Reconciler struct {
 // committed progress never writes a SKU twice, even when an applied write's
 // answer was lost.
 func (r *Reconciler) Reconcile(ctx context.Context, rows []mapping.Row, known map[string]int64, from Progress) (Progress, error) {
+	pre := r.Prefetched.decode(rows, r.Sets, r.now()) // over the whole page, as it was read
 	for len(rows) > 0 && rows[0].SKU <= from.After {
 		rows = rows[1:]
 	}
 	run := &run{r: r, ctx: ctx, prog: from, acc: from.Summary.clone(), retry: append([]string(nil), from.RetrySKUs...)}
 	run.prog.Summary, run.prog.RetrySKUs = run.acc.clone(), append([]string(nil), run.retry...)
-	err := run.reconcile(rows, known)
+	err := run.reconcile(rows, known, pre)
 	return run.prog, err
 }
 
@@ -93,9 +119,10 @@ type run struct {
 	r   *Reconciler
 	ctx context.Context
 
-	prog  Progress // committed: what the heartbeat says
-	acc   Summary  // committed plus the rows read since
-	retry []string // likewise for the retry SKUs
+	beatMu sync.Mutex // held while prog is set or heartbeated
+	prog   Progress   // committed: what the heartbeat says
+	acc    Summary    // committed plus the rows read since
+	retry  []string   // likewise for the retry SKUs
 }
 
 // desired is a row whose ecforce stock has been computed.
@@ -104,28 +131,88 @@ type desired struct {
 	want int64
 }
 
-func (r *run) reconcile(rows []mapping.Row, known map[string]int64) error {
+func (r *run) reconcile(rows []mapping.Row, known map[string]int64, pre *aheadRead) error {
+	if len(rows) == 0 && len(r.r.Ahead) == 0 {
+		return nil
+	}
+	// The codes each chunk needs from LOGILESS, in order: a chunk's ecforce
+	// work starts once the codes up to its own are read.
+	free := map[string]int{}
+	var need []string
+	seen := map[string]bool{}
+	add := func(code string) {
+		if seen[code] {
+			return
+		}
+		seen[code] = true
+		if v, ok := known[code]; ok {
+			free[code] = int(v)
+			return
+		}
+		if v, ok, covered := pre.has(code); covered {
+			if ok {
+				free[code] = int(v)
+			}
+			return
+		}
+		need = append(need, code)
+	}
+	var through []int // len(need) once chunk k's codes are added
+	for start := 0; start < len(rows); start += Batch {
+		for _, code := range NeedCodes(rows[start:min(start+Batch, len(rows))], r.r.Sets) {
+			add(code)
+		}
+		through = append(through, len(need))
+	}
+	var aheadCodes []string
+	if len(r.r.Ahead) > 0 && r.r.OnAhead != nil {
+		aheadCodes = NeedCodes(r.r.Ahead, r.r.Sets)
+	}
+	reader := newFreeReader(r.r.Logiless, free, r.heartbeat)
+	rctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	done, consumed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		reader.read(rctx, need, aheadCodes, r.r.now(), consumed)
+	}()
+	err := r.consume(rows, reader, through)
+	close(consumed)
+	if err != nil {
+		cancel()
+	}
+	<-done
+	if err == nil && reader.ahead != nil {
+		r.r.OnAhead(*reader.ahead)
+	}
+	return err
+}
+
+// consume compares and writes rows chunk by chunk as the reader delivers
+// their free stock.
+func (r *run) consume(rows []mapping.Row, reader *freeReader, through []int) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	free, rejected, err := r.readFree(rows, known)
-	if err != nil {
-		return err
-	}
 	var pending []Change
-	for start := 0; start < len(rows); start += Batch {
+	for k, start := 0, 0; start < len(rows); k, start = k+1, start+Batch {
 		chunk := rows[start:min(start+Batch, len(rows))]
+		if err := reader.wait(r.ctx, through[k]); err != nil {
+			return err
+		}
 		var computed []desired
+		reader.mu.Lock()
 		for _, row := range chunk {
 			r.acc.Read++
 			if row.StockSyncOff {
 				r.acc.Skipped.AutoSyncOff++ // never read, never written
 				continue
 			}
-			if want, ok := r.compute(row, free, rejected); ok {
+			if want, ok := r.compute(row, reader.free, reader.rejected); ok {
 				computed = append(computed, desired{row: row, want: want})
 			}
 		}
+		reader.mu.Unlock()
 		current, err := r.readEcforce(computed)
 		if err != nil {
 			return err
@@ -170,12 +257,18 @@ func (r *run) reconcile(rows []mapping.Row, known map[string]int64) error {
 
 // commit records that every row up to sku is done and heartbeats it.
 func (r *run) commit(sku string) {
+	r.beatMu.Lock()
+	defer r.beatMu.Unlock()
 	r.prog = Progress{After: sku, Summary: r.acc.clone(), RetrySKUs: append([]string(nil), r.retry...)}
-	r.heartbeat()
+	if r.r.Heartbeat != nil {
+		r.r.Heartbeat(r.prog)
+	}
 }
 
-// heartbeat reports the committed progress.
+// heartbeat reports the committed progress; the reader calls it too.
 func (r *run) heartbeat() {
+	r.beatMu.Lock()
+	defer r.beatMu.Unlock()
 	if r.r.Heartbeat != nil {
 		r.r.Heartbeat(r.prog)
 	}
@@ -185,57 +278,6 @@ func (r *run) retryLater(sku string) {
 	if len(r.retry) < MaxRetrySKUs {
 		r.retry = append(r.retry, sku)
 	}
-}
-
-// readFree reads the LOGILESS free stock of every article the rows need
-// (set articles: their components), Batch codes per request, except those
-// in known. Codes LOGILESS refuses alone are returned in rejected.
-func (r *run) readFree(rows []mapping.Row, known map[string]int64) (map[string]int, map[string]string, error) {
-	free := map[string]int{}
-	var need []string
-	seen := map[string]bool{}
-	add := func(code string) {
-		if seen[code] {
-			return
-		}
-		seen[code] = true
-		if v, ok := known[code]; ok {
-			free[code] = int(v)
-			return
-		}
-		need = append(need, code)
-	}
-	for _, row := range rows {
-		if row.StockSyncOff {
-			continue
-		}
-		if comps, ok := r.r.Sets.Components(row.ArticleCode); ok {
-			for _, c := range comps {
-				add(c.ArticleCode)
-			}
-			continue
-		}
-		add(row.ArticleCode)
-	}
-	rejected := map[string]string{}
-	for start := 0; start < len(need); start += Batch {
-		batch := need[start:min(start+Batch, len(need))]
-		err := splitOnRejection(batch, func(codes []string) error {
-			found, err := r.r.Logiless.FreeStock(r.ctx, codes)
-			if err != nil {
-				return err
-			}
-			for code, v := range found {
-				free[code] = int(v)
-			}
-			return nil
-		}, func(code string, err error) { rejected[code] = err.Error() })
-		if err != nil {
-			return nil, nil, err
-		}
-		r.heartbeat()
-	}
-	return free, rejected, nil
 }
 
 // compute applies the row's settings to its article's free stock; ok is

@@ -39,6 +39,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	tuning, err := config.LoadWorkerTuning()
+	if err != nil {
+		return err
+	}
 	logger := app.NewLogger(os.Stderr, proc)
 	slog.SetDefault(logger)
 
@@ -112,9 +116,17 @@ func run() error {
 			return err
 		}
 	}
-	w := worker.New(tc, proc.TaskQueue, worker.Options{})
+	// Bounded so that 10,000 runs waiting on an API budget keep the
+	// process small and no waiting activity outlasts its StartToClose
+	// (config.WorkerTuning).
+	worker.SetStickyWorkflowCacheSize(tuning.WorkflowCacheSize)
+	w := worker.New(tc, proc.TaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize: tuning.MaxConcurrentActivities,
+		MaxHeartbeatThrottleInterval:       heartbeatThrottle,
+	})
 	conn.Register(w)
-	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops))
+	logger.Info("worker started", "task_queue", proc.TaskQueue, "namespace", proc.TemporalNamespace, "shops", len(shops.Shops),
+		"max_concurrent_activities", tuning.MaxConcurrentActivities, "workflow_cache_size", tuning.WorkflowCacheSize)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -127,6 +139,15 @@ func run() error {
 	logger.Info("worker stopped")
 	return nil
 }
+
+// heartbeatThrottle is the longest the SDK holds an activity's heartbeats
+// before it sends them. Its default, 80% of the heartbeat timeout (48 s of
+// an order step's minute), leaves a step waiting on an API budget 12 s of
+// slack against a slow server; at 15 s it has 45 s, at about one
+// heartbeat request per 15 s per running activity. (BenchmarkWorkerRSS
+// still sees, on a loaded machine, one or two of 200 waiting steps timed
+// out by their heartbeat with either value: see BENCHMARKS.md.)
+const heartbeatThrottle = 15 * time.Second
 
 // serveMetrics serves Prometheus metrics at http://addr/metrics until ctx ends.
 func serveMetrics(ctx context.Context, addr string, metrics *app.Metrics, logger *slog.Logger) error {

@@ -17,11 +17,15 @@ type orderRun struct {
 	// never does).
 	rejectAfterFailure bool
 	// againAfterCompletion lets a new run start after a completed one
-	// (EditOrder: a run ends when its order ships; a later edit starts
-	// another). A running one is woken, never started twice.
+	// under the same ID (EditOrder: a run ends when its order ships, a
+	// later edit starts another; ChangeOrder: a later change of the order
+	// is a new run). A running one is woken, never started twice.
 	againAfterCompletion bool
-	workflow             any
-	input                any
+	// stillBlocked: the discovery still sees what blocks the run (a
+	// cancellation LOGILESS cannot take yet), so a taken run is not woken.
+	stillBlocked bool
+	workflow     any
+	input        any
 }
 
 // startOrderRuns starts every run as a child that outlives the discovery
@@ -79,7 +83,7 @@ func startOrderRuns(ctx workflow.Context, shop, flow string, runs []orderRun) (s
 func wakeTaken(ctx workflow.Context, runs []orderRun, taken []int) {
 	var wake []int
 	for _, i := range taken {
-		if !runs[i].rejectAfterFailure {
+		if !runs[i].rejectAfterFailure && !runs[i].stillBlocked {
 			wake = append(wake, i)
 		}
 	}

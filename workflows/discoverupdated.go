@@ -21,7 +21,7 @@ const OrderEditsVersion workflow.Version = 1
 // hand to an import: cancelled, edited, paid or shipped orders, and orders
 // LOGILESS holds already (UpdatedOrder.InLogiless). Their orders wait in
 // the worker's OrderCache. The steps that follow an imported order's
-// changes (cancellations, edits, payments) go here, each behind its own
+// changes (cancellations and payments: startUpdatedOrderChanges; edits) go here, each behind its own
 // workflow.GetVersion change ID, since adding commands here changes the
 // loop's history.
 //
@@ -29,6 +29,11 @@ const OrderEditsVersion workflow.Version = 1
 // EditOrder run started or woken (one pass compares both sides; an order
 // with nothing to carry over costs two reads).
 func handleUpdatedOrders(ctx workflow.Context, shop string, updated []activities.UpdatedOrder) error {
+	// Cancellations and payments completed later (issue 13 §1, §3):
+	// one ChangeOrder run per imported order that must follow.
+	if err := startUpdatedOrderChanges(ctx, shop, updated); err != nil {
+		return err
+	}
 	var runs []orderRun
 	for _, u := range updated {
 		if u.InLogiless && u.State != salesorder.StateCanceled {

@@ -132,4 +132,14 @@ func RegisterWorkflows(r WorkflowRegistry) {
 			r.RegisterWorkflowWithOptions(w.Func, workflow.RegisterOptions{Name: w.Name})
 		}
 	}
+	for _, w := range Unscheduled {
+		r.RegisterWorkflowWithOptions(w.Func, workflow.RegisterOptions{Name: w.Name})
+	}
+}
+
+// Unscheduled are the workflows outside Flows: started by a flow's
+// discovery or a webhook, never by a schedule of their own. Their
+// activities are methods of a flow's activities.
+var Unscheduled = []Workflow{
+	{ChangeOrderWorkflowName, ChangeOrder}, // order import's discovery, order_canceled webhooks
 }

@@ -49,6 +49,12 @@ func TestFlowWorkflowNamesAreTheirFunctions(t *testing.T) {
 			}
 		}
 	}
+	for _, w := range Unscheduled {
+		full := runtime.FuncForPC(reflect.ValueOf(w.Func).Pointer()).Name()
+		if name := full[strings.LastIndex(full, ".")+1:]; name != w.Name {
+			t.Errorf("workflow %s is registered as %q", name, w.Name)
+		}
+	}
 }
 
 func TestScheduledInputsAreMarkedScheduled(t *testing.T) {
@@ -106,7 +112,8 @@ func TestRegisterWorkflowsRegistersEveryWorkflowOnce(t *testing.T) {
 	var got registeredNames
 	RegisterWorkflows(&got)
 	want := []string{ImportOrdersWorkflowName, ImportOrderWorkflowName, DiscoverOrdersWorkflowName, EditOrderWorkflowName,
-		NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, DiscoverShipmentsWorkflowName, ReconcileStockWorkflowName}
+		NotifyShipmentsWorkflowName, NotifyShipmentWorkflowName, DiscoverShipmentsWorkflowName, ReconcileStockWorkflowName,
+		ChangeOrderWorkflowName}
 	if !slices.Equal(got, want) {
 		t.Errorf("registered %v, want %v", got, want)
 	}

@@ -61,6 +61,9 @@ type ImportOrdersResult struct {
 	// continued as new after its cap).
 	Continued int
 	Disabled  bool
+	// ChangesStarted lists the ChangeOrder runs the last run of the
+	// discovery started (imported orders cancelled or paid since).
+	ChangesStarted []string `json:",omitempty"`
 }
 
 // WaitingOrders are the orders a discovery left waiting for one reason.
@@ -144,6 +147,13 @@ func ImportOrders(ctx workflow.Context, in ImportOrdersInput) (ImportOrdersResul
 		return res, workflow.NewContinueAsNewError(ctx, ImportOrders, ImportOrdersInput{
 			Shop: in.Shop, Scheduled: in.Scheduled, AfterOrderID: next, Continued: in.Continued + 1,
 		})
+	}
+	if workflow.GetVersion(ctx, OrderChangesChangeID, workflow.DefaultVersion, OrderChangesVersion) >= OrderChangesVersion {
+		// Imported orders cancelled or paid in ecforce since: their sales
+		// orders follow (one ChangeOrder each).
+		if res.ChangesStarted, err = startOrderChanges(ctx, in.Shop, nil); err != nil {
+			return res, fail(ctx, err)
+		}
 	}
 	_ = setOutcome(ctx, OutcomeCompleted)
 	return res, nil

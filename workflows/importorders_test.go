@@ -21,6 +21,9 @@ func newImportsEnv() (*testsuite.TestWorkflowEnvironment, *activities.OrderImpor
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(ImportOrders)
 	env.RegisterWorkflow(ImportOrder)
+	env.RegisterWorkflow(ChangeOrder)
+	// No imported order changed in ecforce unless a test says otherwise.
+	env.OnActivity(a.FindOrderChanges, mock.Anything, mock.Anything).Return(activities.FindOrderChangesResult{}, nil).Maybe()
 	return env, a
 }
 

@@ -25,6 +25,8 @@ func RunSummary(flow, shop, orderNumber string) string {
 		return "受注 " + orderNumber + " → LOGILESS"
 	case flow == FlowShipmentNotification && orderNumber != "":
 		return "出荷通知 " + orderNumber + " → ecforce"
+	case flow == FlowOrderChange:
+		return "受注の変更 " + orderNumber + " → LOGILESS"
 	case flow == FlowOrderImport:
 		return "受注取込 " + shop + ": ecforce → LOGILESS"
 	case flow == FlowShipmentNotification:
@@ -43,6 +45,9 @@ const (
 	stepCreateSalesOrder = "受注伝票を作成"
 	stepSetState         = "対応状況を変更"
 	stepApplyOrderEdit   = "受注の変更を反映"
+	stepReadOrderChange  = "受注の変更を確認"
+	stepApplyOrderChange = "受注伝票に変更を反映"
+	stepFindOrderChanges = "キャンセル・入金済みの受注を一覧"
 	stepListShipments    = "出荷済みの受注を一覧"
 	stepPrepareShipment  = "出荷情報を確認"
 	stepUpdateShipping   = "出荷情報を書き込み"

@@ -43,7 +43,10 @@ type ReconcileStockProgress struct {
 	StartedAt time.Time
 	Cursor    string
 	RetrySKUs []string
-	Result    ReconcileStockResult
+	// Ahead is the next page's LOGILESS free stock, read by the last page
+	// (bounded by one page: one number per article).
+	Ahead  *stocksync.AheadStock `json:",omitempty"`
+	Result ReconcileStockResult
 }
 
 // ReconcileStockResult is the summary of a stock sync, shown as the
@@ -79,8 +82,13 @@ type ReconcileStockResult struct {
 // page, and records the run's start as the watermark of the next
 // incremental pass.
 //
+// The two APIs work at once: each page of a full pass reads the next page's
+// LOGILESS free stock while it compares and writes ecforce, and hands it on
+// to that page (through the workflow, one number per article, so any worker
+// can run the next page).
+//
 // History stays small for any catalogue: every page is one activity that
-// returns only counts and bounded lists, and the workflow continues as new
+// returns only counts, bounded lists and that one page of numbers, and the workflow continues as new
 // every PagesPerRun pages, carrying its cursor and running totals.
 func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStockResult, error) {
 	if err := markRunning(ctx, in.Shop, FlowStockSync); err != nil {
@@ -137,6 +145,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 			RetrySKUs: p.Plan.RetrySKUs,
 			DryRun:    in.DryRun,
 			RunKey:    p.RunKey,
+			Ahead:     p.Ahead,
 		}).Get(ctx, &page)
 		if err != nil {
 			return p.Result, fail(ctx, err)
@@ -146,7 +155,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 			p.Plan.Mode, p.Plan.Since, p.Plan.RetrySKUs = stocksync.ModeFull, time.Time{}, nil
 			p.Result.Mode, p.Result.Since = stocksync.ModeFull, time.Time{}
 			p.Result.ModeReason = page.NeedFullReason + ", so a full pass runs instead"
-			p.Cursor = ""
+			p.Cursor, p.Ahead = "", nil
 			continue
 		}
 		pages++
@@ -159,7 +168,7 @@ func ReconcileStock(ctx workflow.Context, in ReconcileStockInput) (ReconcileStoc
 			}
 			p.RetrySKUs = append(p.RetrySKUs, sku)
 		}
-		p.Cursor = page.Next
+		p.Cursor, p.Ahead = page.Next, page.Ahead
 		p.Result.MaxHistoryEvents = max(p.Result.MaxHistoryEvents, workflow.GetInfo(ctx).GetCurrentHistoryLength())
 		workflow.SetCurrentDetails(ctx, progressDetails(p))
 		if page.Done {

@@ -74,6 +74,10 @@ func (p *stockPages) page(_ context.Context, in activities.ReconcileStockPageInp
 	if end > start {
 		res.Next = p.skus[end-1]
 	}
+	if in.Mode == stocksync.ModeFull && !res.Done {
+		// The next page's free stock, read while this one was written.
+		res.Ahead = &stocksync.AheadStock{Codes: "after " + res.Next, Free: []int64{int64(end)}}
+	}
 	return res, nil
 }
 
@@ -376,6 +380,13 @@ func TestReconcileStockContinuesAsNew(t *testing.T) {
 	}
 	if !slices.Equal(afters, []string{"", "Sab", "Sad", "Saf", "Sah"}) {
 		t.Errorf("cursors across runs = %q", afters)
+	}
+	// Each page gets the free stock the page before read ahead for it,
+	// across continue-as-new too.
+	for i, c := range pages.calls {
+		if i == 0 && c.Ahead != nil || i > 0 && (c.Ahead == nil || c.Ahead.Codes != "after "+c.After) {
+			t.Errorf("page %d (after %q) got read ahead %+v", i, c.After, c.Ahead)
+		}
 	}
 	for _, c := range pages.calls[1:] {
 		if c.RunKey != pages.calls[0].RunKey {
