@@ -18,6 +18,7 @@ import (
 	"github.com/ecforce-logiless/connector/app"
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
+	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/webhook"
 	"github.com/ecforce-logiless/connector/workflows"
 )
@@ -261,4 +262,56 @@ func TestWebhookUnreadableBodyStillDiscovers(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "readable=false") {
 		t.Error("the receiver did not log the body as unreadable")
 	}
+}
+
+// order_canceled cancels the imported order's LOGILESS sales order at
+// once: the webhook starts the order's ChangeOrder run, which reverses it
+// once. A cancellation for an order never imported imports nothing.
+func TestWebhookCancellationReachesLogilessInSeconds(t *testing.T) {
+	ctx := testContext(t, 2*time.Minute)
+	h := newHookStack(t)
+	h.register(t, "order_complete", "order_canceled")
+	o := seedNewOrder(t, h.stack)
+	h.waitImported(t, o.Number, time.Now(), 20*time.Second)
+	start := time.Now()
+	if _, err := h.sb.Ecforce.CancelOrder(o.ID); err != nil {
+		t.Fatal(err)
+	}
+	for time.Since(start) < 20*time.Second {
+		if so, _ := h.sb.Logiless.SalesOrder(o.Number); so.DocumentStatus == logilessapi.StatusCancel {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	so, _ := h.sb.Logiless.SalesOrder(o.Number)
+	if so.DocumentStatus != logilessapi.StatusCancel || so.ReversalRequests != 1 {
+		t.Fatalf("LOGILESS %s, %d reversals %s after the cancellation; want cancelled once", so.DocumentStatus, so.ReversalRequests, time.Since(start))
+	}
+	t.Logf("order %s cancelled in ecforce → cancelled in LOGILESS in %s", o.Number, time.Since(start).Round(time.Millisecond))
+	if res := changeResult(ctx, t, h.shop, o.Number); res.Outcome != workflows.OutcomeCancelledInLogiless {
+		t.Errorf("change run %+v", res)
+	}
+
+	// Cancelled before anything imported it: the change run imports
+	// nothing, and no discovery does either.
+	early := seedDiscoveryOrder(t, h.stack, 1, "new", 0)
+	if _, err := h.sb.Ecforce.CancelOrder(early.ID); err != nil {
+		t.Fatal(err)
+	}
+	changeID := workflows.OrderChangeID(h.shop, early.Number)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := temporalClient.DescribeWorkflowExecution(ctx, changeID, ""); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the order_canceled webhook started no %s: %v", changeID, err)
+		}
+	}
+	var none workflows.ChangeOrderResult
+	if err := temporalClient.GetWorkflow(ctx, changeID, "").Get(ctx, &none); err != nil || none.Outcome != workflows.OutcomeNoChange {
+		t.Errorf("change run of the order cancelled before its import: %+v, %v; want no-change", none, err)
+	}
+	if _, ok := h.sb.Logiless.SalesOrder(early.Number); ok {
+		t.Errorf("order %s cancelled before its import is in LOGILESS", early.Number)
+	}
+	h.assertSecretNowhere(ctx, t, workflows.OrderChangeID(h.shop, o.Number))
 }
