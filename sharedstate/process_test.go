@@ -53,7 +53,10 @@ func TestThreeProcessesShareTheRotatingToken(t *testing.T) {
 					select {
 					case <-done:
 						return
-					case <-time.After(400 * time.Millisecond):
+					// Every 1.5 s: a refreshed token lives long enough
+					// for its retry even on a loaded 2-core machine
+					// (400 ms let one expire between refresh and retry).
+					case <-time.After(1500 * time.Millisecond):
 						fake.ExpireAccessTokens()
 					}
 				}
@@ -104,7 +107,7 @@ func TestChildWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for n := 0; time.Now().Before(deadline); n++ {
 		if err := listArticles(c); err != nil {
 			t.Fatalf("call %d: %v", n+1, err)
