@@ -251,7 +251,7 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
 	}
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
-	candidates, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
+	candidates, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, named, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
 	if err != nil {
 		return res, err
 	}

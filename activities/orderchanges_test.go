@@ -119,6 +119,23 @@ func TestListOrderChanges(t *testing.T) {
 		}
 	})
 
+	t.Run("a named order alone costs no LOGILESS search; its import creates at once", func(t *testing.T) {
+		f := newImportFixture(t, seeds, changesShop)
+		now := time.Now()
+		first := f.listChanges(t, nil, now, nil)
+		second := f.listChanges(t, &first, now.Add(3*time.Minute), nil)
+		f.resetCounts()
+		res := f.listChanges(t, &second, now.Add(4*time.Minute), func(in *ListOrderChangesInput) {
+			in.Named = []NamedOrder{{OrderID: f.ids["EC00000009"]}}
+		})
+		if len(res.Candidates) != 1 || res.Candidates[0].OrderNumber != "EC00000009" || res.Candidates[0].CodeLookup != LookupNotFound {
+			t.Fatalf("candidates = %+v, want EC00000009 with CodeLookup %q", res.Candidates, LookupNotFound)
+		}
+		if ll := f.llCalls(llSearch); ll != 0 {
+			t.Errorf("%d LOGILESS searches for a named order, want 0 (the create finds a code LOGILESS holds)", ll)
+		}
+	})
+
 	t.Run("a named order is handled first, a due one is read again by id", func(t *testing.T) {
 		f := newImportFixture(t, seeds, changesShop)
 		first := f.listChanges(t, nil, time.Now(), nil)

@@ -161,7 +161,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 	}
 
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
-	candidates, looked, _, err := a.lookUpCandidates(ctx, shop, table, due, maxCandidates, maxLookups, &res)
+	candidates, looked, _, err := a.lookUpCandidates(ctx, shop, table, due, 0, maxCandidates, maxLookups, &res)
 	if err != nil {
 		return res, err
 	}
@@ -186,11 +186,30 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 // maxCandidates candidates or maxLookups orders looked up; looked is how
 // many of due it got through (res.NextAfterOrderID is the last of them).
 // ours are the orders LOGILESS holds already for this store.
-func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *mapping.Table, due []ecforce.Order, maxCandidates, maxLookups int, res *ListImportCandidatesResult) (candidates []ecforce.Order, looked int, ours []ecforce.Order, err error) {
+//
+// The first unsearched orders of due were read because a trigger named
+// them (a webhook's new order) or because they fell due today: orders not
+// seen in LOGILESS before. They become candidates without a code search,
+// with CodeLookup LookupNotFound, so the import's first attempt creates at
+// once and only a code LOGILESS already holds (a duplicate, or another
+// store's) costs a search (CreateSalesOrder). That saves one LOGILESS call
+// of the two such an order costs; the workflow ID still keeps a second
+// webhook of the same order from importing it twice.
+func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *mapping.Table, due []ecforce.Order, unsearched, maxCandidates, maxLookups int, res *ListImportCandidatesResult) (candidates []ecforce.Order, looked int, ours []ecforce.Order, err error) {
 	_, ll := importClients(shop)
 	settings := shop.Settings.OrderImport
 	codes, store := shopCodes(shop), shop.Settings.Logiless.StoreID
 	perSearch := 100 / len(codes.LookupCodes("0"))
+	for _, o := range due[:min(unsearched, len(due))] {
+		if len(res.Candidates) == maxCandidates {
+			break
+		}
+		looked++
+		res.NextAfterOrderID = o.ID
+		res.Candidates = append(res.Candidates, ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound,
+			Unmapped: !salesOrderSettings(shop).MapsEveryLine(o, table), MultipleDestinations: salesorder.SeveralDestinations(o)})
+		candidates = append(candidates, o)
+	}
 	for looked < len(due) && len(res.Candidates) < maxCandidates && looked < maxLookups {
 		batch := due[looked:min(looked+perSearch, len(due), maxLookups)]
 		var lookup []string

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -89,28 +90,48 @@ func TestDiscoverOrdersLoopsFromItsWatermark(t *testing.T) {
 // discover-now runs a discovery at once with the named order; signals
 // that arrive while one runs cost one more discovery, not one each.
 func TestDiscoverOrdersDiscoverNowIsDebounced(t *testing.T) {
-	d := newDiscoveryEnv(t, openGate, func(int, activities.ListOrderChangesInput) activities.ListOrderChangesResult {
-		return activities.ListOrderChangesResult{}
-	})
-	signal := func(after time.Duration, number string) {
-		d.env.RegisterDelayedCallback(func() {
-			d.env.SignalWorkflow(DiscoverNowSignal, DiscoverNow{Event: "order_completed", OrderNumber: number})
-		}, after)
-	}
-	signal(20*time.Second, "EC1") // while waiting: after the debounce window
-	signal(21*time.Second, "EC4") // within the window: the same discovery
-	for _, n := range []string{"EC2", "EC3", "EC2"} {
-		signal(23*time.Second, n) // while EC1's discovery runs
-	}
-	d.run(t)
-	if d.at(1) != 22*time.Second || len(d.calls[1].Named) != 2 || d.calls[1].Named[0].OrderNumber != "EC1" {
-		t.Errorf("discovery 1 at %s named %+v, want at 22s with EC1 and EC4", d.at(1), d.calls[1].Named)
-	}
-	if d.at(2) != 27*time.Second || len(d.calls[2].Named) != 2 {
-		t.Errorf("discovery 2 at %s named %+v, want one more at 27s, as the first ends, with EC2 and EC3", d.at(2), d.calls[2].Named)
-	}
-	if d.at(3) != 87*time.Second {
-		t.Errorf("discovery 3 at %s, want 87s (the interval after the last began)", d.at(3))
+	for name, tc := range map[string]struct {
+		before bool // a run recorded before DiscoverAtOnceVersion
+		at     []time.Duration
+		named1 []string
+		named2 int
+	}{
+		"at once": {at: []time.Duration{20 * time.Second, 25 * time.Second, 85 * time.Second}, named1: []string{"EC1"}, named2: 3},
+		"recorded before discover-now-at-once: waits 2 s for the burst": {before: true,
+			at: []time.Duration{22 * time.Second, 27 * time.Second, 87 * time.Second}, named1: []string{"EC1", "EC4"}, named2: 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := newDiscoveryEnv(t, openGate, func(int, activities.ListOrderChangesInput) activities.ListOrderChangesResult {
+				return activities.ListOrderChangesResult{}
+			})
+			if tc.before {
+				d.env.OnGetVersion(DiscoverAtOnceChangeID, workflow.DefaultVersion, DiscoverAtOnceVersion).Return(workflow.DefaultVersion)
+			}
+			signal := func(after time.Duration, number string) {
+				d.env.RegisterDelayedCallback(func() {
+					d.env.SignalWorkflow(DiscoverNowSignal, DiscoverNow{Event: "order_completed", OrderNumber: number})
+				}, after)
+			}
+			signal(20*time.Second, "EC1") // while waiting
+			signal(21*time.Second, "EC4") // while EC1's discovery runs (or within the old window)
+			for _, n := range []string{"EC2", "EC3", "EC2"} {
+				signal(23*time.Second, n) // while EC1's discovery runs
+			}
+			d.run(t)
+			var named1 []string
+			for _, n := range d.calls[1].Named {
+				named1 = append(named1, n.OrderNumber)
+			}
+			if d.at(1) != tc.at[0] || !slices.Equal(named1, tc.named1) {
+				t.Errorf("discovery 1 at %s named %v, want at %s with %v", d.at(1), named1, tc.at[0], tc.named1)
+			}
+			if d.at(2) != tc.at[1] || len(d.calls[2].Named) != tc.named2 {
+				t.Errorf("discovery 2 at %s named %+v, want one more at %s, as the first ends, with %d orders", d.at(2), d.calls[2].Named, tc.at[1], tc.named2)
+			}
+			if d.at(3) != tc.at[2] {
+				t.Errorf("discovery 3 at %s, want %s (the interval after the last began)", d.at(3), tc.at[2])
+			}
+		})
 	}
 }
 
