@@ -86,7 +86,7 @@ func (e *UnmappedSKUError) Error() string {
 		what = "product number"
 	}
 	return fmt.Sprintf("order %s: %s %s not in %s; add a row mapping each to a LOGILESS article code, "+
-		"then the next import run imports the order", e.OrderNumber, what, strings.Join(quoted, ", "), where)
+		"and the waiting import resumes by itself", e.OrderNumber, what, strings.Join(quoted, ", "), where)
 }
 
 // UnmappedMethodError says an order's payment or delivery method has no
