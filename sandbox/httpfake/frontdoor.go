@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -62,6 +63,8 @@ type FrontDoor struct {
 	mu      sync.Mutex
 	counts  map[string]int
 	faults  []*Fault
+	applied map[string]int // faults applied, by kind
+	stats   BudgetStats
 	limiter *tokenBucket
 	// rateLimit is what limiter was made from.
 	rateLimit RateLimit
@@ -75,7 +78,7 @@ func NewFrontDoor(cfg DoorConfig) *FrontDoor {
 	if len(cfg.LimitedPaths) == 0 {
 		cfg.LimitedPaths = []string{"/api/"}
 	}
-	d := &FrontDoor{cfg: cfg, counts: map[string]int{}, limiter: newTokenBucket(cfg.RateLimit), rateLimit: cfg.RateLimit}
+	d := &FrontDoor{cfg: cfg, counts: map[string]int{}, applied: map[string]int{}, limiter: newTokenBucket(cfg.RateLimit), rateLimit: cfg.RateLimit}
 	d.control = d.controlMux()
 	return d
 }
@@ -129,6 +132,10 @@ func (d *FrontDoor) countAndTakeFault(method, path string) *Fault {
 		if !f.matches(method, path) {
 			continue
 		}
+		if f.Probability > 0 && f.Probability < 1 && rand.Float64() >= f.Probability {
+			continue
+		}
+		d.applied[f.kind()]++
 		taken := *f
 		if f.Times > 0 {
 			f.Times--
@@ -232,6 +239,18 @@ func (d *FrontDoor) admit(w http.ResponseWriter, b *tokenBucket, rl RateLimit) b
 	if d.cfg.RateLimitHeaders {
 		dec.setHeaders(w.Header())
 	}
+	d.mu.Lock()
+	if dec.allowed {
+		now := time.Now()
+		if d.stats.Admitted == 0 {
+			d.stats.First = now
+		}
+		d.stats.Admitted++
+		d.stats.Last = now
+	} else {
+		d.stats.Refused++
+	}
+	d.mu.Unlock()
 	if dec.allowed {
 		return true
 	}
@@ -286,11 +305,12 @@ func (d *FrontDoor) RequestCounts() map[string]int {
 	return maps.Clone(d.counts)
 }
 
-// ResetRequestCounts zeroes the request counters.
+// ResetRequestCounts zeroes the request counters and the Budget figures.
 func (d *FrontDoor) ResetRequestCounts() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.counts = map[string]int{}
+	d.stats = BudgetStats{}
 }
 
 // InjectFault queues a fault for the next matching API requests.
@@ -315,6 +335,42 @@ func (d *FrontDoor) Faults() []Fault {
 	return out
 }
 
+// FaultCounts returns how many requests each kind of fault affected
+// (Fault.Kind, or the kind its effects name).
+func (d *FrontDoor) FaultCounts() map[string]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return maps.Clone(d.applied)
+}
+
+// BudgetStats is what the rate limiter did with the API requests under
+// its LimitedPaths since the start or the last reset.
+type BudgetStats struct {
+	// Admitted requests passed the limiter; Refused got its 429 (injected
+	// 429 faults are not counted: they are in FaultCounts).
+	Admitted int `json:"admitted"`
+	Refused  int `json:"refused"`
+	// First and Last are when the first and the last admitted request
+	// arrived.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// Rate is the admitted requests per second between First and Last.
+func (b BudgetStats) Rate() float64 {
+	if b.Admitted < 2 || !b.Last.After(b.First) {
+		return 0
+	}
+	return float64(b.Admitted-1) / b.Last.Sub(b.First).Seconds()
+}
+
+// Budget returns the rate limiter's figures.
+func (d *FrontDoor) Budget() BudgetStats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stats
+}
+
 // ClearFaults removes every queued fault.
 func (d *FrontDoor) ClearFaults() {
 	d.mu.Lock()
@@ -337,6 +393,8 @@ func (d *FrontDoor) ResetTraffic() {
 	defer d.mu.Unlock()
 	d.counts = map[string]int{}
 	d.faults = nil
+	d.applied = map[string]int{}
+	d.stats = BudgetStats{}
 }
 
 // statusWriter remembers the status code for the request log.
