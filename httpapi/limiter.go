@@ -39,6 +39,11 @@ type Limiter struct {
 	shared        SharedBudget
 	onSharedError func(error)
 	reserving     bool
+	// offset is how far the shared store's clock is ahead of ours,
+	// measured at offsetAt over a round trip of offsetRTT.
+	offset    time.Duration
+	offsetRTT time.Duration
+	offsetAt  time.Time
 }
 
 // NewLimiter returns a limiter allowing perSecond requests per second with

@@ -13,8 +13,9 @@ import (
 type SharedBudget interface {
 	// Reserve takes the budget's next free slot, the later of the slot
 	// after the last one taken (interval after it), the end of the hold and
-	// now, and returns how long from now until it comes.
-	Reserve(ctx context.Context, interval time.Duration) (time.Duration, error)
+	// now, and returns it and the store's clock when it took it (both on
+	// the store's clock, which may differ from this process's).
+	Reserve(ctx context.Context, interval time.Duration) (slot, now time.Time, err error)
 	// Hold makes every process wait d from now before its next slot (a
 	// 429's wait, X-RateLimit-Remaining 0). A shorter hold never cuts a
 	// longer one short.
@@ -23,6 +24,14 @@ type SharedBudget interface {
 
 // sharedTimeout bounds one Reserve or Hold.
 const sharedTimeout = 10 * time.Second
+
+// SharedSlack is added to the interval between two slots of a shared
+// budget: a slot's holder sends a little after its slot (waking up,
+// handing the grant to the waiter, on a busy machine tens of
+// milliseconds), and the next holder, in another process, may not be late
+// at all. A server's bucket of burst 1 refuses a request that comes even a
+// little early.
+const SharedSlack = 20 * time.Millisecond
 
 // Share makes l take every grant from b as well: the process's waiters
 // still queue in l by priority, one of them at a time asks b for the next
@@ -48,7 +57,7 @@ func (l *Limiter) reserveLocked() {
 		return
 	}
 	l.reserving = true
-	interval := l.intervalLocked()
+	interval := l.intervalLocked() + SharedSlack
 	go l.reserve(interval)
 }
 
@@ -56,18 +65,17 @@ func (l *Limiter) reserveLocked() {
 // to the waiter of the highest priority.
 func (l *Limiter) reserve(interval time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
-	start := time.Now()
-	wait, err := l.shared.Reserve(ctx, interval)
+	sent := time.Now()
+	slot, storeNow, err := l.shared.Reserve(ctx, interval)
 	cancel()
+	var wait time.Duration
 	if err != nil {
 		if l.onSharedError != nil {
 			l.onSharedError(err)
 		}
 		wait = interval // this process alone, at the budget's rate
 	} else {
-		// The wait was measured when the store read its clock, about half
-		// the round trip ago.
-		wait -= time.Since(start) / 2
+		wait = time.Until(slot.Add(-l.clockOffset(sent, time.Now(), storeNow)))
 	}
 	for {
 		l.mu.Lock()
@@ -92,6 +100,26 @@ func (l *Limiter) reserve(interval time.Duration) {
 	}
 	// A slot nobody took is lost; the budget is used by the others.
 	l.reserveLocked()
+}
+
+// offsetMaxAge is how long the clock offset of one exchange with the
+// store is trusted over later ones with a longer round trip.
+const offsetMaxAge = 30 * time.Second
+
+// clockOffset returns how far the store's clock is ahead of this
+// process's, from a reservation sent at sent, answered at received, that
+// the store took at storeNow: estimated from the exchange of the shortest
+// round trip of the last half minute, so that an answer delayed on its
+// way back (a busy machine) does not move every slot of this process.
+func (l *Limiter) clockOffset(sent, received, storeNow time.Time) time.Duration {
+	rtt := received.Sub(sent)
+	offset := storeNow.Sub(sent.Add(rtt / 2))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.offsetAt.IsZero() || rtt <= l.offsetRTT || received.Sub(l.offsetAt) > offsetMaxAge {
+		l.offset, l.offsetRTT, l.offsetAt = offset, rtt, received
+	}
+	return l.offset
 }
 
 // holdShared passes a hold of d on to the shared budget.

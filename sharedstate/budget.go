@@ -32,25 +32,25 @@ type pgBudget struct {
 }
 
 // Reserve implements httpapi.SharedBudget with one atomic upsert: the row
-// lock serializes the workers, and the wait is computed on the server's
-// clock.
-func (b pgBudget) Reserve(ctx context.Context, interval time.Duration) (time.Duration, error) {
-	var waitMicros int64
-	err := b.pool.QueryRow(ctx, `INSERT INTO connector_rate_budgets AS b (budget, next_at, hold_until)
-VALUES ($1, clock_timestamp() + make_interval(secs => $2::float8 / 1e6), '-infinity')
-ON CONFLICT (budget) DO UPDATE SET next_at = greatest(b.next_at, b.hold_until, clock_timestamp()) + make_interval(secs => $2::float8 / 1e6)
-RETURNING (extract(epoch FROM (b.next_at - make_interval(secs => $2::float8 / 1e6) - clock_timestamp())) * 1e6)::bigint`,
-		b.key, interval.Microseconds()).Scan(&waitMicros)
+// lock serializes the workers, and the slot is on the server's clock as of
+// the statement's start (a wait for the row lock makes the caller's
+// estimate of that clock later, never early).
+func (b pgBudget) Reserve(ctx context.Context, interval time.Duration) (slot, now time.Time, err error) {
+	err = b.pool.QueryRow(ctx, `INSERT INTO connector_rate_budgets AS b (budget, next_at, hold_until)
+VALUES ($1, statement_timestamp() + make_interval(secs => $2::float8 / 1e6), '-infinity')
+ON CONFLICT (budget) DO UPDATE SET next_at = greatest(b.next_at, b.hold_until, statement_timestamp()) + make_interval(secs => $2::float8 / 1e6)
+RETURNING b.next_at - make_interval(secs => $2::float8 / 1e6), statement_timestamp()`,
+		b.key, interval.Microseconds()).Scan(&slot, &now)
 	if err != nil {
-		return 0, fmt.Errorf("reserve a request of budget %q in the state database: %w", b.key, err)
+		return time.Time{}, time.Time{}, fmt.Errorf("reserve a request of budget %q in the state database: %w", b.key, err)
 	}
-	return max(0, time.Duration(waitMicros)*time.Microsecond), nil
+	return slot, now, nil
 }
 
 // Hold implements httpapi.SharedBudget.
 func (b pgBudget) Hold(ctx context.Context, d time.Duration) error {
 	_, err := b.pool.Exec(ctx, `INSERT INTO connector_rate_budgets AS b (budget, next_at, hold_until)
-VALUES ($1, clock_timestamp(), clock_timestamp() + make_interval(secs => $2::float8 / 1e6))
+VALUES ($1, statement_timestamp(), statement_timestamp() + make_interval(secs => $2::float8 / 1e6))
 ON CONFLICT (budget) DO UPDATE SET hold_until = greatest(b.hold_until, EXCLUDED.hold_until)`, b.key, d.Microseconds())
 	if err != nil {
 		return fmt.Errorf("hold budget %q in the state database: %w", b.key, err)
@@ -81,6 +81,9 @@ func (b fileBudget) change(ctx context.Context, f func(st *budgetFile, now time.
 	if err := os.MkdirAll(filepath.Dir(b.path), 0o700); err != nil {
 		return fmt.Errorf("request budget directory: %w", err)
 	}
+	// The time before the lock, as PostgreSQL's statement_timestamp(): a
+	// wait for the lock then makes the caller's slots later, never early.
+	now := time.Now()
 	unlock, err := filelock.Lock(ctx, b.path+".lock")
 	if err != nil {
 		return err
@@ -96,7 +99,7 @@ func (b fileBudget) change(ctx context.Context, f func(st *budgetFile, now time.
 		// A damaged file only loses the current slot: start afresh.
 		_ = json.Unmarshal(raw, &st)
 	}
-	f(&st, time.Now())
+	f(&st, now)
 	out, _ := json.Marshal(st)
 	// Written in place without a sync: only lock holders read it, and a
 	// file torn by a crash only loses the current slot.
@@ -107,10 +110,9 @@ func (b fileBudget) change(ctx context.Context, f func(st *budgetFile, now time.
 }
 
 // Reserve implements httpapi.SharedBudget.
-func (b fileBudget) Reserve(ctx context.Context, interval time.Duration) (time.Duration, error) {
-	var wait time.Duration
-	err := b.change(ctx, func(st *budgetFile, now time.Time) {
-		slot := now
+func (b fileBudget) Reserve(ctx context.Context, interval time.Duration) (slot, now time.Time, err error) {
+	err = b.change(ctx, func(st *budgetFile, at time.Time) {
+		slot, now = at, at
 		if st.NextAt.After(slot) {
 			slot = st.NextAt
 		}
@@ -118,9 +120,8 @@ func (b fileBudget) Reserve(ctx context.Context, interval time.Duration) (time.D
 			slot = st.HoldUntil
 		}
 		st.NextAt = slot.Add(interval)
-		wait = slot.Sub(now)
 	})
-	return wait, err
+	return slot, now, err
 }
 
 // Hold implements httpapi.SharedBudget.

@@ -65,6 +65,9 @@ type FrontDoor struct {
 	faults  []*Fault
 	applied map[string]int // faults applied, by kind
 	stats   BudgetStats
+	// arrivals are the times of the admitted requests (the first
+	// maxArrivals), for BudgetStats.BusyRate.
+	arrivals []time.Time
 	limiter *tokenBucket
 	// rateLimit is what limiter was made from.
 	rateLimit RateLimit
@@ -247,6 +250,9 @@ func (d *FrontDoor) admit(w http.ResponseWriter, b *tokenBucket, rl RateLimit) b
 		}
 		d.stats.Admitted++
 		d.stats.Last = now
+		if len(d.arrivals) < maxArrivals {
+			d.arrivals = append(d.arrivals, now)
+		}
 	} else {
 		d.stats.Refused++
 	}
@@ -311,6 +317,7 @@ func (d *FrontDoor) ResetRequestCounts() {
 	defer d.mu.Unlock()
 	d.counts = map[string]int{}
 	d.stats = BudgetStats{}
+	d.arrivals = nil
 }
 
 // InjectFault queues a fault for the next matching API requests.
@@ -354,7 +361,17 @@ type BudgetStats struct {
 	// arrived.
 	First time.Time `json:"first"`
 	Last  time.Time `json:"last"`
+	// BusyRate is the admitted requests per second while clients kept the
+	// budget busy: over the gaps between admitted requests shorter than
+	// two of the limiter's intervals (longer ones are idle time, when no
+	// client had a request to send). Zero without a rate limit.
+	BusyRate float64 `json:"busy_rate"`
+	// BusyGaps counts the gaps BusyRate is measured over.
+	BusyGaps int `json:"busy_gaps"`
 }
+
+// maxArrivals bounds the admitted requests whose times are kept.
+const maxArrivals = 200000
 
 // Rate is the admitted requests per second between First and Last.
 func (b BudgetStats) Rate() float64 {
@@ -368,7 +385,21 @@ func (b BudgetStats) Rate() float64 {
 func (d *FrontDoor) Budget() BudgetStats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.stats
+	st := d.stats
+	if d.rateLimit.RPS > 0 && len(d.arrivals) > 1 {
+		idle := time.Duration(2 * float64(time.Second) / d.rateLimit.RPS)
+		var busy time.Duration
+		for i := 1; i < len(d.arrivals); i++ {
+			if gap := d.arrivals[i].Sub(d.arrivals[i-1]); gap < idle {
+				busy += gap
+				st.BusyGaps++
+			}
+		}
+		if busy > 0 {
+			st.BusyRate = float64(st.BusyGaps) / busy.Seconds()
+		}
+	}
+	return st
 }
 
 // ClearFaults removes every queued fault.
@@ -395,6 +426,7 @@ func (d *FrontDoor) ResetTraffic() {
 	d.faults = nil
 	d.applied = map[string]int{}
 	d.stats = BudgetStats{}
+	d.arrivals = nil
 }
 
 // statusWriter remembers the status code for the request log.

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEndpointKey(t *testing.T) {
@@ -161,6 +162,18 @@ func TestFrontDoorRandomFaultsAndBudget(t *testing.T) {
 	}
 	if b := d.Budget(); b.Refused != 1 {
 		t.Errorf("Budget = %+v, want 1 refused", b)
+	}
+	d.ResetRequestCounts()
+	d.SetRateLimit(RateLimit{RPS: 20, Burst: 1})
+	for i := range 6 {
+		if i == 3 {
+			time.Sleep(300 * time.Millisecond) // idle: not counted
+		}
+		time.Sleep(60 * time.Millisecond)
+		get(t, url+"/api/y")
+	}
+	if b := d.Budget(); b.BusyGaps != 4 || b.BusyRate < 12 || b.BusyRate > 17 {
+		t.Errorf("Budget = %+v, want 4 busy gaps at about 16/s", b)
 	}
 	var counts map[string]int
 	_, _, body := get(t, url+"/_sandbox/fault_counts")
