@@ -68,7 +68,7 @@ type FrontDoor struct {
 	// arrivals are the times of the admitted requests (the first
 	// maxArrivals), for BudgetStats.BusyRate.
 	arrivals []time.Time
-	limiter *tokenBucket
+	limiter  *tokenBucket
 	// rateLimit is what limiter was made from.
 	rateLimit RateLimit
 }
