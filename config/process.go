@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -65,6 +66,9 @@ type Process struct {
 	// leaves payloads unencrypted. The keys themselves are only in the
 	// file, never in the environment.
 	PayloadKeysFile string `envconfig:"CONNECTOR_PAYLOAD_KEYS_FILE" desc:"path of the payload encryption key file; empty = off"`
+	// HTTPTimeout bounds one request attempt to ecforce or LOGILESS (from
+	// the moment the rate limiter grants it); 0 keeps the clients' 30 s.
+	HTTPTimeout time.Duration `envconfig:"CONNECTOR_HTTP_TIMEOUT" default:"0s" desc:"timeout of one API request attempt; 0 = 30s"`
 }
 
 // LoadProcess reads the process settings from the environment, applies the

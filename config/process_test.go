@@ -68,7 +68,7 @@ func TestLoadProcessOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadProcess: %v", err)
 	}
-	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys"}
+	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys", 0}
 	if p != want {
 		t.Errorf("LoadProcess() =\n%+v\nwant\n%+v", p, want)
 	}
