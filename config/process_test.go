@@ -116,7 +116,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 }
 
 func TestProcessValidate(t *testing.T) {
-	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", ""}
+	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", "", 0}
 	tests := []struct {
 		name    string
 		edit    func(*Process)
