@@ -108,12 +108,15 @@ const offsetMaxAge = 30 * time.Second
 
 // clockOffset returns how far the store's clock is ahead of this
 // process's, from a reservation sent at sent, answered at received, that
-// the store took at storeNow: estimated from the exchange of the shortest
-// round trip of the last half minute, so that an answer delayed on its
-// way back (a busy machine) does not move every slot of this process.
+// the store took at storeNow. The store read its clock somewhere between
+// the two; taking the latest moment, received, makes a slot come late by
+// at most the round trip, never early (a request early by a few
+// milliseconds meets a 429 at burst 1). The exchange of the shortest round
+// trip of the last half minute is used, so that an answer delayed on its
+// way back (a busy machine) does not make every slot of this process late.
 func (l *Limiter) clockOffset(sent, received, storeNow time.Time) time.Duration {
 	rtt := received.Sub(sent)
-	offset := storeNow.Sub(sent.Add(rtt / 2))
+	offset := storeNow.Sub(received)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.offsetAt.IsZero() || rtt <= l.offsetRTT || received.Sub(l.offsetAt) > offsetMaxAge {

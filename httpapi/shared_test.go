@@ -16,6 +16,7 @@ type memBudget struct {
 	holdUntil time.Time
 	fail      bool
 	holds     []time.Duration
+	slots     []time.Time // handed out, on the limiters' clock
 }
 
 func (b *memBudget) Reserve(_ context.Context, interval time.Duration) (time.Time, time.Time, error) {
@@ -35,6 +36,7 @@ func (b *memBudget) Reserve(_ context.Context, interval time.Duration) (time.Tim
 		slot = b.holdUntil
 	}
 	b.next = slot.Add(interval)
+	b.slots = append(b.slots, slot.Add(-time.Hour))
 	return slot, now, nil
 }
 
@@ -78,10 +80,20 @@ func TestSharedBudgetHoldsAcrossLimiters(t *testing.T) {
 	if took := grants[len(grants)-1].Sub(start); took < 17*50*time.Millisecond {
 		t.Errorf("18 grants at 20/s over three limiters took %s, want >= 850ms", took)
 	}
-	for i := 1; i < len(grants); i++ {
-		// Seen when the waiter's goroutine runs: a busy machine adds jitter.
-		if gap := grants[i].Sub(grants[i-1]); gap < 30*time.Millisecond {
-			t.Errorf("grants %d and %d only %s apart, want about 50ms", i-1, i, gap)
+	// No grant before its slot (grants are seen when the waiter's
+	// goroutine runs, so later, never earlier); slots one interval apart.
+	b.mu.Lock()
+	slots := slices.Clone(b.slots)
+	b.mu.Unlock()
+	slices.SortFunc(slots, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(slots); i++ {
+		if gap := slots[i].Sub(slots[i-1]); gap < 50*time.Millisecond {
+			t.Errorf("slots %d and %d are %s apart, want 50ms", i-1, i, gap)
+		}
+	}
+	for i, g := range grants {
+		if g.Before(slots[i]) {
+			t.Errorf("grant %d at %s came before its slot at %s", i, g.Format("15:04:05.000"), slots[i].Format("15:04:05.000"))
 		}
 	}
 }
