@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -213,27 +212,6 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 			if err := t.limiter.Wait(ctx); err != nil {
 				return Response{}, fmt.Errorf("%s: waiting for the rate limiter: %w", t.describe(req), err)
 			}
-			countGrant(ctx)
-			// The credential may have gone stale in the queue (a short-lived
-			// access token, another worker's refresh): ask again. A grant is
-			// good for sending now: if that sent a request itself (a
-			// refresh, on this context) or waited (for another goroutine's
-			// refresh), the slot is spent and the request queues once more.
-			if t.auth != nil && !req.SignIn {
-				var sent atomic.Int32
-				asked := time.Now()
-				again, err := t.auth.Authorize(context.WithValue(ctx, grantCounterKey{}, &sent), header)
-				if err != nil {
-					return Response{}, err
-				}
-				credential = again
-				if sent.Load() > 0 || time.Since(asked) > grantFreshness {
-					if err := t.limiter.Wait(ctx); err != nil {
-						return Response{}, fmt.Errorf("%s: waiting for the rate limiter: %w", t.describe(req), err)
-					}
-					countGrant(ctx)
-				}
-			}
 		}
 		res, err := t.send(ctx, req, header)
 		if err == nil {
@@ -301,21 +279,6 @@ func (t *Transport) Do(ctx context.Context, req Request) (Response, error) {
 			continue
 		}
 		return Response{}, t.giveUp(req, se, retries)
-	}
-}
-
-type grantCounterKey struct{}
-
-// grantFreshness is how long after its grant a request may still be sent
-// in its slot: authorizing that takes longer (waiting for a refresh) gives
-// the slot up, so that requests held up together do not go out together.
-const grantFreshness = 20 * time.Millisecond
-
-// countGrant counts a grant of the limiter on the counter ctx carries, if
-// any: Do's own requests made while it authorizes.
-func countGrant(ctx context.Context) {
-	if n, ok := ctx.Value(grantCounterKey{}).(*atomic.Int32); ok {
-		n.Add(1)
 	}
 }
 
