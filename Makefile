@@ -9,7 +9,7 @@ WORKFLOWCHECK := $(BIN)/workflowcheck
 # What `starter --version` prints.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test bench lint build clean browser promtool postgres
+.PHONY: demo test bench chaos lint build clean browser promtool postgres
 
 ## demo: real Temporal dev server + Web UI, the sandbox APIs, the worker, a first import.
 ## Over a running demo it stops before it builds or changes anything.
@@ -27,6 +27,13 @@ test: $(TEMPORAL) lint browser promtool postgres
 ## one table of all figures and their ratios.
 bench: $(TEMPORAL)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 30m ./bench/
+
+## chaos: 1,000 orders through import, shipment notification and stock sync
+## against the sandbox with faults on both APIs, two worker processes and
+## two SIGKILLs; prints the figures (orders, faults by kind, kills,
+## duplicates, lost, wall time, calls per order). About 20 minutes.
+chaos: $(TEMPORAL)
+	CONNECTOR_CHAOS=full $(GO) test -count=1 -timeout 45m -run '^TestChaos$$' -v ./e2e/ 2>&1 | grep -v '^=== '
 
 lint: $(WORKFLOWCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/worker"
@@ -63,23 +64,26 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 	if logger == nil {
 		logger = slog.Default()
 	}
+	state := opts.State
+	if state == nil {
+		state = sharedstate.NewFiles(opts.StateDir)
+	}
 	// One limiter per budget: per ecforce host, and per LOGILESS merchant
 	// (every shop on one merchant shares it, whatever its own setting; the
-	// first shop's requests_per_second sets the pace).
+	// first shop's requests_per_second sets the pace). Each is shared with
+	// the other workers of the state store, so that together they keep to
+	// the budget.
 	limiters := map[string]*httpapi.Limiter{}
 	limiter := func(key string, perSecond float64) *httpapi.Limiter {
 		if l, ok := limiters[key]; ok {
 			return l
 		}
 		l := NewPacedLimiter(perSecond)
+		l.Share(state.Budget(key), sharedBudgetErrors(logger, key))
 		limiters[key] = l
 		return l
 	}
 
-	state := opts.State
-	if state == nil {
-		state = sharedstate.NewFiles(opts.StateDir)
-	}
 	c := &Connector{LogilessClients: map[string]*logiless.Client{}}
 	var all []*activities.Shop
 	for i := range shops.Shops {
@@ -211,6 +215,23 @@ func NewLogilessClient(s config.Shop, tokens logiless.TokenStore, limiter *httpa
 		return nil, fmt.Errorf("shop %q: LOGILESS client: %w", s.Code, err)
 	}
 	return lc, nil
+}
+
+// sharedBudgetErrors logs a failure of the shared request budget at most
+// once a minute: the worker then paces itself alone until the store answers.
+func sharedBudgetErrors(logger *slog.Logger, key string) func(error) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < time.Minute {
+			return
+		}
+		last = time.Now()
+		logger.Warn("the shared request budget does not answer; this worker paces itself alone until it does (check the state store)",
+			"budget", key, "error", err)
+	}
 }
 
 // LogilessTokenFile is where the file store keeps a shop's LOGILESS OAuth

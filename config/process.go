@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -69,6 +70,9 @@ type Process struct {
 	// receiver on (POST /hooks/ecforce/<shop>/<secret>); empty turns it
 	// off.
 	WebhookAddress string `envconfig:"CONNECTOR_WEBHOOK_ADDRESS" desc:"host:port for the ecforce webhook receiver; empty = off"`
+	// HTTPTimeout bounds one request attempt to ecforce or LOGILESS (from
+	// the moment the rate limiter grants it); 0 keeps the clients' 30 s.
+	HTTPTimeout time.Duration `envconfig:"CONNECTOR_HTTP_TIMEOUT" default:"0s" desc:"timeout of one API request attempt; 0 = 30s"`
 }
 
 // LoadProcess reads the process settings from the environment, applies the

@@ -70,7 +70,7 @@ func TestLoadProcessOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadProcess: %v", err)
 	}
-	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys", ":8088"}
+	want := Process{"temporal:7233", "shops", "q", "/etc/connector/shops.yaml", "/var/lib/connector", "", "debug", "json", ":9090", "https://temporal.example.com", "/run/secrets/payload-keys", ":8088", 0}
 	if p != want {
 		t.Errorf("LoadProcess() =\n%+v\nwant\n%+v", p, want)
 	}
@@ -120,7 +120,7 @@ func TestLoadProcessReportsEveryProblem(t *testing.T) {
 }
 
 func TestProcessValidate(t *testing.T) {
-	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", "", ""}
+	valid := Process{"h:1", "n", "q", "s.yaml", ".state", "", "warn", "text", "", "http://x", "", "", 0}
 	tests := []struct {
 		name    string
 		edit    func(*Process)

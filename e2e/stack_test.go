@@ -238,7 +238,9 @@ func startSandbox(ctx context.Context, t *testing.T, merchantID int, adjust func
 	if adjust != nil {
 		adjust(&ll)
 	}
-	sb, err := sandbox.Start(ctx, sandbox.StartConfig{
+	// The servers live until the test's cleanup closes them, not only as
+	// long as ctx (the setup's deadline): a test may run longer.
+	sb, err := sandbox.Start(context.WithoutCancel(ctx), sandbox.StartConfig{
 		Ecforce: ecforceapi.Config{
 			AdminEmail: testEcforceAdminEmail, AdminPassword: testEcforcePassword,
 			SettleDelay: 300 * time.Millisecond, Logger: discardLogger(),

@@ -32,6 +32,18 @@ type Limiter struct {
 	seq       uint64
 	timer     *time.Timer
 	now       func() time.Time
+
+	// shared, when set ([Limiter.Share]), grants every request a slot of
+	// the budget all processes share; reserving is true while this process
+	// waits for one.
+	shared        SharedBudget
+	onSharedError func(error)
+	reserving     bool
+	// offset is how far the shared store's clock is ahead of ours,
+	// measured at offsetAt over a round trip of offsetRTT.
+	offset    time.Duration
+	offsetRTT time.Duration
+	offsetAt  time.Time
 }
 
 // NewLimiter returns a limiter allowing perSecond requests per second with
@@ -98,7 +110,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	beatNow(ctx)
 	l.mu.Lock()
 	now := l.now()
-	if len(l.queue) == 0 && l.takeLocked(now) {
+	if l.shared == nil && len(l.queue) == 0 && l.takeLocked(now) {
 		l.mu.Unlock()
 		return nil
 	}
@@ -113,11 +125,14 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if w.granted {
+	switch {
+	case w.granted && l.shared != nil:
+		// A shared slot that passed unused is lost.
+	case w.granted:
 		// Granted as the context ended: the request will not be sent, so
 		// the next waiter may have its turn.
 		l.tokens = math.Min(l.burst, l.tokens+1)
-	} else {
+	default:
 		heap.Remove(&l.queue, w.index)
 	}
 	l.dispatchLocked(l.now())
@@ -133,6 +148,9 @@ func (l *Limiter) Hold(t time.Time) {
 		return
 	}
 	l.holdUntil = t
+	if l.shared != nil {
+		l.holdShared(t.Sub(l.now()))
+	}
 	l.dispatchLocked(l.now())
 }
 
@@ -165,13 +183,18 @@ func (l *Limiter) takeLocked(now time.Time) bool {
 		return false
 	}
 	l.tokens--
+	l.decaySlackLocked()
+	return true
+}
+
+// decaySlackLocked counts a grant towards taking one step of slack off.
+func (l *Limiter) decaySlackLocked() {
 	if l.slack > 0 {
 		if l.sinceSlow++; l.sinceSlow >= slackDecay {
 			l.slack = max(0, l.slack-slackStep)
 			l.sinceSlow = 0
 		}
 	}
-	return true
 }
 
 func (l *Limiter) refillLocked(now time.Time) {
@@ -184,8 +207,12 @@ func (l *Limiter) refillLocked(now time.Time) {
 // dispatchLocked grants what may go now, in priority order, and arms the
 // timer for the next grant.
 func (l *Limiter) dispatchLocked(now time.Time) {
+	if l.shared != nil {
+		l.reserveLocked()
+		return
+	}
 	for len(l.queue) > 0 && l.takeLocked(now) {
-		w := heap.Pop(&l.queue).(*waiter)
+		w := l.popLocked()
 		w.granted = true
 		close(w.ready)
 	}
@@ -207,6 +234,11 @@ func (l *Limiter) dispatchLocked(now time.Time) {
 		return
 	}
 	l.timer.Reset(d)
+}
+
+// popLocked takes the waiter of the highest priority off the queue.
+func (l *Limiter) popLocked() *waiter {
+	return heap.Pop(&l.queue).(*waiter)
 }
 
 func (l *Limiter) onTimer() {

@@ -299,7 +299,15 @@ func (t *Transport) send(ctx context.Context, req Request, header http.Header) (
 		r.SetHeader("Content-Type", "application/json").SetBody(req.Body)
 	}
 	started := time.Now()
-	resp, err := r.Execute(req.Method, req.Path)
+	type result struct {
+		resp *resty.Response
+		err  error
+	}
+	res := inFlight(ctx, func() result {
+		resp, err := r.Execute(req.Method, req.Path)
+		return result{resp, err}
+	})
+	resp, err := res.resp, res.err
 	elapsed := time.Since(started)
 	status := 0
 	if err == nil {

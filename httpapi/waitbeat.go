@@ -56,3 +56,28 @@ func waitWithBeats[T any](ctx context.Context, ch <-chan T) bool {
 // on something other than a request (a batch of requests gathering, say),
 // every few seconds.
 func BeatNow(ctx context.Context) { beatNow(ctx) }
+
+// inFlight runs f, one exchange in flight, and meanwhile calls ctx's wait
+// beat every waitBeatEvery on the caller's goroutine, so that a response
+// slower than the heartbeat timeout never times out a live attempt. f must
+// end soon after ctx does.
+func inFlight[T any](ctx context.Context, f func() T) T {
+	beat, ok := ctx.Value(waitBeatKey{}).(func())
+	if !ok {
+		return f()
+	}
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	t := time.NewTicker(waitBeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case v := <-done:
+			return v
+		case <-t.C:
+			if ctx.Err() == nil {
+				beat()
+			}
+		}
+	}
+}

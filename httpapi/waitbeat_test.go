@@ -69,3 +69,19 @@ func TestWaitBeatsStopWithTheContext(t *testing.T) {
 		t.Errorf("beats %d then %d, %d waiting; want beats during the wait only and an empty queue", n, beats.Load(), l.Waiting())
 	}
 }
+
+// A slow answer beats while it is in flight, so a response slower than the
+// heartbeat timeout never times out a live attempt.
+func TestWaitBeatsWhileInFlight(t *testing.T) {
+	defer func(d time.Duration) { waitBeatEvery = d }(waitBeatEvery)
+	waitBeatEvery = 20 * time.Millisecond
+	var beats atomic.Int32
+	ctx := WithWaitBeat(context.Background(), func() { beats.Add(1) })
+	got := inFlight(ctx, func() int { time.Sleep(300 * time.Millisecond); return 7 })
+	if got != 7 || beats.Load() < 5 {
+		t.Errorf("inFlight = %d with %d beats over 300 ms; want 7 and at least 5 beats", got, beats.Load())
+	}
+	if got := inFlight(context.Background(), func() int { return 8 }); got != 8 {
+		t.Errorf("inFlight without a beat = %d", got)
+	}
+}

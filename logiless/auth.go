@@ -448,9 +448,12 @@ type tokenResponse struct {
 // the query never reaches an error or a log). sent is the code or refresh
 // token being spent, redacted from anything the server echoes.
 func (c *Client) requestToken(ctx context.Context, q url.Values, sent string) (Token, error) {
-	issued := c.now()
 	res, err := c.oauth.Do(ctx, httpapi.Request{Method: http.MethodGet, Path: c.oauthPath + "/oauth2/token",
 		Query: q, SignIn: true, Secrets: []string{sent}})
+	// When the answer came: the request may have waited seconds for its
+	// turn in the budget before it was sent, and a lifetime counted from
+	// before that wait would make a new token look expired already.
+	issued := c.now()
 	if err != nil {
 		var se *httpapi.StatusError
 		if errors.As(err, &se) && se.Code == "invalid_client" {

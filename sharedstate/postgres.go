@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/stocksync"
 )
@@ -86,6 +87,9 @@ func (p *Postgres) LogilessTokens(shop string) logiless.TokenStore {
 func (p *Postgres) EcforceToken(shop string) ecforce.TokenStore {
 	return &pgEcforceToken{shop: shop, lk: &advisoryLock{pool: p.pool, class: lockEcforceSignIn, shop: shop, what: "sign-in lock"}}
 }
+
+// Budget implements Store: a row of connector_rate_budgets.
+func (p *Postgres) Budget(key string) httpapi.SharedBudget { return pgBudget{pool: p.pool, key: key} }
 
 // StockStates implements Store.
 func (p *Postgres) StockStates() activities.StockStates { return pgStockStates{pool: p.pool} }

@@ -23,6 +23,11 @@ CREATE TABLE IF NOT EXISTS connector_ecforce_sign_ins (
     at   timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS connector_ecforce_sign_ins_shop_at ON connector_ecforce_sign_ins (shop, at);
+CREATE TABLE IF NOT EXISTS connector_rate_budgets (
+    budget     text PRIMARY KEY,
+    next_at    timestamptz NOT NULL,
+    hold_until timestamptz NOT NULL
+);
 CREATE TABLE IF NOT EXISTS connector_stock_sync_state (
     shop     text PRIMARY KEY,
     state    jsonb NOT NULL,
@@ -31,7 +36,7 @@ CREATE TABLE IF NOT EXISTS connector_stock_sync_state (
 `
 
 // Tables are the tables of schema, for the documentation test.
-var Tables = []string{"connector_logiless_tokens", "connector_ecforce_sessions", "connector_ecforce_sign_ins", "connector_stock_sync_state"}
+var Tables = []string{"connector_logiless_tokens", "connector_ecforce_sessions", "connector_ecforce_sign_ins", "connector_rate_budgets", "connector_stock_sync_state"}
 
 // Advisory lock keys: the first int4 says what is locked, the second is
 // hashtext(shop). Two shops whose names hash alike only wait for each other.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/activities"
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/httpapi"
 	"github.com/ecforce-logiless/connector/logiless"
 )
 
@@ -18,6 +19,9 @@ type Store interface {
 	LogilessTokens(shop string) logiless.TokenStore
 	// EcforceToken is the shop's ecforce sign-in token.
 	EcforceToken(shop string) ecforce.TokenStore
+	// Budget is the request budget named key (an ecforce host, a LOGILESS
+	// merchant) that every worker of the store shares.
+	Budget(key string) httpapi.SharedBudget
 	// StockStates holds every shop's stock sync watermark.
 	StockStates() activities.StockStates
 	// LogilessTokenSavedAt is when the shop's LOGILESS token pair was last
@@ -64,6 +68,12 @@ func (f *Files) LogilessTokens(shop string) logiless.TokenStore {
 // EcforceToken implements Store.
 func (f *Files) EcforceToken(shop string) ecforce.TokenStore {
 	return ecforce.NewFileTokenStore(EcforceTokenFile(f.dir, shop))
+}
+
+// Budget implements Store: a file under budgets/ of the state directory,
+// shared by the workers of one machine.
+func (f *Files) Budget(key string) httpapi.SharedBudget {
+	return fileBudget{path: budgetPath(f.dir, key)}
 }
 
 // StockStates implements Store.

@@ -59,7 +59,7 @@ func run() error {
 	}
 	defer state.Close()
 	logger.Info("shared state", "store", state.Describe())
-	opts := app.Options{StateDir: proc.StateDir, State: state, Logger: logger}
+	opts := app.Options{StateDir: proc.StateDir, State: state, Logger: logger, HTTPTimeout: proc.HTTPTimeout}
 	clientOpts := client.Options{
 		HostPort:  proc.TemporalAddress,
 		Namespace: proc.TemporalNamespace,

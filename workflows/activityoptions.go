@@ -10,13 +10,20 @@ import (
 // The activity option presets of every flow, in one place so that their
 // timeouts and retries can be compared and read together.
 
+// lostWorkerHeartbeat is the heartbeat timeout of the steps that call the
+// APIs: they beat at least every 5 s while alive (httpapi's wait beat, also
+// while a request is in flight), so the work of a killed worker is retried
+// on another one within this plus the first retry interval (5 s): about
+// 25 s. 売上処理 keeps 30 s (it beats at every read, up to 15 s apart).
+const lostWorkerHeartbeat = 20 * time.Second
+
 // listingActivityOptions are those of a discovery's listing activity: it
 // pages through an API with heartbeats, and a listing that keeps failing
 // fails the run after five attempts, since the next scheduled run starts
 // over anyway.
 var listingActivityOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 10 * time.Minute,
-	HeartbeatTimeout:    time.Minute,
+	HeartbeatTimeout:    lostWorkerHeartbeat,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    5 * time.Second,
 		BackoffCoefficient: 2,
@@ -28,15 +35,15 @@ var listingActivityOptions = workflow.ActivityOptions{
 // orderStepOptions are those of the steps of one order's workflow (an
 // import or a shipment notification): API calls take seconds, but a step
 // may wait minutes for its turn in the API budget behind a backlog. It
-// heartbeats at every request attempt and every 5 s while it waits
-// (activities' priority helpers), so a lost worker is noticed within the
-// heartbeat timeout while a waiting step is never timed out; one attempt
-// (the client's 30 s timeout) always fits in it. An outage of either API
+// heartbeats at every request attempt and every 5 s while it waits or a
+// request is in flight (activities' priority helpers, httpapi's wait
+// beat), so a lost worker is noticed within the heartbeat timeout while a
+// waiting step is never timed out. An outage of either API
 // keeps the order pending (and visible) for up to a day before it fails and
 // is picked up again by a later discovery.
 var orderStepOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    15 * time.Minute,
-	HeartbeatTimeout:       time.Minute,
+	HeartbeatTimeout:       lostWorkerHeartbeat,
 	ScheduleToCloseTimeout: 24 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    5 * time.Second,
@@ -67,7 +74,7 @@ var captureActivityOptions = workflow.ActivityOptions{
 // RecordStockSync): they take milliseconds; retry briefly, then fail the
 // run (a later run reads again).
 var workerStateOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: time.Minute,
+	StartToCloseTimeout: 20 * time.Second,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    time.Second,
 		BackoffCoefficient: 2,
@@ -77,14 +84,14 @@ var workerStateOptions = workflow.ActivityOptions{
 }
 
 // stockPageOptions: a page is about 20–30 requests at the APIs' 1 request per
-// second. It heartbeats its cursor after every request, so a worker that
-// dies is noticed within two minutes and the retry resumes where it
-// stopped. An API outage keeps retrying for up to two hours; then the run
+// second. It heartbeats its cursor after every request and every 5 s while
+// it waits, so a worker that dies is noticed within the heartbeat timeout
+// and the retry resumes where it stopped. An API outage keeps retrying for up to two hours; then the run
 // fails, the watermark stays where it was, and the next scheduled run
 // picks up everything since.
 var stockPageOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    30 * time.Minute,
-	HeartbeatTimeout:       2 * time.Minute,
+	HeartbeatTimeout:       lostWorkerHeartbeat,
 	ScheduleToCloseTimeout: 2 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    10 * time.Second,

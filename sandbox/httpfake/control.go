@@ -49,6 +49,12 @@ func (d *FrontDoor) controlMux() http.Handler {
 			WriteJSON(w, http.StatusCreated, d.Faults())
 		}
 	})
+	m.HandleFunc("GET /_sandbox/fault_counts", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, d.FaultCounts())
+	})
+	m.HandleFunc("GET /_sandbox/budget", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, d.Budget())
+	})
 	m.HandleFunc("DELETE /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		d.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)

@@ -2,6 +2,7 @@ package httpfake
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,6 +45,37 @@ type Fault struct {
 	// real answer and replies with Status (default 500), or drops the
 	// connection when Drop is also set. Proves clients do not write twice.
 	AfterApply bool `json:"after_apply,omitempty"`
+	// Probability, between 0 and 1 exclusive, affects each matching
+	// request only with this chance (Times then counts the affected ones):
+	// faults spread at random over a long run, as in `make chaos`.
+	Probability float64 `json:"probability,omitempty"`
+	// Kind names the fault in FaultCounts; empty derives it from the
+	// effects ("after_apply 500", "drop", "malformed", "status 429",
+	// "slow").
+	Kind string `json:"kind,omitempty"`
+}
+
+// kind is what FaultCounts counts f under.
+func (f *Fault) kind() string {
+	switch {
+	case f.Kind != "":
+		return f.Kind
+	case f.AfterApply && f.Drop:
+		return "after_apply drop"
+	case f.AfterApply:
+		status := f.Status
+		if status == 0 {
+			status = 500
+		}
+		return "after_apply " + strconv.Itoa(status)
+	case f.Drop:
+		return "drop"
+	case f.Malformed:
+		return "malformed"
+	case f.Status != 0:
+		return "status " + strconv.Itoa(f.Status)
+	}
+	return "slow"
 }
 
 type faultJSON struct {

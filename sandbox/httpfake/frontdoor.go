@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -62,7 +63,12 @@ type FrontDoor struct {
 	mu      sync.Mutex
 	counts  map[string]int
 	faults  []*Fault
-	limiter *tokenBucket
+	applied map[string]int // faults applied, by kind
+	stats   BudgetStats
+	// arrivals are the times of the admitted requests (the first
+	// maxArrivals), for BudgetStats.BusyRate.
+	arrivals []time.Time
+	limiter  *tokenBucket
 	// rateLimit is what limiter was made from.
 	rateLimit RateLimit
 }
@@ -75,7 +81,7 @@ func NewFrontDoor(cfg DoorConfig) *FrontDoor {
 	if len(cfg.LimitedPaths) == 0 {
 		cfg.LimitedPaths = []string{"/api/"}
 	}
-	d := &FrontDoor{cfg: cfg, counts: map[string]int{}, limiter: newTokenBucket(cfg.RateLimit), rateLimit: cfg.RateLimit}
+	d := &FrontDoor{cfg: cfg, counts: map[string]int{}, applied: map[string]int{}, limiter: newTokenBucket(cfg.RateLimit), rateLimit: cfg.RateLimit}
 	d.control = d.controlMux()
 	return d
 }
@@ -129,6 +135,10 @@ func (d *FrontDoor) countAndTakeFault(method, path string) *Fault {
 		if !f.matches(method, path) {
 			continue
 		}
+		if f.Probability > 0 && f.Probability < 1 && rand.Float64() >= f.Probability {
+			continue
+		}
+		d.applied[f.kind()]++
 		taken := *f
 		if f.Times > 0 {
 			f.Times--
@@ -232,6 +242,21 @@ func (d *FrontDoor) admit(w http.ResponseWriter, b *tokenBucket, rl RateLimit) b
 	if d.cfg.RateLimitHeaders {
 		dec.setHeaders(w.Header())
 	}
+	d.mu.Lock()
+	if dec.allowed {
+		now := time.Now()
+		if d.stats.Admitted == 0 {
+			d.stats.First = now
+		}
+		d.stats.Admitted++
+		d.stats.Last = now
+		if len(d.arrivals) < maxArrivals {
+			d.arrivals = append(d.arrivals, now)
+		}
+	} else {
+		d.stats.Refused++
+	}
+	d.mu.Unlock()
 	if dec.allowed {
 		return true
 	}
@@ -286,11 +311,13 @@ func (d *FrontDoor) RequestCounts() map[string]int {
 	return maps.Clone(d.counts)
 }
 
-// ResetRequestCounts zeroes the request counters.
+// ResetRequestCounts zeroes the request counters and the Budget figures.
 func (d *FrontDoor) ResetRequestCounts() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.counts = map[string]int{}
+	d.stats = BudgetStats{}
+	d.arrivals = nil
 }
 
 // InjectFault queues a fault for the next matching API requests.
@@ -315,6 +342,66 @@ func (d *FrontDoor) Faults() []Fault {
 	return out
 }
 
+// FaultCounts returns how many requests each kind of fault affected
+// (Fault.Kind, or the kind its effects name).
+func (d *FrontDoor) FaultCounts() map[string]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return maps.Clone(d.applied)
+}
+
+// BudgetStats is what the rate limiter did with the API requests under
+// its LimitedPaths since the start or the last reset.
+type BudgetStats struct {
+	// Admitted requests passed the limiter; Refused got its 429 (injected
+	// 429 faults are not counted: they are in FaultCounts).
+	Admitted int `json:"admitted"`
+	Refused  int `json:"refused"`
+	// First and Last are when the first and the last admitted request
+	// arrived.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// BusyRate is the admitted requests per second while clients kept the
+	// budget busy: over the gaps between admitted requests shorter than
+	// two of the limiter's intervals (longer ones are idle time, when no
+	// client had a request to send). Zero without a rate limit.
+	BusyRate float64 `json:"busy_rate"`
+	// BusyGaps counts the gaps BusyRate is measured over.
+	BusyGaps int `json:"busy_gaps"`
+}
+
+// maxArrivals bounds the admitted requests whose times are kept.
+const maxArrivals = 200000
+
+// Rate is the admitted requests per second between First and Last.
+func (b BudgetStats) Rate() float64 {
+	if b.Admitted < 2 || !b.Last.After(b.First) {
+		return 0
+	}
+	return float64(b.Admitted-1) / b.Last.Sub(b.First).Seconds()
+}
+
+// Budget returns the rate limiter's figures.
+func (d *FrontDoor) Budget() BudgetStats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.stats
+	if d.rateLimit.RPS > 0 && len(d.arrivals) > 1 {
+		idle := time.Duration(2 * float64(time.Second) / d.rateLimit.RPS)
+		var busy time.Duration
+		for i := 1; i < len(d.arrivals); i++ {
+			if gap := d.arrivals[i].Sub(d.arrivals[i-1]); gap < idle {
+				busy += gap
+				st.BusyGaps++
+			}
+		}
+		if busy > 0 {
+			st.BusyRate = float64(st.BusyGaps) / busy.Seconds()
+		}
+	}
+	return st
+}
+
 // ClearFaults removes every queued fault.
 func (d *FrontDoor) ClearFaults() {
 	d.mu.Lock()
@@ -337,6 +424,9 @@ func (d *FrontDoor) ResetTraffic() {
 	defer d.mu.Unlock()
 	d.counts = map[string]int{}
 	d.faults = nil
+	d.applied = map[string]int{}
+	d.stats = BudgetStats{}
+	d.arrivals = nil
 }
 
 // statusWriter remembers the status code for the request log.

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEndpointKey(t *testing.T) {
@@ -114,7 +115,7 @@ func TestControlIndexListsSharedThenOwnEndpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "GET /_sandbox/state,GET /_sandbox/requests,DELETE /_sandbox/requests,GET /_sandbox/faults," +
-		"POST /_sandbox/faults,DELETE /_sandbox/faults,POST /_sandbox/rate_limit,POST /_sandbox/reset,POST /_sandbox/things"
+		"POST /_sandbox/faults,GET /_sandbox/fault_counts,GET /_sandbox/budget,DELETE /_sandbox/faults,POST /_sandbox/rate_limit,POST /_sandbox/reset,POST /_sandbox/things"
 	if idx.Server != "test" || strings.Join(idx.Endpoints, ",") != want {
 		t.Errorf("index %+v", idx)
 	}
@@ -129,5 +130,54 @@ func TestControlIndexListsSharedThenOwnEndpoints(t *testing.T) {
 	}
 	if status, _, body := get(t, url+"/_sandbox/nope"); status != 404 || !strings.Contains(body, "GET /_sandbox/ lists them") {
 		t.Errorf("unknown control endpoint: %d %s", status, body)
+	}
+}
+
+// A fault with a probability hits about that share of the matching
+// requests and is counted by kind; the budget figures count admitted and
+// refused requests.
+func TestFrontDoorRandomFaultsAndBudget(t *testing.T) {
+	d, url := newTestDoor(t, DoorConfig{RateLimit: RateLimit{RPS: 1000, Burst: 1000}})
+	d.InjectFault(Fault{PathPrefix: "/api/", Status: 503, Times: -1, Probability: 0.3})
+	failed := 0
+	for range 400 {
+		if status, _, _ := get(t, url+"/api/y"); status == 503 {
+			failed++
+		}
+	}
+	if failed < 80 || failed > 160 {
+		t.Errorf("%d of 400 requests faulted at probability 0.3, want about 120", failed)
+	}
+	if got := d.FaultCounts()["status 503"]; got != failed {
+		t.Errorf("FaultCounts = %v, want status 503: %d", d.FaultCounts(), failed)
+	}
+	if b := d.Budget(); b.Admitted != 400-failed || b.Refused != 0 || b.Rate() <= 0 {
+		t.Errorf("Budget = %+v, want %d admitted, none refused", b, 400-failed)
+	}
+	d.ClearFaults()
+	d.SetRateLimit(RateLimit{RPS: 1, Burst: 1})
+	get(t, url+"/api/y")
+	if status, _, _ := get(t, url+"/api/y"); status != http.StatusTooManyRequests {
+		t.Fatalf("second request at 1/s = %d, want 429", status)
+	}
+	if b := d.Budget(); b.Refused != 1 {
+		t.Errorf("Budget = %+v, want 1 refused", b)
+	}
+	d.ResetRequestCounts()
+	d.SetRateLimit(RateLimit{RPS: 20, Burst: 1})
+	for i := range 6 {
+		if i == 3 {
+			time.Sleep(300 * time.Millisecond) // idle: not counted
+		}
+		time.Sleep(60 * time.Millisecond)
+		get(t, url+"/api/y")
+	}
+	if b := d.Budget(); b.BusyGaps != 4 || b.BusyRate < 12 || b.BusyRate > 17 {
+		t.Errorf("Budget = %+v, want 4 busy gaps at about 16/s", b)
+	}
+	var counts map[string]int
+	_, _, body := get(t, url+"/_sandbox/fault_counts")
+	if err := json.Unmarshal([]byte(body), &counts); err != nil || counts["status 503"] != failed {
+		t.Errorf("GET /_sandbox/fault_counts = %s", body)
 	}
 }
