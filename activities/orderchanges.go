@@ -242,16 +242,29 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 			named++
 		}
 	}
-	// Named orders keep their place at the front; the rest by id.
+	// Named orders keep their place at the front; then the orders created
+	// after the watermark, which no earlier listing can have seen; the rest
+	// by id.
 	rest := due[named:]
 	sort.Slice(rest, func(i, j int) bool { return rest[i].ID < rest[j].ID })
+	fresh := 0
+	if !in.Watermark.IsZero() {
+		isFresh := func(o ecforce.Order) bool {
+			_, seen := in.Recent[o.ID]
+			return !seen && o.CreatedAt.Time.After(in.Watermark)
+		}
+		sort.SliceStable(rest, func(i, j int) bool { return isFresh(rest[i]) && !isFresh(rest[j]) })
+		for fresh < len(rest) && isFresh(rest[fresh]) {
+			fresh++
+		}
+	}
 
 	table, err := shop.Mapping.Table(ctx)
 	if err != nil {
 		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
 	}
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
-	candidates, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, named, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
+	candidates, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, named+fresh, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
 	if err != nil {
 		return res, err
 	}

@@ -136,6 +136,39 @@ func TestListOrderChanges(t *testing.T) {
 		}
 	})
 
+	t.Run("an order created after the watermark costs no LOGILESS search; an older updated one is looked up", func(t *testing.T) {
+		f := newImportFixture(t, seeds, changesShop)
+		now := time.Now()
+		first := f.listChanges(t, nil, now, nil)
+		second := f.listChanges(t, &first, now.Add(3*time.Minute), nil) // settled
+		time.Sleep(1100 * time.Millisecond)                             // a later second of ecforce's clock
+		fresh := importSeed(20, "A", nil)
+		fresh.CreatedAt = time.Now()
+		if _, err := f.ec.SeedOrder(fresh); err != nil {
+			t.Fatal(err)
+		}
+		f.resetCounts()
+		res := f.listChanges(t, &second, now.Add(4*time.Minute), nil)
+		var got []ImportCandidate
+		for _, c := range res.Candidates {
+			if c.OrderNumber == "EC00000020" {
+				got = append(got, c)
+			}
+		}
+		if len(got) != 1 || got[0].CodeLookup != LookupNotFound {
+			t.Fatalf("candidates = %+v, want EC00000020 with CodeLookup %q", res.Candidates, LookupNotFound)
+		}
+		if ll := f.llCalls(llSearch); ll != 0 {
+			t.Errorf("%d LOGILESS searches for an order created after the watermark, want 0", ll)
+		}
+		// The same listing from a fresh loop (no watermark) looks it up.
+		f.resetCounts()
+		f.listChanges(t, nil, time.Now(), nil)
+		if ll := f.llCalls(llSearch); ll == 0 {
+			t.Error("a fresh loop (no watermark) made no LOGILESS search; it must look its candidates up")
+		}
+	})
+
 	t.Run("a named order is handled first, a due one is read again by id", func(t *testing.T) {
 		f := newImportFixture(t, seeds, changesShop)
 		first := f.listChanges(t, nil, time.Now(), nil)

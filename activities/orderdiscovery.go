@@ -187,9 +187,10 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 // many of due it got through (res.NextAfterOrderID is the last of them).
 // ours are the orders LOGILESS holds already for this store.
 //
-// The first unsearched orders of due were read because a trigger named
-// them (a webhook's new order) or because they fell due today: orders not
-// seen in LOGILESS before. They become candidates without a code search,
+// The first unsearched orders of due are new to the connector: read
+// because a trigger named them (a webhook's new order) or fell due today,
+// or created after the listing's watermark, so no earlier discovery saw
+// them. They become candidates without a code search,
 // with CodeLookup LookupNotFound, so the import's first attempt creates at
 // once and only a code LOGILESS already holds (a duplicate, or another
 // store's) costs a search (CreateSalesOrder). That saves one LOGILESS call

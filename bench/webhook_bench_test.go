@@ -129,6 +129,7 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 	b.ReportMetric(float64(total(sb.Ecforce.RequestCounts()))/float64(orders), "ecforce_calls/order")
 	b.ReportMetric(float64(discoveries), "discoveries")
 	b.ReportMetric(float64(bw.statuses.count("LOGILESS", 429)+bw.statuses.count("ecforce", 429)), "429s")
+	b.Logf("webhooks: LOGILESS requests %v; ecforce requests %v", sb.Logiless.RequestCounts(), sb.Ecforce.RequestCounts())
 	b.Logf("webhooks: order placed → sales order in LOGILESS, %d orders one per %s, both APIs 1 req/s burst 1: p50 %.2f s, p95 %.2f s, max %.2f s (target p95 ≤ 5 s); %d discoveries, %.2f LOGILESS calls/order",
 		orders, every, pct(0.5).Seconds(), pct(0.95).Seconds(), lat[len(lat)-1].Seconds(), discoveries, float64(ll)/float64(orders))
 }
