@@ -20,7 +20,7 @@ demo:
 
 ## test: vet, workflowcheck, unit tests, sandbox client tests and e2e tests on a real dev server.
 test: $(TEMPORAL) lint browser promtool postgres
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 14m ./...
 
 ## bench: every figure of BENCHMARKS.md beside its naive baseline (API calls, 429s, rate used,
 ## latency, history, stock pass time, worker memory); at most 30 minutes on 2 cores. It ends with

@@ -39,7 +39,7 @@ func chaosPlanFromEnv() chaosPlan {
 	if os.Getenv("CONNECTOR_CHAOS") == "full" {
 		return chaosPlan{orders: 1000, kills: 2, workers: 2, rate: 40, faultRate: 0.01, timeout: 40 * time.Minute}
 	}
-	return chaosPlan{orders: 100, kills: 1, workers: 2, rate: 40, faultRate: 0.01, timeout: 4 * time.Minute}
+	return chaosPlan{orders: 100, kills: 1, workers: 2, rate: 40, faultRate: 0.01, timeout: 6 * time.Minute}
 }
 
 // chaosHTTPTimeout is the workers' per-attempt timeout (CONNECTOR_HTTP_TIMEOUT);
