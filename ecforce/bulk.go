@@ -2,6 +2,7 @@ package ecforce
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -109,6 +110,20 @@ type bulkErrorJSON struct {
 		Code    jsonlenient.String `json:"code"`
 		Message jsonlenient.String `json:"message"`
 	} `json:"errors"`
+}
+
+// doBulk sends a bulk write and decodes its per-record answer; an answer
+// that is not one is malformed.
+func (c *Client) doBulk(ctx context.Context, cl call) (BulkResult, error) {
+	body, err := c.do(ctx, cl)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	res, err := decodeBulkResult(body)
+	if err != nil {
+		return BulkResult{}, c.malformed(cl, err)
+	}
+	return res, nil
 }
 
 // decodeBulkResult parses {"success":[…],"failure":[…],"errors":[…]}.

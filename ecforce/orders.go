@@ -277,15 +277,7 @@ func (c *Client) UpdateOrderStates(ctx context.Context, updates []StateUpdate) (
 		orders = append(orders, record{ID: u.OrderID, State: u.State})
 	}
 	cl.body = map[string]any{"orders": orders, "check_duplicate_link_numbers": 0}
-	body, err := c.do(ctx, cl)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	res, err := decodeBulkResult(body)
-	if err != nil {
-		return BulkResult{}, c.malformed(cl, err)
-	}
-	return res, nil
+	return c.doBulk(ctx, cl)
 }
 
 // ShippingUpdate is the shipping result for one order (発送結果).
@@ -342,15 +334,7 @@ func (c *Client) UpdateShipping(ctx context.Context, updates []ShippingUpdate, w
 		orders = append(orders, o)
 	}
 	cl.body = map[string]any{"orders": orders, "with_sale": boolInt(withSale), "with_async": 0}
-	body, err := c.do(ctx, cl)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	res, err := decodeBulkResult(body)
-	if err != nil {
-		return BulkResult{}, c.malformed(cl, err)
-	}
-	return res, nil
+	return c.doBulk(ctx, cl)
 }
 
 // RequestSales asks ecforce to perform 売上処理 (capture) for the orders, at

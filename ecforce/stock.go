@@ -81,13 +81,5 @@ func (c *Client) UpdateStockItems(ctx context.Context, updates []StockUpdate) (B
 		items = append(items, item{VariantSKU: u.SKU, StockLocationCode: u.LocationCode, Stock: u.Stock})
 	}
 	cl.body = map[string]any{"stock_items": items}
-	body, err := c.do(ctx, cl)
-	if err != nil {
-		return BulkResult{}, err
-	}
-	res, err := decodeBulkResult(body)
-	if err != nil {
-		return BulkResult{}, c.malformed(cl, err)
-	}
-	return res, nil
+	return c.doBulk(ctx, cl)
 }
