@@ -10,6 +10,9 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/mapping"
+	"github.com/ecforce-logiless/connector/orderedit"
+	"github.com/ecforce-logiless/connector/salesorder"
 )
 
 // The order import's incremental discovery: the ecforce orders updated
@@ -53,6 +56,13 @@ type UpdatedOrder struct {
 	// InLogiless is true when the listing saw the order's code in the
 	// shop's LOGILESS store (only orders in an import state are looked up).
 	InLogiless bool
+	// Imported is true when the order is in order_import.imported_state:
+	// the connector (or a person) marked it imported. Built is then
+	// orderedit.Fingerprint of the sales order it builds now ("" when it
+	// does not build): the same as its import sent when the update was the
+	// import's own write of that state, and nothing else.
+	Imported bool
+	Built    string
 }
 
 // ListOrderChangesInput asks for what changed in one shop's ecforce orders
@@ -216,15 +226,23 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 		s := o.ScheduledToBeShippedAt.Time
 		return settings.OnlyDueTodayOrEarlier && !s.IsZero() && !s.Before(dueFrom) && s.Before(tomorrow)
 	}
+	table, err := shop.Mapping.Table(ctx)
+	if err != nil {
+		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
+	}
 	var due []ecforce.Order
 	named := 0 // due orders read because a trigger named them (or they fell due): first
-	updated := func(o ecforce.Order, inLogiless bool) {
+	updated := func(o ecforce.Order, inLogiless, imported bool, built string) {
 		res.Updated = append(res.Updated, UpdatedOrder{OrderID: o.ID, OrderNumber: o.Number, State: o.State,
-			PaymentState: o.PaymentState, UpdatedAt: o.UpdatedAt.Time, InLogiless: inLogiless})
+			PaymentState: o.PaymentState, UpdatedAt: o.UpdatedAt.Time, InLogiless: inLogiless, Imported: imported, Built: built})
 	}
 	for i, o := range listed {
 		if !filters.Admits(o.State) || !inWindow(o) {
-			updated(o, false)
+			imported, built := settings.ImportedState != "" && o.State == settings.ImportedState, ""
+			if imported {
+				built = builds(o, shop, table)
+			}
+			updated(o, false, imported, built)
 			continue
 		}
 		res.Listed++
@@ -259,12 +277,8 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 		}
 	}
 
-	table, err := shop.Mapping.Table(ctx)
-	if err != nil {
-		return res, classify(fmt.Sprintf("load the mapping table of shop %s", in.Shop), err)
-	}
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
-	candidates, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, named+fresh, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
+	_, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, named+fresh, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
 	if err != nil {
 		return res, err
 	}
@@ -280,13 +294,28 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 	}
 	res.NextAfterOrderID = 0
 	for _, o := range ours {
-		updated(o, true)
+		updated(o, true, false, "")
 	}
-	a.Cache.Put(in.Shop, append(candidates, ours...))
+	// Every order as listed now, not only the candidates: an import still
+	// waiting for its turn then creates (or leaves alone, and never marks
+	// imported) the order as it is now, e.g. cancelled since the listing
+	// that made it a candidate. Other workers' caches are not reached:
+	// docs/order-import.md "Changes while an import waits".
+	a.Cache.Put(in.Shop, listed)
 	a.logger().Info("listed order changes", "shop", in.Shop, "watermark", res.Watermark, "by_id", res.ByID,
 		"listed", len(listed), "candidates", len(res.Candidates), "not_yet_due", res.NotYetDue,
 		"already_in_logiless", res.AlreadyInLogiless, "updated", len(res.Updated), "more", res.More)
 	return res, nil
+}
+
+// builds is orderedit.Fingerprint of the sales order o builds now, ""
+// when it does not build (an SKU unmapped since, another setting).
+func builds(o ecforce.Order, shop *Shop, table *mapping.Table) string {
+	now, err := salesorder.Build(o, salesOrderSettings(shop), table)
+	if err != nil {
+		return ""
+	}
+	return orderedit.Fingerprint(now)
 }
 
 // listUpdatedSince reads the orders updated at or after from, ascending by

@@ -12,6 +12,7 @@ import (
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
 	"github.com/ecforce-logiless/connector/logiless"
+	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -80,6 +81,11 @@ type CreateSalesOrderResult struct {
 	WaitingForConfirmation bool
 	// OrderState is the ecforce 対応状況 the order had when it was read.
 	OrderState string
+	// Sent is orderedit.Fingerprint of the body this attempt created the
+	// sales order with; "" when it created nothing. The discovery loop
+	// compares it with the order it lists after the 対応状況 write, to tell
+	// the connector's own write from an edit.
+	Sent string
 	// ThenSetState is the shop's "imported" 対応状況 ("" = none).
 	//
 	// Deprecated: read only by runs from before
@@ -148,7 +154,7 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 		}
 		return res, classify(what, err)
 	}
-	res.Created = true
+	res.Created, res.Sent = true, orderedit.Fingerprint(salesOrder)
 	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"shop": in.Shop}).Counter("connector_orders_imported").Inc(1)
 	res.SalesOrderID, res.SalesOrderCode = created.ID, created.Code
 	res.WaitingForConfirmation = created.WaitingForConfirmation
@@ -245,8 +251,9 @@ type MarkOrderImportedResult struct {
 // MarkOrderImported sets the shop's "imported" 対応状況 on the ecforce order.
 //
 // Idempotent: the write sets an absolute value, and it is skipped when the
-// order already has it. Retries re-read the order first, so a state changed
-// by someone else meanwhile (a cancellation) is never overwritten.
+// order already has it. Retries re-read the order first, and a first attempt
+// takes the state of the latest listing this worker holds, so a state
+// changed by someone else meanwhile (a cancellation) is never overwritten.
 func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImportedInput) (MarkOrderImportedResult, error) {
 	ctx = importPriority(ctx)
 	var res MarkOrderImportedResult
@@ -255,8 +262,15 @@ func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImporte
 		return res, err
 	}
 	importStates := shop.Settings.OrderImport.States
+	stateWhenRead := in.StateWhenRead
+	if o, ok := a.Cache.Get(shop.Settings.Code, in.OrderID); ok && o.State != "" && activity.GetInfo(ctx).Attempt <= 1 {
+		// A listing since the import read the order saw it so (the cache
+		// holds the latest listing): a cancellation made while the import
+		// waited is never overwritten. (A retry reads the order anyway.)
+		stateWhenRead = o.State
+	}
 	res.Changed, res.SkippedBecause, err = setOrderState(ctx, orderStateChange{
-		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: in.StateWhenRead,
+		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: stateWhenRead,
 		setting: "order_import.imported_state",
 		leaveAlone: func(current string) string {
 			if slices.Contains(importStates, current) {

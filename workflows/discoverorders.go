@@ -67,12 +67,13 @@ func discoverOrders(ctx workflow.Context, shop string, state *DiscoveryState, na
 		return false, err
 	}
 	handled, blocked, _ := namedWaits(res.ListImportCandidatesResult, taken)
-	if err := handleUpdatedOrders(ctx, shop, res.Updated); err != nil {
+	updated, followImported := leaveOutOwnWrites(ctx, state, res.Updated)
+	if err := handleUpdatedOrders(ctx, shop, updated, followImported); err != nil {
 		return false, err
 	}
 	doing(ctx, "discovery %d at %s: %d changed, %d started, %d already handled, %d blocked, %d waiting for their day, %d updated; watermark %s",
 		state.Discoveries+1, now.In(ecforce.JST).Format(time.DateTime), res.Listed, len(started), handled, blocked,
-		len(state.Waiting), len(res.Updated), state.Watermark.In(ecforce.JST).Format(time.DateTime))
+		len(state.Waiting), len(updated), state.Watermark.In(ecforce.JST).Format(time.DateTime))
 	return res.More, nil
 }
 

@@ -28,7 +28,11 @@ const OrderEditsVersion workflow.Version = 1
 // Edits: every order LOGILESS holds that is not cancelled gets its
 // EditOrder run started or woken (one pass compares both sides; an order
 // with nothing to carry over costs two reads).
-func handleUpdatedOrders(ctx workflow.Context, shop string, updated []activities.UpdatedOrder) error {
+//
+// With followImported (OwnWritesVersion), orders in
+// order_import.imported_state (UpdatedOrder.Imported) get theirs too: the
+// orders updated only by the import's own write are already left out.
+func handleUpdatedOrders(ctx workflow.Context, shop string, updated []activities.UpdatedOrder, followImported bool) error {
 	// Cancellations and payments completed later (issue 13 §1, §3):
 	// one ChangeOrder run per imported order that must follow.
 	if err := startUpdatedOrderChanges(ctx, shop, updated); err != nil {
@@ -36,7 +40,7 @@ func handleUpdatedOrders(ctx workflow.Context, shop string, updated []activities
 	}
 	var runs []orderRun
 	for _, u := range updated {
-		if u.InLogiless && u.State != salesorder.StateCanceled {
+		if (u.InLogiless || (followImported && u.Imported)) && u.State != salesorder.StateCanceled {
 			runs = append(runs, editOrderRun(shop, u.OrderNumber, u.OrderID))
 		}
 	}

@@ -70,6 +70,9 @@ type DiscoveryState struct {
 	Waiting []activities.DueOrder
 	// Pending are DiscoverNow signals not handled yet.
 	Pending []DiscoverNow
+	// OwnWrites (order import only) are the OwnWriteSignal payloads no
+	// listing has seen yet, oldest first (at most maxOwnWrites).
+	OwnWrites []OwnWriteEntry
 	// Discoveries counts the discoveries of this loop, over its runs.
 	Discoveries int
 	// Continued counts the runs before this one.
@@ -88,7 +91,9 @@ type DiscoveryStatus struct {
 	ByID        bool
 	Waiting     int
 	Pending     int
-	Paused      bool
+	// OwnWrites counts the imports' own writes no listing has seen yet.
+	OwnWrites int
+	Paused    bool
 }
 
 // MaxWaitingOrders bounds DiscoveryState.Waiting.
@@ -140,7 +145,7 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 	paused := false
 	if err := workflow.SetQueryHandler(ctx, DiscoveryStatusQuery, func() (DiscoveryStatus, error) {
 		return DiscoveryStatus{Shop: in.Shop, Discoveries: state.Discoveries, Watermark: state.Watermark, ByID: state.ByID,
-			Waiting: len(state.Waiting), Pending: len(state.Pending), Paused: paused}, nil
+			Waiting: len(state.Waiting), Pending: len(state.Pending), OwnWrites: len(state.OwnWrites), Paused: paused}, nil
 	}); err != nil {
 		return err
 	}
@@ -156,6 +161,7 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 			add(s)
 			s = DiscoverNow{}
 		}
+		takeOwnWrites(ctx, &state)
 	}
 	logger := workflow.GetLogger(ctx)
 	interval := time.Minute

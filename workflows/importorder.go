@@ -104,6 +104,7 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 		importedState = created.ThenSetState // runs recorded before ShopSwitchesVersion
 	}
 	if importedState != "" {
+		tellOwnWrite(ctx, in.Shop, created)
 		var marked activities.MarkOrderImportedResult
 		doing(ctx, "setting 対応状況 of %s to %s", in.OrderNumber, importedState)
 		err := untilUnblocked(ctx, func(ctx workflow.Context) error {
