@@ -37,8 +37,9 @@ type ShipmentCandidate struct {
 	OrderNumber  string // ecforce 受注番号 (the LOGILESS code mapped back, see shopCodes)
 	SalesOrderID int64  // LOGILESS id
 	// Resend is shipment.ResendVersion: "" for a first notification, else
-	// the version of LOGILESS's new tracking numbers, which ecforce does
-	// not have yet (the workflow ID of the re-send carries it).
+	// the version of LOGILESS's new tracking numbers and their ship time,
+	// which ecforce does not have yet (the workflow ID of the re-send
+	// carries it).
 	Resend string `json:",omitempty"`
 }
 
@@ -159,7 +160,7 @@ func (a *ShipmentNotification) sortShipped(ctx context.Context, shop *Shop, ship
 		}
 		c := ShipmentCandidate{OrderNumber: numbers[i], SalesOrderID: so.ID}
 		if serr == nil {
-			c.Resend = shipment.ResendVersion(current, s.Slip(settings.TrackingNumberSeparator))
+			c.Resend = shipment.ResendVersion(current, s.Slip(settings.TrackingNumberSeparator), s.ShippedAt)
 		}
 		res.Candidates = append(res.Candidates, c)
 	}

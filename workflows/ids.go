@@ -58,8 +58,10 @@ func NotifyShipmentID(shop, orderNumber string) string {
 
 // NotifyShipmentResendID is the workflow ID of the notification of
 // tracking numbers that changed after an earlier notification of the
-// order (shipment.ResendVersion): notify-shipment/<shop>/<受注番号>/<version>.
-// Each change is sent once; the first notification keeps NotifyShipmentID.
+// order (shipment.ResendVersion): notify-shipment/<shop>/<受注番号>/<version>,
+// the version naming the new slip and its ship time. Each change is sent
+// once, also a number that comes back (A, B, A, B); the first notification
+// keeps NotifyShipmentID.
 func NotifyShipmentResendID(shop, orderNumber, version string) string {
 	return NotifyShipmentID(shop, orderNumber) + "/" + version
 }

@@ -26,6 +26,10 @@ type OutboundDelivery struct {
 	Store                 int64     `json:"store"`
 	CreatedAt             time.Time `json:"created_at"`
 	UpdatedAt             time.Time `json:"updated_at"`
+	// shippedBefore is the finish time of the delivery's last shipment
+	// before it was moved back to 出荷作業中 (ReturnToWorking): shipping it
+	// again finishes later.
+	shippedBefore time.Time
 }
 
 func (l *Server) newDeliveryLocked(o *SalesOrder, now time.Time) OutboundDelivery {

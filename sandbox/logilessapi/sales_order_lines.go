@@ -186,7 +186,8 @@ func (l *Server) handleReverseLine(w http.ResponseWriter, r *http.Request) {
 // a warehouse may in exceptional cases (reference §3): its shipped
 // deliveries lose their tracking numbers and ship date, its lines hold
 // their stock again, and updated_at moves. Ship it again with
-// ShipSalesOrder (a new tracking number).
+// ShipSalesOrder (a new tracking number and a new finished_at, later than
+// the one it loses: our inference, docs/shipment-notification.md).
 func (l *Server) ReturnToWorking(code string) (SalesOrder, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -202,6 +203,7 @@ func (l *Server) ReturnToWorking(code string) (SalesOrder, error) {
 		d := &o.Deliveries[i]
 		if d.DeliveryStatus == StatusShipped {
 			d.DocumentStatus, d.DeliveryStatus = StatusWaitingForShipment, StatusWorking
+			d.shippedBefore = d.FinishedAt
 			d.TrackingNumbers, d.FinishedAt, d.UpdatedAt = nil, time.Time{}, now
 		}
 	}

@@ -101,3 +101,56 @@ func TestReturnToWorking(t *testing.T) {
 		t.Errorf("free %d after shipping twice, want 9", free)
 	}
 }
+
+// A parcel moved back and shipped again finishes again, later than its
+// first shipment (the connector tells two shipments under one tracking
+// number apart by it): a time given that is not later is refused, and one
+// left to the clock is at least a second later.
+func TestShipAgainFinishesLater(t *testing.T) {
+	env := newTestServer(t, Config{})
+	env.article(t, Article{Code: "A-1", Name: "商品A"}, 10)
+	if _, err := env.srv.SeedSalesOrder(sandboxtest.ValidSalesOrder("RTW-2")); err != nil {
+		t.Fatal(err)
+	}
+	now := env.clock.Now()
+	ship := func(at time.Time, number string) (SalesOrder, error) {
+		return env.srv.ShipSalesOrder("RTW-2", ShipOptions{Deliveries: []DeliveryShipment{{TrackingNumbers: []string{number}, FinishedAt: at}}})
+	}
+	if _, err := ship(now.Add(-time.Hour), "A"); err != nil {
+		t.Fatal(err)
+	}
+	// Each step ships the order again (after moving it back, unless the
+	// step before was refused).
+	steps := []struct {
+		name string
+		at   time.Time // zero: the clock
+		want time.Time // zero: refused
+	}{
+		{name: "at the time of the earlier shipment", at: now.Add(-time.Hour)},
+		{name: "before the earlier shipment", at: now.Add(-2 * time.Hour)},
+		{name: "later", at: now.Add(-30 * time.Minute), want: now.Add(-30 * time.Minute)},
+		{name: "by the clock", want: now},
+		{name: "by the clock, within the second of the earlier shipment", want: now.Add(time.Second)},
+	}
+	refused := false
+	for _, st := range steps {
+		if !refused {
+			if _, err := env.srv.ReturnToWorking("RTW-2"); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+		}
+		o, err := ship(st.at, "B")
+		if refused = st.want.IsZero(); refused {
+			if err == nil {
+				t.Errorf("%s: shipped again at %s", st.name, st.at)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := o.Deliveries[0].FinishedAt; !got.Equal(st.want) || !o.FinishedAt.Equal(st.want) {
+			t.Errorf("%s: finished_at %s (order %s), want %s", st.name, got, o.FinishedAt, st.want)
+		}
+	}
+}

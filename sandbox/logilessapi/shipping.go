@@ -52,7 +52,8 @@ func (d *DeliveryShipment) UnmarshalJSON(b []byte) error {
 
 // ShipSalesOrder ships a sales order, as the warehouse would: the chosen
 // outbound deliveries become Shipped with their tracking numbers and
-// finished_at; the order is PartlyShipped until every delivery has shipped,
+// finished_at (for a delivery moved back by ReturnToWorking, later than
+// its earlier one: an earlier explicit time is refused); the order is PartlyShipped until every delivery has shipped,
 // then document_status and delivery_status become Shipped, finished_at is
 // set and delivery_tracking_number is the first tracking number. Allocated
 // stock is consumed (available and allocated drop). Unallocated orders may
@@ -84,6 +85,15 @@ func (l *Server) ShipSalesOrder(code string, opts ShipOptions) (SalesOrder, erro
 	want := len(opts.Deliveries)
 	if want == 0 {
 		want = max(len(unshipped), opts.Split-len(shipped))
+	}
+	for n := 0; n < min(len(opts.Deliveries), len(unshipped)); n++ {
+		// Deliveries a split adds come after these, so unshipped[n] is
+		// the one entry n ships.
+		d, at := o.Deliveries[unshipped[n]], opts.Deliveries[n].FinishedAt
+		if !at.IsZero() && !d.shippedBefore.IsZero() && !at.After(d.shippedBefore) {
+			return SalesOrder{}, fmt.Errorf("ship sales order %q: delivery %s was shipped at %s before it was moved back; shipping it again finishes later, not at %s",
+				code, d.Code, formatTime(d.shippedBefore), formatTime(at))
+		}
 	}
 	if target := max(opts.Split-len(shipped), want); target > len(unshipped) {
 		l.splitLocked(o, unshipped, target, now)
@@ -147,6 +157,9 @@ func (l *Server) shipDeliveryLocked(o *SalesOrder, d *OutboundDelivery, spec Del
 	d.FinishedAt = spec.FinishedAt
 	if d.FinishedAt.IsZero() {
 		d.FinishedAt = now
+		if !now.After(d.shippedBefore) { // shipped again within the second it came back
+			d.FinishedAt = d.shippedBefore.Add(time.Second)
+		}
 	}
 	d.DocumentStatus, d.DeliveryStatus, d.UpdatedAt = StatusShipped, StatusShipped, now
 	for _, id := range d.LineIDs {
