@@ -44,3 +44,11 @@ func (c *OrderCache) Get(shop string, id int64) (ecforce.Order, bool) {
 	}
 	return c.orders.Get(orderKey{shop, id})
 }
+
+// GetRead is Get that also says when the order was listed.
+func (c *OrderCache) GetRead(shop string, id int64) (ecforce.Order, time.Time, bool) {
+	if c == nil || id == 0 {
+		return ecforce.Order{}, time.Time{}, false
+	}
+	return c.orders.GetStored(orderKey{shop, id})
+}

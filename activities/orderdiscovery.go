@@ -374,7 +374,7 @@ func listByID(ctx context.Context, ec orderImportEcforce, q ecforce.OrderQuery, 
 	}
 }
 
-func positiveOr(v, fallback int) int {
+func positiveOr[T int | time.Duration](v, fallback T) T {
 	if v > 0 {
 		return v
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecforce-logiless/connector/config"
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/ecforcebatch"
 	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/salesorder"
@@ -41,6 +42,11 @@ type OrderImport struct {
 	Shops  *ShopDirectory
 	Cache  *OrderCache
 	Logger *slog.Logger
+	// Batches combines the state reads of concurrent imports of a shop
+	// (MarkOrderImported) into bulk reads; nil reads one by one.
+	Batches *EcforceBatches
+	// StateFreshFor overrides the package's StateFreshFor when positive.
+	StateFreshFor time.Duration
 	// MaxCandidates and MaxLookups override MaxCandidatesPerRun and
 	// MaxLookupsPerRun when positive (tests use small ones).
 	MaxCandidates int
@@ -79,8 +85,10 @@ type CreateSalesOrderResult struct {
 	// WaitingForConfirmation is LOGILESS's 確認待ち flag, e.g. an article
 	// code its master does not know.
 	WaitingForConfirmation bool
-	// OrderState is the ecforce 対応状況 the order had when it was read.
+	// OrderState is the ecforce 対応状況 the order had when it was read,
+	// at ReadAt (the listing's time for an order the listing handed on).
 	OrderState string
+	ReadAt     time.Time
 	// Sent is orderedit.Fingerprint of the body this attempt created the
 	// sales order with; "" when it created nothing. The discovery loop
 	// compares it with the order it lists after the 対応状況 write, to tell
@@ -118,11 +126,11 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 	what := fmt.Sprintf("import order %s of shop %s", in.OrderNumber, in.Shop)
 	res.ThenSetState = shop.Settings.OrderImport.ImportedState
 
-	order, err := a.loadOrder(ctx, shop, in.OrderID, in.OrderNumber)
+	order, readAt, err := a.loadOrder(ctx, shop, in.OrderID, in.OrderNumber)
 	if err != nil {
 		return res, classify(what, err)
 	}
-	res.OrderID, res.OrderState = order.ID, order.State
+	res.OrderID, res.OrderState, res.ReadAt = order.ID, order.State, readAt
 
 	firstAttempt := activity.GetInfo(ctx).Attempt <= 1
 	if in.CodeLookup == LookupFound || !(firstAttempt && in.CodeLookup == LookupNotFound) {
@@ -155,12 +163,38 @@ func (a *OrderImport) CreateSalesOrder(ctx context.Context, in CreateSalesOrderI
 		return res, classify(what, err)
 	}
 	res.Created, res.Sent = true, orderedit.Fingerprint(salesOrder)
+	a.stateSinceRead(ctx, shop, order, &res)
 	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"shop": in.Shop}).Counter("connector_orders_imported").Inc(1)
 	res.SalesOrderID, res.SalesOrderCode = created.ID, created.Code
 	res.WaitingForConfirmation = created.WaitingForConfirmation
 	a.logger().Info("created LOGILESS sales order", "shop", in.Shop, "order", order.Number, "code", created.Code,
 		"sales_order_id", created.ID, "lines", res.Lines, "waiting_for_confirmation", created.WaitingForConfirmation)
 	return res, nil
+}
+
+// stateSinceRead reads the order's state again after a create from a read
+// older than StateFreshFor (the import waited for the LOGILESS budget): an
+// order cancelled meanwhile then shows as cancelled in res.OrderState, and
+// the workflow cancels the sales order at once (ChangeOrder) instead of
+// leaving it to the next sweep. Concurrent reads of the shop go out as one
+// bulk read. A failed read is left to the imported-state write, which
+// reads again itself, and to the sweep.
+func (a *OrderImport) stateSinceRead(ctx context.Context, shop *Shop, order ecforce.Order, res *CreateSalesOrderResult) {
+	if time.Since(res.ReadAt) <= a.stateFreshFor() || order.ID == 0 {
+		return
+	}
+	var api orderReader = shop.Ecforce
+	if b := a.Batches.layer(shop); b != nil {
+		api = b
+	}
+	readAt := time.Now()
+	now, err := api.GetOrder(ctx, order.ID)
+	if err != nil {
+		a.logger().Warn("could not read the order's state again after its import; the sweep looks at it", "shop", shop.Settings.Code,
+			"order", order.Number, "error", err)
+		return
+	}
+	res.OrderState, res.ReadAt = now.State, readAt
 }
 
 // existing looks the order's codes up in LOGILESS. done is true when the
@@ -190,11 +224,13 @@ func (a *OrderImport) existing(ctx context.Context, shop *Shop, order ecforce.Or
 
 // loadOrder takes the order from the discovery cache, or reads it: by id
 // when known, else by its number.
-func (a *OrderImport) loadOrder(ctx context.Context, shop *Shop, id int64, number string) (ecforce.Order, error) {
-	if o, ok := a.Cache.Get(shop.Settings.Code, id); ok {
-		return o, nil
+func (a *OrderImport) loadOrder(ctx context.Context, shop *Shop, id int64, number string) (o ecforce.Order, readAt time.Time, err error) {
+	if o, at, ok := a.Cache.GetRead(shop.Settings.Code, id); ok {
+		return o, at, nil
 	}
-	return a.readOrder(ctx, shop, id, number)
+	readAt = time.Now()
+	o, err = a.readOrder(ctx, shop, id, number)
+	return o, readAt, err
 }
 
 // readOrder reads the order from ecforce as it is now (never the
@@ -235,8 +271,23 @@ type MarkOrderImportedInput struct {
 	OrderID     int64
 	OrderNumber string
 	State       string // the target 対応状況 key
-	// StateWhenRead is the order's state when CreateSalesOrder read it.
+	// StateWhenRead is the order's state when CreateSalesOrder read it,
+	// at ReadAt (zero: unknown, read again).
 	StateWhenRead string
+	ReadAt        time.Time
+}
+
+// StateFreshFor is how old a read of the order's state may be for the
+// imported 対応状況 to be written without reading it again: ecforce has no
+// conditional write, so this bounds the time in which a cancellation made
+// meanwhile could be overwritten. An import that waited longer for the
+// LOGILESS budget reads the state again first (concurrent imports of the
+// shop in one bulk read).
+const StateFreshFor = 30 * time.Second
+
+// stateFreshFor is the worker's StateFreshFor (tests set a shorter one).
+func (a *OrderImport) stateFreshFor() time.Duration {
+	return positiveOr(a.StateFreshFor, StateFreshFor)
 }
 
 // MarkOrderImportedResult says what happened to the order's state.
@@ -246,14 +297,18 @@ type MarkOrderImportedResult struct {
 	// already in the target state or has meanwhile left the import states
 	// (a cancellation must never be overwritten).
 	SkippedBecause string
+	// Canceled: the order was found キャンセル (canceled) instead; its sales
+	// order must be cancelled too.
+	Canceled bool
 }
 
 // MarkOrderImported sets the shop's "imported" 対応状況 on the ecforce order.
 //
 // Idempotent: the write sets an absolute value, and it is skipped when the
-// order already has it. Retries re-read the order first, and a first attempt
-// takes the state of the latest listing this worker holds, so a state
-// changed by someone else meanwhile (a cancellation) is never overwritten.
+// order already has it. Retries read the order first, and so does a first
+// attempt whose latest known state (the import's read, or a later listing
+// this worker holds) is older than StateFreshFor, so a state changed by
+// someone else meanwhile (a cancellation) is not overwritten.
 func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImportedInput) (MarkOrderImportedResult, error) {
 	ctx = importPriority(ctx)
 	var res MarkOrderImportedResult
@@ -262,24 +317,45 @@ func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImporte
 		return res, err
 	}
 	importStates := shop.Settings.OrderImport.States
-	stateWhenRead := in.StateWhenRead
-	if o, ok := a.Cache.Get(shop.Settings.Code, in.OrderID); ok && o.State != "" && activity.GetInfo(ctx).Attempt <= 1 {
-		// A listing since the import read the order saw it so (the cache
-		// holds the latest listing): a cancellation made while the import
-		// waited is never overwritten. (A retry reads the order anyway.)
-		stateWhenRead = o.State
+	// The latest state known: a listing since the import read the order
+	// (the cache holds the latest listing), else the import's own read; one
+	// older than StateFreshFor is read again. A retry reads it anyway.
+	stateWhenRead, readAt := in.StateWhenRead, in.ReadAt
+	if o, at, ok := a.Cache.GetRead(shop.Settings.Code, in.OrderID); ok && o.State != "" && at.After(readAt) {
+		stateWhenRead, readAt = o.State, at
+	}
+	if readAt.IsZero() || time.Since(readAt) > a.stateFreshFor() {
+		stateWhenRead = ""
+	}
+	var api orderStateAPI = shop.Ecforce
+	if b := a.Batches.layer(shop); b != nil {
+		api = batchedStateReads{shop.Ecforce, b}
 	}
 	res.Changed, res.SkippedBecause, err = setOrderState(ctx, orderStateChange{
+		api:  api,
 		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: stateWhenRead,
 		setting: "order_import.imported_state",
 		leaveAlone: func(current string) string {
 			if slices.Contains(importStates, current) {
 				return ""
 			}
+			res.Canceled = current == salesorder.StateCanceled
 			return fmt.Sprintf("order is now in state %q, not an import state; left alone", current)
 		},
 	})
 	return res, err
+}
+
+// batchedStateReads is the shop's ecforce client whose order reads go
+// through the shop's batching layer; its writes are the client's own (the
+// single PUT's answer verifies the state).
+type batchedStateReads struct {
+	orderStateAPI
+	b *ecforcebatch.Client
+}
+
+func (r batchedStateReads) GetOrder(ctx context.Context, id int64) (ecforce.Order, error) {
+	return r.b.GetOrder(ctx, id)
 }
 
 func (a *OrderImport) logger() *slog.Logger {

@@ -264,7 +264,7 @@ func TestMarkOrderImported(t *testing.T) {
 			f := newImportFixture(t, []ecforceapi.OrderSeed{seed}, func(s *config.Shop) { s.OrderImport.ImportedState = "linked" })
 			f.resetCounts()
 			res, err := runActivity[MarkOrderImportedResult](t, activityEnv(f.a), f.a.MarkOrderImported, MarkOrderImportedInput{
-				Shop: "demo", OrderID: f.ids[seed.Number], OrderNumber: seed.Number, State: "linked", StateWhenRead: tt.stateNow,
+				Shop: "demo", OrderID: f.ids[seed.Number], OrderNumber: seed.Number, State: "linked", StateWhenRead: tt.stateNow, ReadAt: time.Now(),
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -490,7 +490,7 @@ func TestOrderStateVerifiedFromTheAnswer(t *testing.T) {
 		Body: fmt.Sprintf(`{"data":{"id":"%d","type":"order","attributes":{"id":%d,"number":%q,"state":"complete"}}}`, id, id, seed.Number)})
 	f.resetCounts()
 	_, err := runActivity[MarkOrderImportedResult](t, activityEnv(f.a), f.a.MarkOrderImported, MarkOrderImportedInput{
-		Shop: "demo", OrderID: id, OrderNumber: seed.Number, State: "linked", StateWhenRead: "complete",
+		Shop: "demo", OrderID: id, OrderNumber: seed.Number, State: "linked", StateWhenRead: "complete", ReadAt: time.Now(),
 	})
 	if typ, retry := appErrType(err); typ != ErrTypeStateChangeNotApplied || retry || !strings.Contains(err.Error(), "order_import.imported_state") {
 		t.Fatalf("error = %v, want non-retryable %s naming the setting", err, ErrTypeStateChangeNotApplied)

@@ -98,7 +98,7 @@ func TestImportedStateNeverOverwritesACancellationSeenByAListing(t *testing.T) {
 	f.resetCounts()
 	// The import read the order before the cancellation.
 	res, err := runActivity[MarkOrderImportedResult](t, activityEnv(f.a), f.a.MarkOrderImported, MarkOrderImportedInput{
-		Shop: "demo", OrderID: c.OrderID, OrderNumber: c.OrderNumber, State: "linked", StateWhenRead: "complete",
+		Shop: "demo", OrderID: c.OrderID, OrderNumber: c.OrderNumber, State: "linked", StateWhenRead: "complete", ReadAt: time.Now().Add(-time.Second),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -115,5 +115,58 @@ func TestImportedStateNeverOverwritesACancellationSeenByAListing(t *testing.T) {
 	}
 	if len(f.ll.SalesOrders()) != 0 {
 		t.Errorf("LOGILESS holds %d sales orders, want none", len(f.ll.SalesOrders()))
+	}
+}
+
+// An import whose read of the order is older than StateFreshFor (it
+// waited for the LOGILESS budget) reads the state again before it writes
+// the imported state, so a cancellation made meanwhile is kept, even with
+// no listing on this worker; concurrent reads of the shop go out as one
+// bulk read. A fresh read is trusted: no read.
+func TestImportedStateReadAgainAfterAWait(t *testing.T) {
+	tests := []struct {
+		name      string
+		age       time.Duration
+		wantReads int
+		wantState string
+	}{
+		{"read 5 s ago: trusted", 5 * time.Second, 0, "linked"},
+		{"read 2 min ago: read again", 2 * time.Minute, 1, "canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seeds := []ecforceapi.OrderSeed{importSeed(1, "A", nil), importSeed(2, "A", nil), importSeed(3, "A", nil)}
+			f := newImportFixture(t, seeds, importedStateShop)
+			f.a.Batches = &EcforceBatches{Window: 50 * time.Millisecond, MaxWait: time.Second}
+			for _, o := range seeds {
+				if _, err := f.ec.CancelOrder(f.ids[o.Number]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.resetCounts()
+			errs := make(chan error, len(seeds))
+			for _, o := range seeds {
+				go func() {
+					_, err := runActivity[MarkOrderImportedResult](t, activityEnv(f.a), f.a.MarkOrderImported, MarkOrderImportedInput{
+						Shop: "demo", OrderID: f.ids[o.Number], OrderNumber: o.Number, State: "linked", StateWhenRead: "complete",
+						ReadAt: time.Now().Add(-tt.age),
+					})
+					errs <- err
+				}()
+			}
+			for range seeds {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if reads := f.ecCalls(ecGetOrder) + f.ecCalls(ecListOrders); reads != tt.wantReads {
+				t.Errorf("%d reads for %d imports, want %d", reads, len(seeds), tt.wantReads)
+			}
+			for _, o := range seeds {
+				if got, _ := f.ec.Order(f.ids[o.Number]); got.State != tt.wantState {
+					t.Errorf("%s: ecforce has state %q, want %q", o.Number, got.State, tt.wantState)
+				}
+			}
+		})
 	}
 }

@@ -102,24 +102,10 @@ func (a *ShipmentNotification) batchedEcforce(shop *Shop) shipmentEcforce {
 	return shop.Ecforce
 }
 
-// batchLayer returns the shop's batching layer, made on first use with the
-// shop's batch_size and the worker's BatchWindow and BatchMaxWait; nil
-// without a window (one call per order).
+// batchLayer returns the shop's batching layer; nil when the worker does
+// not batch (one call per order).
 func (a *ShipmentNotification) batchLayer(shop *Shop) *ecforcebatch.Client {
-	if a.BatchWindow <= 0 || shop.Ecforce == nil {
-		return nil
-	}
-	code := shop.Settings.Code
-	if b, ok := a.batches.Load(code); ok {
-		return b.(*ecforcebatch.Client)
-	}
-	b, _ := a.batches.LoadOrStore(code, ecforcebatch.New(shop.Ecforce, ecforcebatch.Options{
-		Shop: code, Size: shop.Settings.ShipmentNotification.BatchSize, Window: a.BatchWindow, MaxWait: a.BatchMaxWait, Logger: a.logger(),
-		Sent: func(kind string, records int) {
-			a.logger().Debug("ecforce bulk call", "shop", code, "kind", kind, "records", records)
-		},
-	}))
-	return b.(*ecforcebatch.Client)
+	return a.Batches.layer(shop)
 }
 
 // ShipmentNotification holds the activities of 出荷通知: LOGILESS shipments
@@ -141,16 +127,9 @@ type ShipmentNotification struct {
 	// CarrierListTTL is how long a shop's /admin/shipping_carriers list is
 	// reused.
 	CarrierListTTL time.Duration
-	// BatchWindow is how long a notification's ecforce read or write waits
-	// after the latest one of the shop's other notifications on this
-	// worker, to go with them in one bulk call of up to the shop's
-	// batch_size records (docs/shipment-notification.md#bulk-calls); 0
-	// sends each on its own. BatchMaxWait caps the wait from the first
-	// record of a batch while others keep arriving.
-	BatchWindow  time.Duration
-	BatchMaxWait time.Duration
-
-	batches sync.Map // shop code → *ecforcebatch.Client
+	// Batches combines the ecforce calls of the shop's notifications on
+	// this worker into bulk calls; nil sends each on its own.
+	Batches *EcforceBatches
 
 	carriersOnce sync.Once
 	carriers     *ttlcache.Cache[string, []ecforce.ShippingCarrier] // by shop

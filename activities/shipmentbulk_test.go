@@ -33,7 +33,7 @@ func TestShipmentStepsInBulk(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			const n = 6
 			f := newShipmentFixture(t, ecforceapi.Config{SettleDelay: 50 * time.Millisecond}, nil)
-			f.a.BatchWindow, f.a.BatchMaxWait = 40*time.Millisecond, time.Second
+			f.a.Batches = &EcforceBatches{Window: 40 * time.Millisecond, MaxWait: time.Second}
 			ids := make([]int64, n)
 			currents := make([]shipment.EcforceShipping, n)
 			for i := range ids {

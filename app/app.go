@@ -122,20 +122,22 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 		all = append(all, &activities.Shop{Settings: s, Ecforce: ec, Logiless: lc, Mapping: source})
 	}
 	c.Shops = activities.NewShopDirectory(all...)
+	// The notifications of a shop ready at the same time share bulk
+	// calls, and so do the imports' state reads; the SDK's default of
+	// 1,000 concurrent activities lets a discovery's whole batch
+	// (MaxShipmentsPerRun) wait together.
+	batches := &activities.EcforceBatches{Window: activities.DefaultBatchWindow, MaxWait: activities.DefaultBatchMaxWait, Logger: logger}
 	c.OrderImport = &activities.OrderImport{
-		Shops:  c.Shops,
-		Cache:  activities.NewOrderCache(15*time.Minute, 20000),
-		Logger: logger,
+		Shops:   c.Shops,
+		Cache:   activities.NewOrderCache(15*time.Minute, 20000),
+		Logger:  logger,
+		Batches: batches,
 	}
 	c.ShipmentNotification = &activities.ShipmentNotification{
-		Shops:  c.Shops,
-		Cache:  activities.NewShipmentCache(15*time.Minute, 20000),
-		Logger: logger,
-		// The notifications of a shop ready at the same time share bulk
-		// calls; the SDK's default of 1,000 concurrent activities lets a
-		// discovery's whole batch (MaxShipmentsPerRun) wait together.
-		BatchWindow:  activities.DefaultBatchWindow,
-		BatchMaxWait: activities.DefaultBatchMaxWait,
+		Shops:   c.Shops,
+		Cache:   activities.NewShipmentCache(15*time.Minute, 20000),
+		Logger:  logger,
+		Batches: batches,
 	}
 	c.StockSync = activities.NewStockSync(c.Shops, state.StockStates(), logger)
 	c.Switches = &activities.Switches{Shops: c.Shops}

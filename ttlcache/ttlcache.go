@@ -53,6 +53,21 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 	return c.lookUp(k, false)
 }
 
+// GetStored is Get that also says when the entry was stored.
+func (c *Cache[K, V]) GetStored(k K) (V, time.Time, bool) {
+	var zero V
+	if c == nil {
+		return zero, time.Time{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if !ok || c.now().Sub(e.storedAt) > c.ttl {
+		return zero, time.Time{}, false
+	}
+	return e.value, e.storedAt, true
+}
+
 // Take returns a fresh entry and removes it, for what may be used once.
 func (c *Cache[K, V]) Take(k K) (V, bool) {
 	return c.lookUp(k, true)

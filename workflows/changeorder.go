@@ -173,14 +173,20 @@ func startOrderChanges(ctx workflow.Context, shop string, orders []activities.Ch
 	}
 	runs := make([]orderRun, len(found.Candidates))
 	for i, c := range found.Candidates {
-		runs[i] = orderRun{
-			id: OrderChangeID(shop, c.OrderNumber), orderNumber: c.OrderNumber, againAfterCompletion: true,
-			stillBlocked: c.Action == string(orderchange.CancelTooLate),
-			workflow:     ChangeOrder, input: ChangeOrderInput{Shop: shop, OrderNumber: c.OrderNumber, OrderID: c.OrderID},
-		}
+		runs[i] = changeOrderRun(shop, c.OrderNumber, c.OrderID, c.Action == string(orderchange.CancelTooLate))
 	}
 	started, _, err := startOrderRuns(ctx, shop, FlowOrderChange, runs)
 	return started, err
+}
+
+// changeOrderRun is the ChangeOrder run of one order, started again after
+// a completed one; stillBlocked leaves a running one asleep (the caller
+// still sees it too late to cancel).
+func changeOrderRun(shop, orderNumber string, orderID int64, stillBlocked bool) orderRun {
+	return orderRun{
+		id: OrderChangeID(shop, orderNumber), orderNumber: orderNumber, againAfterCompletion: true, stillBlocked: stillBlocked,
+		workflow: ChangeOrder, input: ChangeOrderInput{Shop: shop, OrderNumber: orderNumber, OrderID: orderID},
+	}
 }
 
 // UpdatedOrderChangesChangeID is the workflow.GetVersion change with which

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/ecforce-logiless/connector/activities"
+	"github.com/ecforce-logiless/connector/salesorder"
 )
 
 // ImportOrderInput names one ecforce order of one shop.
@@ -48,6 +49,36 @@ type ImportOrderResult struct {
 	StateSet string
 	// StateSkipped says why a configured state was not written.
 	StateSkipped string
+	// CancelStarted is the ChangeOrder run started because the order was
+	// found cancelled in ecforce after (or while) LOGILESS got it.
+	CancelStarted string
+}
+
+// CanceledWhileImportingChangeID is the workflow.GetVersion change with
+// which an import that finds its order cancelled in ecforce once LOGILESS
+// holds it (cancelled while the import waited, or an order imported
+// earlier and cancelled since) starts the order's ChangeOrder run at once.
+// It is asked only then, so other histories replay unchanged.
+const CanceledWhileImportingChangeID = "canceled-while-importing"
+
+// CanceledWhileImportingVersion is the version of
+// CanceledWhileImportingChangeID that starts it.
+const CanceledWhileImportingVersion workflow.Version = 1
+
+// cancelWhileImporting starts (or wakes) the ChangeOrder run of an order
+// the import found cancelled: it cancels the sales order if the warehouse
+// has not started, or waits as blocked:CancelTooLate. Runs recorded before
+// CanceledWhileImportingVersion leave it to the discoveries.
+func cancelWhileImporting(ctx workflow.Context, shop, orderNumber string, orderID int64) (string, error) {
+	if workflow.GetVersion(ctx, CanceledWhileImportingChangeID, workflow.DefaultVersion, CanceledWhileImportingVersion) < CanceledWhileImportingVersion {
+		return "", nil
+	}
+	run := changeOrderRun(shop, orderNumber, orderID, false)
+	doing(ctx, "order %s was cancelled in ecforce: starting %s", orderNumber, run.id)
+	if _, _, err := startOrderRuns(ctx, shop, FlowOrderChange, []orderRun{run}); err != nil {
+		return "", err
+	}
+	return run.id, nil
 }
 
 // ImportOrder imports one ecforce order into LOGILESS: read the shop's
@@ -99,6 +130,7 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 		res.Outcome = OutcomeImportedWaitingConfirmation
 	}
 
+	canceled := created.OrderState == salesorder.StateCanceled
 	importedState := sw.OrderImport.ImportedState
 	if !fromSwitches {
 		importedState = created.ThenSetState // runs recorded before ShopSwitchesVersion
@@ -114,6 +146,7 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 				OrderNumber:   in.OrderNumber,
 				State:         importedState,
 				StateWhenRead: created.OrderState,
+				ReadAt:        created.ReadAt,
 			}).Get(ctx, &marked)
 		})
 		if err != nil {
@@ -123,6 +156,12 @@ func ImportOrder(ctx workflow.Context, in ImportOrderInput) (ImportOrderResult, 
 			res.StateSet = importedState
 		}
 		res.StateSkipped = marked.SkippedBecause
+		canceled = canceled || marked.Canceled
+	}
+	if canceled {
+		if res.CancelStarted, err = cancelWhileImporting(ctx, in.Shop, in.OrderNumber, created.OrderID); err != nil {
+			return res, fail(ctx, err)
+		}
 	}
 
 	if err := setOutcome(ctx, res.Outcome); err != nil {

@@ -21,6 +21,8 @@ func newImportEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *activities
 	a := &activities.OrderImport{}
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(ImportOrder)
+	env.RegisterWorkflow(ChangeOrder)
+	env.OnWorkflow(ChangeOrder, mock.Anything, mock.Anything).Return(ChangeOrderResult{}, nil).Maybe()
 	return env, a
 }
 
@@ -37,6 +39,7 @@ func TestImportOrder(t *testing.T) {
 		wantOutcome   string
 		wantStateSet  string
 		wantSkipped   string
+		wantCancel    bool // the order's ChangeOrder run is started
 	}{
 		{
 			name:        "creates the sales order, no imported state configured",
@@ -60,9 +63,25 @@ func TestImportOrder(t *testing.T) {
 			name:          "a cancelled order's state is left alone",
 			importedState: "linked",
 			created:       activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "canceled"},
-			marked:        &activities.MarkOrderImportedResult{SkippedBecause: "order is now in state \"canceled\""},
+			marked:        &activities.MarkOrderImportedResult{SkippedBecause: "order is now in state \"canceled\"", Canceled: true},
 			wantOutcome:   OutcomeImported,
 			wantSkipped:   "order is now in state \"canceled\"",
+			wantCancel:    true,
+		},
+		{
+			name:          "cancelled since its read, found by the state write",
+			importedState: "linked",
+			created:       activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: true, OrderState: "complete"},
+			marked:        &activities.MarkOrderImportedResult{SkippedBecause: "order is now in state \"canceled\"", Canceled: true},
+			wantOutcome:   OutcomeImported,
+			wantSkipped:   "order is now in state \"canceled\"",
+			wantCancel:    true,
+		},
+		{
+			name:        "in LOGILESS already and cancelled, no imported state",
+			created:     activities.CreateSalesOrderResult{OrderID: 7, SalesOrderID: 70, Created: false, OrderState: "canceled"},
+			wantOutcome: OutcomeAlreadyPresent,
+			wantCancel:  true,
 		},
 	}
 	for _, tt := range tests {
@@ -100,6 +119,9 @@ func TestImportOrder(t *testing.T) {
 				}
 				if res.Outcome != tt.wantOutcome || res.StateSet != tt.wantStateSet || res.StateSkipped != tt.wantSkipped {
 					t.Errorf("result = %+v; want outcome %q, state set %q, skipped %q", res, tt.wantOutcome, tt.wantStateSet, tt.wantSkipped)
+				}
+				if want := map[bool]string{true: "order-change/demo/0000000007"}[tt.wantCancel]; res.CancelStarted != want {
+					t.Errorf("CancelStarted = %q, want %q", res.CancelStarted, want)
 				}
 				if res.SalesOrderID != tt.created.SalesOrderID {
 					t.Errorf("SalesOrderID = %d, want %d", res.SalesOrderID, tt.created.SalesOrderID)
