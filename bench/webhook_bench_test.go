@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/ecforce-logiless/connector/app"
+	"github.com/ecforce-logiless/connector/discoveries"
 	"github.com/ecforce-logiless/connector/sandbox"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
 	"github.com/ecforce-logiless/connector/sandbox/httpfake"
@@ -35,11 +36,29 @@ const benchWebhookSecret = "bench-webhook-secret-0123456789abcdef"
 func BenchmarkWebhookLatency(b *testing.B) {
 	const orders, every = 30, 2 * time.Second
 	for i := 0; i < b.N; i++ {
-		benchWebhooks(b, orders, every, i)
+		benchWebhooks(b, orders, every, i, "")
 	}
 }
 
-func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int) {
+// BenchmarkImportedStateOwnWrites is BenchmarkWebhookLatency for a shop
+// with order_import.imported_state: every import also writes the order's
+// 対応状況, which moves its updated_at, and the discovery loop, which
+// follows the edits of orders in that state, must take none of these
+// writes for an edit. It reports the LOGILESS calls per imported order and
+// the EditOrder runs started, beside the baseline of a loop that does not
+// tell its own writes from edits: one EditOrder pass per imported order,
+// which costs a LOGILESS code search (and an ecforce read) each, computed
+// from the own writes this run recognised.
+func BenchmarkImportedStateOwnWrites(b *testing.B) {
+	const orders, every = 20, 2 * time.Second
+	for i := 0; i < b.N; i++ {
+		benchWebhooks(b, orders, every, i, "linked")
+	}
+}
+
+// benchWebhooks places orders one every every and measures them;
+// importedState, when set, is the shop's order_import.imported_state.
+func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int, importedState string) {
 	tc := devServer(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -65,6 +84,13 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 	// auto_run on and an interval no schedule reaches during the run.
 	yaml := shopsYAML(sb, shop, 1, 1, "    webhooks: {secret: {file: hook-secret}}\n")
 	yaml = strings.Replace(yaml, "    order_import:\n", "    order_import:\n      auto_run: true\n      interval: 1000h\n      sweep_interval: 1000h\n", 1)
+	if importedState != "" {
+		yaml = strings.Replace(yaml, "    order_import:\n", "    order_import:\n      imported_state: "+importedState+"\n", 1)
+		yaml = strings.Replace(yaml, "      auth: token\n", "      auth: token\n      order_states: ["+importedState+"]\n", 1)
+		if err := sb.Ecforce.AddOrderState(importedState, "連携済"); err != nil {
+			b.Fatal(err)
+		}
+	}
 	writeFile(b, filepath.Join(dir, "shops.yaml"), yaml)
 	bw := startBenchWorker(ctx, b, tc, sb, shop, dir, quiet)
 	defer bw.stop()
@@ -113,6 +139,10 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 		time.Sleep(20 * time.Millisecond)
 	}
 	b.StopTimer()
+	if importedState != "" {
+		benchOwnWrites(ctx, b, tc, sb, bw, shop, importedState, placed)
+		return
+	}
 
 	lat := make([]time.Duration, 0, orders)
 	for _, d := range arrived {
@@ -137,6 +167,12 @@ func benchWebhooks(b *testing.B, orders int, every time.Duration, iteration int)
 // loopDiscoveries is the number of discoveries the shop's loop made.
 func loopDiscoveries(ctx context.Context, b *testing.B, tc client.Client, id string) int {
 	b.Helper()
+	return loopStatus(ctx, b, tc, id).Discoveries
+}
+
+// loopStatus is the discovery-status query's answer of the loop id.
+func loopStatus(ctx context.Context, b *testing.B, tc client.Client, id string) workflows.DiscoveryStatus {
+	b.Helper()
 	v, err := tc.QueryWorkflow(ctx, id, "", workflows.DiscoveryStatusQuery)
 	var st workflows.DiscoveryStatus
 	if err == nil {
@@ -145,5 +181,60 @@ func loopDiscoveries(ctx context.Context, b *testing.B, tc client.Client, id str
 	if err != nil {
 		b.Fatalf("query %s: %v", id, err)
 	}
-	return st.Discoveries
+	return st
+}
+
+// benchOwnWrites waits until every placed order is in importedState and
+// the shop's loop has listed each of those writes, then reports what they
+// cost.
+func benchOwnWrites(ctx context.Context, b *testing.B, tc client.Client, sb *sandbox.Servers, bw benchWorker, shop, importedState string, placed map[string]time.Time) {
+	b.Helper()
+	loopID := workflows.DiscoverOrdersID(shop)
+	for {
+		marked := 0
+		for _, o := range sb.Ecforce.Orders() {
+			if _, ok := placed[o.Number]; ok && o.State == importedState {
+				marked++
+			}
+		}
+		if marked == len(placed) {
+			break
+		}
+		if ctx.Err() != nil {
+			b.Fatalf("%d of %d orders in %s when the time ran out", marked, len(placed), importedState)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// One more discovery lists the last writes (the interval is 1000h).
+	var st workflows.DiscoveryStatus
+	for {
+		if err := discoveries.DiscoverNow(ctx, tc, bw.queue, workflows.FlowOrderImport, shop, workflows.DiscoverNow{Event: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		st = loopStatus(ctx, b, tc, loopID)
+		if st.OwnWritesLeftOut >= len(placed) && st.Pending == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			b.Fatalf("the loop left out %d of %d own writes when the time ran out", st.OwnWritesLeftOut, len(placed))
+		}
+	}
+	time.Sleep(2 * time.Second) // an EditOrder run started by mistake would have begun its pass
+	edits := 0
+	for number := range placed {
+		if _, err := tc.DescribeWorkflowExecution(ctx, workflows.EditOrderID(shop, number), ""); err == nil {
+			edits++
+		}
+	}
+	orders := float64(len(placed))
+	ll := float64(total(sb.Logiless.RequestCounts()))
+	const group = "imported_state own writes"
+	Report(b, Figure{Group: group, Name: "LOGILESS calls per imported order, imported_state set", Unit: "calls",
+		Connector: ll / orders, Baseline: (ll + float64(st.OwnWritesLeftOut)) / orders, Metric: "logiless_calls/order",
+		Note: fmt.Sprintf("%d orders one per 2 s by webhook, both APIs 1 req/s burst 1; baseline adds one EditOrder pass's code search per own write recognised (%d)",
+			len(placed), st.OwnWritesLeftOut)})
+	Report(b, Figure{Group: group, Name: "EditOrder runs started by the imports' own writes", Connector: float64(edits),
+		Baseline: orders, Metric: "edit_runs", Target: "0"})
+	b.Logf("own writes: LOGILESS requests %v; ecforce requests %v; loop %+v", sb.Logiless.RequestCounts(), sb.Ecforce.RequestCounts(), st)
 }

@@ -57,10 +57,15 @@ func TestOrderEditInTheImportedStateFollowedByTheLoop(t *testing.T) {
 		}
 	}
 	resetCalls(s)
-	// The discovery that lists the three writes forgets them, and asks
+	// The discoveries that list the three writes leave them out, and ask
 	// LOGILESS nothing.
-	for l.now(ctx, t, workflows.DiscoverNow{}).OwnWrites > 0 {
-		time.Sleep(100 * time.Millisecond)
+	st := l.now(ctx, t, workflows.DiscoverNow{})
+	for st.OwnWritesLeftOut < len(orders) {
+		time.Sleep(500 * time.Millisecond)
+		st = l.now(ctx, t, workflows.DiscoverNow{})
+	}
+	if st.OwnWritesLeftOut != len(orders) {
+		t.Errorf("the loop left out %d orders as changed by the imports' own writes only, want %d", st.OwnWritesLeftOut, len(orders))
 	}
 	if _, ll := apiCalls(s); ll != 0 {
 		t.Errorf("%d LOGILESS calls for the imports' own writes, want 0: %v", ll, s.sb.Logiless.RequestCounts())
@@ -89,9 +94,17 @@ func TestOrderEditInTheImportedStateFollowedByTheLoop(t *testing.T) {
 	if so := s.salesOrder(t, edited.Number); so.Updates != 1 {
 		t.Errorf("%d updates, want 1", so.Updates)
 	}
+	// One more discovery lists near its watermark again what the last
+	// ones saw: the unedited orders still start nothing.
+	l.now(ctx, t, workflows.DiscoverNow{})
 	for _, o := range []ecforceapi.Order{orders[0], orders[2]} {
 		if so := s.salesOrder(t, o.Number); so.Updates != 0 {
 			t.Errorf("%s: %d updates of an order nobody edited", o.Number, so.Updates)
+		}
+		_, err := temporalClient.DescribeWorkflowExecution(ctx, workflows.EditOrderID(s.shop, o.Number), "")
+		var notFound *serviceerror.NotFound
+		if !errors.As(err, &notFound) {
+			t.Errorf("%s: an EditOrder run exists (%v) for an order nobody edited", o.Number, err)
 		}
 	}
 	if got, _ := s.sb.Ecforce.Order(edited.ID); got.State != "linked" {

@@ -71,8 +71,11 @@ type DiscoveryState struct {
 	// Pending are DiscoverNow signals not handled yet.
 	Pending []DiscoverNow
 	// OwnWrites (order import only) are the OwnWriteSignal payloads no
-	// listing has seen yet, oldest first (at most maxOwnWrites).
-	OwnWrites []OwnWriteEntry
+	// listing has seen yet, oldest first (at most maxOwnWrites);
+	// OwnWritesLeftOut counts the orders left out as changed by nothing
+	// but such a write, over the loop's runs.
+	OwnWrites        []OwnWriteEntry
+	OwnWritesLeftOut int
 	// Discoveries counts the discoveries of this loop, over its runs.
 	Discoveries int
 	// Continued counts the runs before this one.
@@ -91,9 +94,12 @@ type DiscoveryStatus struct {
 	ByID        bool
 	Waiting     int
 	Pending     int
-	// OwnWrites counts the imports' own writes no listing has seen yet.
-	OwnWrites int
-	Paused    bool
+	// OwnWrites counts the imports' own writes the loop keeps;
+	// OwnWritesLeftOut the orders left out as changed by nothing but
+	// such a write.
+	OwnWrites        int
+	OwnWritesLeftOut int
+	Paused           bool
 }
 
 // MaxWaitingOrders bounds DiscoveryState.Waiting.
@@ -145,7 +151,7 @@ func runDiscoveryLoop(ctx workflow.Context, in DiscoveryInput, f discoveryFlow) 
 	paused := false
 	if err := workflow.SetQueryHandler(ctx, DiscoveryStatusQuery, func() (DiscoveryStatus, error) {
 		return DiscoveryStatus{Shop: in.Shop, Discoveries: state.Discoveries, Watermark: state.Watermark, ByID: state.ByID,
-			Waiting: len(state.Waiting), Pending: len(state.Pending), OwnWrites: len(state.OwnWrites), Paused: paused}, nil
+			Waiting: len(state.Waiting), Pending: len(state.Pending), OwnWrites: len(state.OwnWrites), OwnWritesLeftOut: state.OwnWritesLeftOut, Paused: paused}, nil
 	}); err != nil {
 		return err
 	}

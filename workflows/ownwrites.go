@@ -31,16 +31,21 @@ type OwnWrite struct {
 	Sent    string
 }
 
-// OwnWriteEntry is an OwnWrite the loop keeps until a listing sees the
-// write, or ownWriteTTL after it arrived.
+// OwnWriteEntry is an OwnWrite the loop keeps for ownWriteTTL after it
+// arrived, or until a listing sees the order edited.
 type OwnWriteEntry struct {
 	OwnWrite
 	At time.Time
+	// LeftOut: a listing has left the order out as nothing but this write.
+	LeftOut bool
 }
 
-// ownWriteTTL is how long a loop keeps an OwnWrite no listing has seen (a
-// write skipped because the order was cancelled meanwhile).
-const ownWriteTTL = time.Hour
+// ownWriteTTL is how long a loop keeps an OwnWrite: longer than a listing
+// takes to see the write and to list it again near its watermark
+// (activities.WatermarkOverlap). While it is kept, an order listed in the
+// imported state that still builds what its import sent is left out:
+// nothing the import sends has changed.
+const ownWriteTTL = 10 * time.Minute
 
 // maxOwnWrites bounds DiscoveryState.OwnWrites; an OwnWrite beyond it is
 // dropped, and its order's next listing starts an EditOrder pass that
@@ -80,8 +85,9 @@ func takeOwnWrites(ctx workflow.Context, state *DiscoveryState) {
 }
 
 // leaveOutOwnWrites returns updated without the orders whose only change
-// was the import's own write of order_import.imported_state, and forgets
-// every OwnWrite a listing has now seen written. It reports whether the discovery follows the edits of
+// was the import's own write of order_import.imported_state (they still
+// build what the import sent), and forgets the OwnWrite of every order a
+// listing now sees edited. It reports whether the discovery follows the edits of
 // orders in that state (OwnWritesVersion): false for runs recorded before.
 func leaveOutOwnWrites(ctx workflow.Context, state *DiscoveryState, updated []activities.UpdatedOrder) ([]activities.UpdatedOrder, bool) {
 	imported := false
@@ -94,22 +100,28 @@ func leaveOutOwnWrites(ctx workflow.Context, state *DiscoveryState, updated []ac
 	// The signals that came while the listing ran: an import signals
 	// before it writes, so the write this listing saw is known by now.
 	takeOwnWrites(ctx, state)
-	sent := make(map[int64]string, len(state.OwnWrites))
-	for _, w := range state.OwnWrites {
-		sent[w.OrderID] = w.Sent
+	at := make(map[int64]int, len(state.OwnWrites))
+	for i, w := range state.OwnWrites {
+		at[w.OrderID] = i
 	}
-	seen := map[int64]bool{}
+	edited := map[int64]bool{}
 	kept := make([]activities.UpdatedOrder, 0, len(updated))
 	for _, u := range updated {
-		if s, ok := sent[u.OrderID]; ok && u.Imported {
-			seen[u.OrderID] = true
-			if u.Built != "" && u.Built == s {
-				continue // only the import's own write
+		if i, ok := at[u.OrderID]; ok && u.Imported {
+			if w := &state.OwnWrites[i]; u.Built != "" && u.Built == w.Sent {
+				// Only the import's own write. The entry stays: a listing
+				// near the watermark lists the order again unchanged.
+				if !w.LeftOut {
+					w.LeftOut = true
+					state.OwnWritesLeftOut++
+				}
+				continue
 			}
+			edited[u.OrderID] = true
 		}
 		kept = append(kept, u)
 	}
-	state.OwnWrites = slices.DeleteFunc(state.OwnWrites, func(e OwnWriteEntry) bool { return seen[e.OrderID] })
+	state.OwnWrites = slices.DeleteFunc(state.OwnWrites, func(e OwnWriteEntry) bool { return edited[e.OrderID] })
 	return kept, true
 }
 

@@ -68,9 +68,10 @@ func TestImportOrderTellsItsOwnWrite(t *testing.T) {
 }
 
 // The loop leaves out the orders in the imported state whose only change
-// was their import's own write (told before or while the listing ran), and
-// starts an EditOrder run for every other update of such an order,
-// including a later update of one it left out before.
+// was their import's own write (told before or while the listing ran, and
+// listed again unchanged), and starts an EditOrder run for every other
+// update of such an order: an edit, or any update once the own write is
+// forgotten.
 func TestDiscoverOrdersLeavesOutOwnWrites(t *testing.T) {
 	imported := func(id int64, number, built string) activities.UpdatedOrder {
 		return activities.UpdatedOrder{OrderID: id, OrderNumber: number, State: "linked", Imported: true, Built: built}
@@ -83,8 +84,12 @@ func TestDiscoverOrdersLeavesOutOwnWrites(t *testing.T) {
 				switch n {
 				case 1: // 60 s: EC1 written only, EC2 edited, EC3 told while this listing ran
 					res.Updated = []activities.UpdatedOrder{imported(1, "EC1", "s1"), imported(2, "EC2", "s2-edited"), imported(3, "EC3", "s3")}
-				case 2: // 120 s: a later update of EC1
+				case 2: // 120 s: EC1 listed again unchanged (near the watermark)
 					res.Updated = []activities.UpdatedOrder{imported(1, "EC1", "s1")}
+				case 3: // 180 s: EC1 edited
+					res.Updated = []activities.UpdatedOrder{imported(1, "EC1", "s1-edited")}
+				case 15: // 900 s: EC3 updated after ownWriteTTL: one pass
+					res.Updated = []activities.UpdatedOrder{imported(3, "EC3", "s3")}
 				}
 				return res
 			})
@@ -120,22 +125,22 @@ func TestDiscoverOrdersLeavesOutOwnWrites(t *testing.T) {
 				}
 			}, 63*time.Second) // while listing 1 runs: the two told before it
 			d.run(t)
-			if status.OwnWrites != 2 {
-				t.Errorf("own writes kept before the listing = %d, want 2", status.OwnWrites)
+			if status.OwnWrites != 2 || status.OwnWritesLeftOut != 0 {
+				t.Errorf("status before the listing = %+v, want 2 own writes kept, none left out yet", status)
 			}
 			var got []string
 			for _, e := range edits {
 				got = append(got, e.id)
 			}
-			want := []string{"edit-order/demo/EC2", "edit-order/demo/EC1"}
+			want := []string{"edit-order/demo/EC2", "edit-order/demo/EC1", "edit-order/demo/EC3"}
 			if old {
 				want = nil // runs recorded before follow only orders seen in LOGILESS
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("EditOrder runs started %v, want %v", got, want)
 			}
-			if !old && (len(edits) != 2 || edits[0].at >= 2*time.Minute || edits[1].at < 2*time.Minute) {
-				t.Errorf("EditOrder starts %+v: want EC2 after the first listing, EC1 after the second", edits)
+			if !old && (len(edits) != 3 || edits[0].at >= 2*time.Minute || edits[1].at < 3*time.Minute || edits[1].at >= 4*time.Minute) {
+				t.Errorf("EditOrder starts %+v: want EC2 after the first listing, EC1 after its edit (the third)", edits)
 			}
 		})
 	}
