@@ -84,16 +84,7 @@ func TestOrderEditInTheImportedStateFollowedByTheLoop(t *testing.T) {
 	s.editOrder(t, edited.ID, func(e *ecforceapi.Order) { e.ShippingAddress.Addr01 = newAddr })
 	resetCalls(s)
 	l.now(ctx, t, workflows.DiscoverNow{})
-	for s.salesOrder(t, edited.Number).Recipient.Address1 != newAddr {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the edit never reached LOGILESS (outcome %q)", outcomeOf(context.Background(), t, workflows.EditOrderID(s.shop, edited.Number)))
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	if so := s.salesOrder(t, edited.Number); so.Updates != 1 {
-		t.Errorf("%d updates, want 1", so.Updates)
-	}
+	s.waitForEditedRecipient(ctx, t, edited.Number, newAddr)
 	// One more discovery lists near its watermark again what the last
 	// ones saw: the unedited orders still start nothing.
 	l.now(ctx, t, workflows.DiscoverNow{})

@@ -179,6 +179,22 @@ func TestOrderEditsEndToEnd(t *testing.T) {
 	replayAndStoreFiles(ctx, t, map[string]string{"editorder-passes" + editsHistorySuffix: ids[0], "editorder-changed-in-logiless" + editsHistorySuffix: ids[2]})
 }
 
+// waitForEditedRecipient waits until LOGILESS holds address1 as the
+// recipient's address of the order, and checks that one PUT brought it.
+func (s *stack) waitForEditedRecipient(ctx context.Context, t *testing.T, number, address1 string) {
+	t.Helper()
+	for s.salesOrder(t, number).Recipient.Address1 != address1 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the edit never reached LOGILESS (outcome %q)", outcomeOf(context.Background(), t, workflows.EditOrderID(s.shop, number)))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if so := s.salesOrder(t, number); so.Updates != 1 {
+		t.Errorf("%s: %d updates, want 1", number, so.Updates)
+	}
+}
+
 // editsHistorySuffix marks the histories recorded with EditOrder and the
 // re-sent tracking numbers (no change ID: a new workflow, and an ID that
 // changes only with data older code never produced).
@@ -217,16 +233,7 @@ func TestOrderEditFoundByTheDiscoveryLoop(t *testing.T) {
 	const newAddr = "大阪府大阪市北区梅田1-1-1"
 	s.editOrder(t, o.ID, func(e *ecforceapi.Order) { e.ShippingAddress.Addr01 = newAddr })
 	l.now(ctx, t, workflows.DiscoverNow{})
-	for s.salesOrder(t, o.Number).Recipient.Address1 != newAddr {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the edit never reached LOGILESS (outcome %q)", outcomeOf(context.Background(), t, workflows.EditOrderID(s.shop, o.Number)))
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	if so := s.salesOrder(t, o.Number); so.Updates != 1 {
-		t.Errorf("%d updates, want 1", so.Updates)
-	}
+	s.waitForEditedRecipient(ctx, t, o.Number, newAddr)
 	replayAndStoreFiles(ctx, t, map[string]string{"discoverorders-edit" + editsHistorySuffix: l.id})
 	t.Cleanup(func() {
 		_ = temporalClient.TerminateWorkflow(context.Background(), workflows.EditOrderID(s.shop, o.Number), "", "test over")
