@@ -11,8 +11,8 @@ import (
 // EcforceBatches keeps, per shop, this worker's batching layer over the
 // shop's ecforce client (package ecforcebatch): the one-order reads and
 // writes of concurrent runs of the shop go out together as bulk calls.
-// The shipment notifications and the order imports' state writes share it.
-// A nil *EcforceBatches, or one without a Window, batches nothing.
+// The shipment notifications and the order imports' state reads each use
+// one. A nil *EcforceBatches, or one without a Window, batches nothing.
 type EcforceBatches struct {
 	// Window is how long a read or write waits after the latest one of the
 	// shop's other runs on this worker, to go with them in one bulk call of

@@ -123,21 +123,25 @@ func Build(ctx context.Context, shops *config.ShopsFile, opts Options) (*Connect
 	}
 	c.Shops = activities.NewShopDirectory(all...)
 	// The notifications of a shop ready at the same time share bulk
-	// calls, and so do the imports' state reads; the SDK's default of
-	// 1,000 concurrent activities lets a discovery's whole batch
-	// (MaxShipmentsPerRun) wait together.
-	batches := &activities.EcforceBatches{Window: activities.DefaultBatchWindow, MaxWait: activities.DefaultBatchMaxWait, Logger: logger}
+	// calls, and so do the state reads of imports that waited; the SDK's
+	// default of 1,000 concurrent activities lets a discovery's whole batch
+	// (MaxShipmentsPerRun) wait together. Each flow batches on its own, so
+	// a shipment discovery's announced batch waits for its notifications
+	// only.
+	batches := func() *activities.EcforceBatches {
+		return &activities.EcforceBatches{Window: activities.DefaultBatchWindow, MaxWait: activities.DefaultBatchMaxWait, Logger: logger}
+	}
 	c.OrderImport = &activities.OrderImport{
 		Shops:   c.Shops,
 		Cache:   activities.NewOrderCache(15*time.Minute, 20000),
 		Logger:  logger,
-		Batches: batches,
+		Batches: batches(),
 	}
 	c.ShipmentNotification = &activities.ShipmentNotification{
 		Shops:   c.Shops,
 		Cache:   activities.NewShipmentCache(15*time.Minute, 20000),
 		Logger:  logger,
-		Batches: batches,
+		Batches: batches(),
 	}
 	c.StockSync = activities.NewStockSync(c.Shops, state.StockStates(), logger)
 	c.Switches = &activities.Switches{Shops: c.Shops}
