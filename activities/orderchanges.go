@@ -55,7 +55,11 @@ type UpdatedOrder struct {
 	UpdatedAt    time.Time
 	// InLogiless is true when the listing saw the order's code in the
 	// shop's LOGILESS store (only orders in an import state are looked up).
+	// Unedited is then true when LOGILESS's copy, as the code search
+	// returned it, already agrees with what the order builds now (or is
+	// shipped or cancelled): an EditOrder pass would have nothing to do.
 	InLogiless bool
+	Unedited   bool
 	// Imported is true when the order is in order_import.imported_state:
 	// the connector (or a person) marked it imported. Built is then
 	// orderedit.Fingerprint of the sales order it builds now ("" when it
@@ -278,7 +282,7 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 	}
 
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
-	_, looked, ours, err := a.lookUpCandidates(ctx, shop, table, due, named+fresh, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
+	_, looked, ours, unedited, err := a.lookUpCandidates(ctx, shop, table, due, named+fresh, maxCandidates, maxLookups, &res.ListImportCandidatesResult)
 	if err != nil {
 		return res, err
 	}
@@ -295,6 +299,7 @@ func (a *OrderImport) sortChanges(ctx context.Context, shop *Shop, in ListOrderC
 	res.NextAfterOrderID = 0
 	for _, o := range ours {
 		updated(o, true, false, "")
+		res.Updated[len(res.Updated)-1].Unedited = unedited[o.ID]
 	}
 	// Every order as listed now, not only the candidates: an import still
 	// waiting for its turn then creates (or leaves alone, and never marks

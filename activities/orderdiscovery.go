@@ -10,7 +10,9 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/ecforce-logiless/connector/ecforce"
+	"github.com/ecforce-logiless/connector/logiless"
 	"github.com/ecforce-logiless/connector/mapping"
+	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/salesorder"
 )
 
@@ -161,7 +163,7 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 	}
 
 	maxCandidates, maxLookups := positiveOr(a.MaxCandidates, MaxCandidatesPerRun), positiveOr(a.MaxLookups, MaxLookupsPerRun)
-	candidates, looked, _, err := a.lookUpCandidates(ctx, shop, table, due, 0, maxCandidates, maxLookups, &res)
+	candidates, looked, _, _, err := a.lookUpCandidates(ctx, shop, table, due, 0, maxCandidates, maxLookups, &res)
 	if err != nil {
 		return res, err
 	}
@@ -196,7 +198,8 @@ func (a *OrderImport) ListImportCandidates(ctx context.Context, in ListImportCan
 // store's) costs a search (CreateSalesOrder). That saves one LOGILESS call
 // of the two such an order costs; the workflow ID still keeps a second
 // webhook of the same order from importing it twice.
-func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *mapping.Table, due []ecforce.Order, unsearched, maxCandidates, maxLookups int, res *ListImportCandidatesResult) (candidates []ecforce.Order, looked int, ours []ecforce.Order, err error) {
+func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *mapping.Table, due []ecforce.Order, unsearched, maxCandidates, maxLookups int, res *ListImportCandidatesResult) (candidates []ecforce.Order, looked int, ours []ecforce.Order, unedited map[int64]bool, err error) {
+	unedited = map[int64]bool{}
 	_, ll := importClients(shop)
 	settings := shop.Settings.OrderImport
 	codes, store := shopCodes(shop), shop.Settings.Logiless.StoreID
@@ -217,9 +220,14 @@ func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *m
 		for _, o := range batch {
 			lookup = append(lookup, codes.LookupCodes(o.Number)...)
 		}
-		found, err := ll.SearchSalesOrdersByCode(ctx, lookup)
+		fields, err := ll.SearchSalesOrderFieldsByCode(ctx, lookup)
 		if err != nil {
-			return candidates, looked, ours, classify(fmt.Sprintf("look up %d order codes of shop %s in LOGILESS", len(lookup), shop.Settings.Code), err)
+			return candidates, looked, ours, unedited, classify(fmt.Sprintf("look up %d order codes of shop %s in LOGILESS", len(lookup), shop.Settings.Code), err)
+		}
+		found := make([]logiless.SalesOrder, len(fields))
+		byID := make(map[int64]logiless.SalesOrderFields, len(fields))
+		for i, f := range fields {
+			found[i], byID[f.SalesOrder.ID] = f.SalesOrder, f
 		}
 		for _, o := range batch {
 			if len(res.Candidates) == maxCandidates {
@@ -229,9 +237,12 @@ func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *m
 			res.NextAfterOrderID = o.ID
 			c := ImportCandidate{OrderID: o.ID, OrderNumber: o.Number, CodeLookup: LookupNotFound,
 				Unmapped: !salesOrderSettings(shop).MapsEveryLine(o, table), MultipleDestinations: salesorder.SeveralDestinations(o)}
-			switch codes.Claim(o.Number, store, found).Status {
+			switch claim := codes.Claim(o.Number, store, found); claim.Status {
 			case salesorder.CodeOurs:
 				ours = append(ours, o)
+				if !editPending(o, byID[claim.SalesOrder.ID], shop, table) {
+					unedited[o.ID] = true
+				}
 				if settings.ImportedState == "" {
 					res.AlreadyInLogiless++
 					if len(res.AlreadyInLogilessOrders) < MaxNamedOrders {
@@ -249,7 +260,15 @@ func (a *OrderImport) lookUpCandidates(ctx context.Context, shop *Shop, table *m
 		}
 		activity.RecordHeartbeat(ctx, looked)
 	}
-	return candidates, looked, ours, nil
+	return candidates, looked, ours, unedited, nil
+}
+
+// editPending reports whether the order o of the shop, which LOGILESS
+// holds as cur, has an edit to carry over (orderedit.Pending): an order
+// that no longer builds counts as one, for its EditOrder pass to report.
+func editPending(o ecforce.Order, cur logiless.SalesOrderFields, shop *Shop, table *mapping.Table) bool {
+	want, err := salesorder.Build(o, salesOrderSettings(shop), table)
+	return err != nil || orderedit.Pending(want, cur)
 }
 
 // listDue lists the shop's orders in the import window with an id above

@@ -27,6 +27,7 @@ type orderImportEcforce interface {
 // orderImportLogiless is what the order import calls on LOGILESS.
 type orderImportLogiless interface {
 	salesOrderSearcher
+	SearchSalesOrderFieldsByCode(ctx context.Context, codes []string) ([]logiless.SalesOrderFields, error)
 	CreateSalesOrder(ctx context.Context, in logiless.SalesOrderInput) (logiless.SalesOrder, error)
 }
 

@@ -170,3 +170,39 @@ func TestImportedStateReadAgainAfterAWait(t *testing.T) {
 		})
 	}
 }
+
+// An imported order still in an import state (no imported_state) that is
+// updated is compared with LOGILESS's copy from the listing's own code
+// search: one nobody edited in a way the import sends (a staff memo) is
+// Unedited, an edited one is not, and neither costs a call beyond that
+// search.
+func TestUpdatedOrdersComparedWithLogiless(t *testing.T) {
+	f := newImportFixture(t, []ecforceapi.OrderSeed{importSeed(1, "A", nil), importSeed(2, "A", nil)}, changesShop)
+	first := f.listChanges(t, nil, time.Now(), nil)
+	for _, c := range first.Candidates {
+		if _, err := runActivity[CreateSalesOrderResult](t, activityEnv(f.a), f.a.CreateSalesOrder,
+			CreateSalesOrderInput{Shop: "demo", OrderNumber: c.OrderNumber, OrderID: c.OrderID, CodeLookup: c.CodeLookup}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // a later second of ecforce's clock
+	if _, err := f.ec.EditOrder(f.ids["EC00000001"], func(o *ecforceapi.Order) { o.Memo01 = "staff note" }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ec.EditOrder(f.ids["EC00000002"], func(o *ecforceapi.Order) { o.ShippingAddress.Addr01 = "大阪府大阪市北区1-1" }); err != nil {
+		t.Fatal(err)
+	}
+	f.resetCounts()
+	next := f.listChanges(t, &first, time.Now(), nil)
+	memo, ok1 := updatedOrder(next, "EC00000001")
+	edited, ok2 := updatedOrder(next, "EC00000002")
+	if !ok1 || !memo.InLogiless || !memo.Unedited {
+		t.Errorf("EC00000001 (memo only): %+v (found %t), want InLogiless and Unedited", memo, ok1)
+	}
+	if !ok2 || !edited.InLogiless || edited.Unedited {
+		t.Errorf("EC00000002 (address edited): %+v (found %t), want InLogiless, not Unedited", edited, ok2)
+	}
+	if ll := f.llCalls(llSearch); ll != 1 {
+		t.Errorf("%d LOGILESS searches, want 1 (the lookup that also compares)", ll)
+	}
+}

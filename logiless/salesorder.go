@@ -278,31 +278,12 @@ func (c *Client) GetSalesOrder(ctx context.Context, id int64) (SalesOrder, error
 // (POST sales_orders/search), 100 codes per request. Codes not found are
 // simply absent from the result.
 func (c *Client) SearchSalesOrdersByCode(ctx context.Context, codes []string) ([]SalesOrder, error) {
-	want := uniqueNonEmpty(codes)
-	var out []SalesOrder
-	for start := 0; start < len(want); start += maxBatch {
-		batch := want[start:min(start+maxBatch, len(want))]
-		op := fmt.Sprintf("search sales orders by %d codes (%s…)", len(batch), batch[0])
-		body, err := c.do(ctx, request{method: http.MethodPost, path: "/sales_orders/search",
-			body: map[string][]string{"codes": batch}, readOnly: true})
-		if err != nil {
-			return nil, c.opError(op, err)
-		}
-		items, err := decodeList[wireSalesOrder](body)
-		if err != nil {
-			return nil, c.opError(op, c.malformed(http.MethodPost, "/sales_orders/search", body, err))
-		}
-		inBatch := make(map[string]bool, len(batch))
-		for _, code := range batch {
-			inBatch[code] = true
-		}
-		for _, w := range items {
-			if so := w.toSalesOrder(); inBatch[so.Code] {
-				out = append(out, so)
-			}
-		}
+	found, err := c.SearchSalesOrderFieldsByCode(ctx, codes)
+	out := make([]SalesOrder, len(found))
+	for i, f := range found {
+		out[i] = f.SalesOrder
 	}
-	return out, nil
+	return out, err
 }
 
 func uniqueNonEmpty(values []string) []string {

@@ -126,6 +126,50 @@ func (c *Client) GetSalesOrderFields(ctx context.Context, id int64) (SalesOrderF
 	return SalesOrderFields{}, c.opError(op, fmt.Errorf("%w: LOGILESS has no sales order with id %d", ErrNotFound, id))
 }
 
+// SearchSalesOrderFieldsByCode is SearchSalesOrdersByCode with each
+// order's editable fields (SalesOrderFields), for comparing it with the
+// ecforce order without another read: the same documented POST
+// sales_orders/search, the same answer. An order whose fields do not
+// decode (a key that is not a string or number) comes with Values nil:
+// unknown, unlike an empty map.
+func (c *Client) SearchSalesOrderFieldsByCode(ctx context.Context, codes []string) ([]SalesOrderFields, error) {
+	want := uniqueNonEmpty(codes)
+	var out []SalesOrderFields
+	const path = "/sales_orders/search"
+	for start := 0; start < len(want); start += maxBatch {
+		batch := want[start:min(start+maxBatch, len(want))]
+		op := fmt.Sprintf("search sales orders by %d codes (%s…)", len(batch), batch[0])
+		body, err := c.do(ctx, request{method: http.MethodPost, path: path, body: map[string][]string{"codes": batch}, readOnly: true})
+		if err != nil {
+			return nil, c.opError(op, err)
+		}
+		items, err := decodeList[json.RawMessage](body)
+		if err != nil {
+			return nil, c.opError(op, c.malformed(http.MethodPost, path, body, err))
+		}
+		inBatch := make(map[string]bool, len(batch))
+		for _, code := range batch {
+			inBatch[code] = true
+		}
+		for _, item := range items {
+			f, err := DecodeSalesOrderFields(item)
+			if err != nil {
+				// The order itself still counts; its fields are unknown
+				// (Values nil), so nothing is taken as unchanged.
+				w, werr := decodeOne[wireSalesOrder](item, "sales_order")
+				if werr != nil {
+					return nil, c.opError(op, c.malformed(http.MethodPost, path, body, werr))
+				}
+				f = SalesOrderFields{SalesOrder: w.toSalesOrder()}
+			}
+			if inBatch[f.SalesOrder.Code] {
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
 // ReverseSalesOrderLine cancels one line of a sales order
 // (POST sales_orders/{id}/sales_order_lines/{line_id}/reversal): LOGILESS
 // returns its allocated stock to free; cancelling the last remaining line

@@ -388,3 +388,18 @@ func bitsOf(m int) int {
 	}
 	return c
 }
+
+// Pending reports whether an edit pass would have anything to do for the
+// sales order cur, as a listing's code search returned it, and the sales
+// order want the import would send now: cur's fields are known, the order
+// is not shipped or cancelled, and Diff plans a write or names a problem.
+// The connector's own earlier edits are not known here (lastWrite zero),
+// so a LOGILESS change after the import counts as something to do: the
+// pass, which knows them, decides.
+func Pending(want logiless.SalesOrderInput, cur logiless.SalesOrderFields) bool {
+	if cur.Values == nil {
+		return true
+	}
+	p := Diff(want, cur, time.Time{})
+	return !p.Closed && !p.Empty()
+}

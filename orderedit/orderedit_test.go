@@ -147,3 +147,38 @@ func TestExactCover(t *testing.T) {
 		}
 	}
 }
+
+func TestPending(t *testing.T) {
+	later := created.Add(time.Hour)
+	tests := []struct {
+		name     string
+		edit     func(*logiless.SalesOrderInput)
+		logiless func(*logiless.SalesOrderFields)
+		want     bool
+	}{
+		{name: "LOGILESS holds what the import sent", want: false},
+		{name: "recipient edited in ecforce", edit: func(in *logiless.SalesOrderInput) { in.Recipient.Address1 = "大阪府大阪市1-1" }, want: true},
+		{name: "a line removed in ecforce", edit: func(in *logiless.SalesOrderInput) { in.Lines = in.Lines[:1] }, want: true},
+		{name: "shipped: nothing to do", edit: func(in *logiless.SalesOrderInput) { in.Recipient.Address1 = "大阪府大阪市1-1" },
+			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.DocumentStatus, f.SalesOrder.DeliveryStatus = "Shipped", "Shipped" }, want: false},
+		{name: "changed in LOGILESS only, no difference", logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.UpdatedAt = later }, want: false},
+		{name: "changed in LOGILESS and edited in ecforce: the pass decides", edit: func(in *logiless.SalesOrderInput) { in.DeliveryPreferredDate = "2026-12-24" },
+			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.UpdatedAt = later }, want: true},
+		{name: "fields unknown", logiless: func(f *logiless.SalesOrderFields) { f.Values = nil }, want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := held(imported())
+			want := imported()
+			if tc.edit != nil {
+				tc.edit(&want)
+			}
+			if tc.logiless != nil {
+				tc.logiless(&cur)
+			}
+			if got := Pending(want, cur); got != tc.want {
+				t.Errorf("Pending = %t, want %t", got, tc.want)
+			}
+		})
+	}
+}

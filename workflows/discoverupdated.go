@@ -16,6 +16,18 @@ const OrderEditsChangeID = "order-edits"
 // OrderEditsVersion is the version of OrderEditsChangeID that starts them.
 const OrderEditsVersion workflow.Version = 1
 
+// EditsComparedChangeID is the workflow.GetVersion change with which a
+// discovery starts no EditOrder run for an order LOGILESS holds whose copy,
+// as the listing's code search returned it, already agrees with the
+// ecforce order (activities.UpdatedOrder.Unedited): a fresh loop's first
+// listing, or an update that changes nothing the import sends, costs no
+// pass. It is asked only when there is such an order.
+const EditsComparedChangeID = "edits-compared"
+
+// EditsComparedVersion is the version of EditsComparedChangeID that
+// leaves them out.
+const EditsComparedVersion workflow.Version = 1
+
 // handleUpdatedOrders receives, from each DiscoverOrders discovery, the
 // ecforce orders updated since the watermark that the discovery did not
 // hand to an import: cancelled, edited, paid or shipped orders, and orders
@@ -26,8 +38,8 @@ const OrderEditsVersion workflow.Version = 1
 // loop's history.
 //
 // Edits: every order LOGILESS holds that is not cancelled gets its
-// EditOrder run started or woken (one pass compares both sides; an order
-// with nothing to carry over costs two reads).
+// EditOrder run started or woken (one pass compares both sides), unless
+// the listing already found LOGILESS's copy in agreement (EditsComparedVersion).
 //
 // With followImported (OwnWritesVersion), orders in
 // order_import.imported_state (UpdatedOrder.Imported) get theirs too: the
@@ -38,8 +50,16 @@ func handleUpdatedOrders(ctx workflow.Context, shop string, updated []activities
 	if err := startUpdatedOrderChanges(ctx, shop, updated); err != nil {
 		return err
 	}
+	compared := false
+	for _, u := range updated {
+		compared = compared || (u.InLogiless && u.Unedited)
+	}
+	compared = compared && workflow.GetVersion(ctx, EditsComparedChangeID, workflow.DefaultVersion, EditsComparedVersion) >= EditsComparedVersion
 	var runs []orderRun
 	for _, u := range updated {
+		if compared && u.InLogiless && u.Unedited {
+			continue // the listing found LOGILESS in agreement
+		}
 		if (u.InLogiless || (followImported && u.Imported)) && u.State != salesorder.StateCanceled {
 			runs = append(runs, editOrderRun(shop, u.OrderNumber, u.OrderID))
 		}

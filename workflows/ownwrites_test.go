@@ -176,3 +176,43 @@ func TestOwnWritesAreBounded(t *testing.T) {
 		t.Errorf("%d own writes left after %s, want 0", left, ownWriteTTL)
 	}
 }
+
+// An order LOGILESS holds whose copy the listing found in agreement
+// (Unedited) starts no EditOrder run; runs recorded before edits-compared
+// start one for every order LOGILESS holds.
+func TestDiscoverOrdersSkipsUneditedOrders(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		name := map[bool]string{false: "edits-compared", true: "recorded before edits-compared"}[old]
+		t.Run(name, func(t *testing.T) {
+			d := newDiscoveryEnv(t, openGate, func(n int, _ activities.ListOrderChangesInput) activities.ListOrderChangesResult {
+				var res activities.ListOrderChangesResult
+				if n == 1 {
+					res.Updated = []activities.UpdatedOrder{
+						{OrderID: 1, OrderNumber: "EC1", State: "complete", InLogiless: true, Unedited: true},
+						{OrderID: 2, OrderNumber: "EC2", State: "complete", InLogiless: true},
+					}
+				}
+				return res
+			})
+			if old {
+				d.env.OnGetVersion(EditsComparedChangeID, workflow.DefaultVersion, EditsComparedVersion).Return(workflow.DefaultVersion)
+			}
+			d.env.RegisterWorkflow(EditOrder)
+			d.env.OnWorkflow(EditOrder, mock.Anything, mock.Anything).Return(EditOrderResult{Outcome: OutcomeUpToDate}, nil)
+			var got []string
+			d.env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+				if info.WorkflowType.Name == EditOrderWorkflowName {
+					got = append(got, info.WorkflowExecution.ID)
+				}
+			})
+			d.run(t)
+			want := []string{"edit-order/demo/EC2"}
+			if old {
+				want = []string{"edit-order/demo/EC1", "edit-order/demo/EC2"}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("EditOrder runs started %v, want %v", got, want)
+			}
+		})
+	}
+}
