@@ -160,7 +160,9 @@ func TestPending(t *testing.T) {
 		{name: "recipient edited in ecforce", edit: func(in *logiless.SalesOrderInput) { in.Recipient.Address1 = "大阪府大阪市1-1" }, want: true},
 		{name: "a line removed in ecforce", edit: func(in *logiless.SalesOrderInput) { in.Lines = in.Lines[:1] }, want: true},
 		{name: "shipped: nothing to do", edit: func(in *logiless.SalesOrderInput) { in.Recipient.Address1 = "大阪府大阪市1-1" },
-			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.DocumentStatus, f.SalesOrder.DeliveryStatus = "Shipped", "Shipped" }, want: false},
+			logiless: func(f *logiless.SalesOrderFields) {
+				f.SalesOrder.DocumentStatus, f.SalesOrder.DeliveryStatus = "Shipped", "Shipped"
+			}, want: false},
 		{name: "changed in LOGILESS only, no difference", logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.UpdatedAt = later }, want: false},
 		{name: "changed in LOGILESS and edited in ecforce: the pass decides", edit: func(in *logiless.SalesOrderInput) { in.DeliveryPreferredDate = "2026-12-24" },
 			logiless: func(f *logiless.SalesOrderFields) { f.SalesOrder.UpdatedAt = later }, want: true},
