@@ -78,8 +78,10 @@ func (a *OrderImport) ApplyOrderEdit(ctx context.Context, in ApplyOrderEditInput
 		}
 	}
 	// Heartbeats (also those while a request waits for the API budget)
-	// carry the last write, so a retry knows its own writes.
-	ctx = beatWhileWaiting(httpapi.WithPriority(ctx, httpapi.PriorityImport), func() any { return res.LastWrite })
+	// carry the last write, so a retry knows its own writes. An edit goes
+	// after the imports, with the shipment notifications: many edit passes
+	// at once (a loop's first listing) never hold a new order back.
+	ctx = beatWhileWaiting(httpapi.WithPriority(ctx, httpapi.PriorityShipment), func() any { return res.LastWrite })
 	shop, err := a.Shops.Shop(in.Shop)
 	if err != nil {
 		return res, err

@@ -140,7 +140,12 @@ func seedDiscoveryBench(b *testing.B, sb *sandbox.Servers) string {
 	}
 	line := []map[string]any{{"article_code": "ITEM-1", "article_name": "item", "quantity": 1, "price": 1000}}
 	for i := range discoveryWindowOrders {
-		o, err := sb.Ecforce.SeedOrder(ecforceapi.OrderSeed{ShippingCarrierID: 1, CreatedAt: time.Now().Add(-30 * time.Minute),
+		// Created (and last updated) 90 minutes ago: inside the look-back
+		// of the sweep, before the first look of a fresh loop (one
+		// sweep_interval back). Their LOGILESS copies below are not what
+		// the import would send, so a look that saw them updated would
+		// take each for an edit.
+		o, err := sb.Ecforce.SeedOrder(ecforceapi.OrderSeed{ShippingCarrierID: 1, CreatedAt: time.Now().Add(-90 * time.Minute),
 			Items: []ecforceapi.OrderItemSeed{{SKU: "SKU-1", Price: 1000, Quantity: 1 + i%3}}})
 		if err != nil {
 			b.Fatal(err)
