@@ -106,6 +106,21 @@ func waitImported(ctx context.Context, t *testing.T, s *stack, number string) {
 	}
 }
 
+// seedDiscoveryArticle seeds the LOGILESS article MUG-BLU that
+// seedDiscoveryOrder's orders map to, with free stock free (none: -1).
+func seedDiscoveryArticle(t *testing.T, s *stack, free int) {
+	t.Helper()
+	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
+		t.Fatal(err)
+	}
+	if free < 0 {
+		return
+	}
+	if err := s.sb.Logiless.SetFreeStock("MUG-BLU", free); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func seedDiscoveryOrder(t *testing.T, s *stack, n int, state string, age time.Duration) ecforceapi.Order {
 	t.Helper()
 	o, err := s.sb.Ecforce.SeedOrder(ecforceapi.OrderSeed{Number: fmt.Sprintf("IN%08d", n), State: state,
@@ -125,9 +140,7 @@ func seedDiscoveryOrder(t *testing.T, s *stack, n int, state string, age time.Du
 func TestIncrementalOrderDiscovery(t *testing.T) {
 	ctx := testContext(t, 4*time.Minute)
 	s := newStack(t, stackOptions{})
-	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
-		t.Fatal(err)
-	}
+	seedDiscoveryArticle(t, s, -1)
 	// A window full of imported orders, updated ten minutes ago.
 	for i := 1; i <= 30; i++ {
 		seedDiscoveryOrder(t, s, i, "complete", 10*time.Minute)
@@ -239,9 +252,7 @@ func (l *loop) replay(ctx context.Context, t *testing.T, file string) {
 func TestIncrementalShipmentDiscovery(t *testing.T) {
 	ctx := testContext(t, 3*time.Minute)
 	s := newStack(t, stackOptions{})
-	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
-		t.Fatal(err)
-	}
+	seedDiscoveryArticle(t, s, -1)
 	o := seedDiscoveryOrder(t, s, 1, "complete", time.Minute)
 	l := startLoop(ctx, t, s, workflows.FlowShipmentNotification)
 	resetCalls(s)

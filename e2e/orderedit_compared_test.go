@@ -10,7 +10,6 @@ import (
 
 	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -22,12 +21,7 @@ import (
 func TestOrderUpdateComparedInTheListing(t *testing.T) {
 	ctx := testContext(t, 2*time.Minute)
 	s := newStack(t, stackOptions{})
-	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.sb.Logiless.SetFreeStock("MUG-BLU", 10); err != nil {
-		t.Fatal(err)
-	}
+	seedDiscoveryArticle(t, s, 10)
 	memo, edited := seedDiscoveryOrder(t, s, 1, "complete", time.Minute), seedDiscoveryOrder(t, s, 2, "complete", time.Minute)
 	l := startLoop(ctx, t, s, workflows.FlowOrderImport)
 	waitImported(ctx, t, s, memo.Number)

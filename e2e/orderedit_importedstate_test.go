@@ -11,7 +11,6 @@ import (
 
 	"github.com/ecforce-logiless/connector/orderedit"
 	"github.com/ecforce-logiless/connector/sandbox/ecforceapi"
-	"github.com/ecforce-logiless/connector/sandbox/logilessapi"
 	"github.com/ecforce-logiless/connector/workflows"
 )
 
@@ -32,12 +31,7 @@ func TestOrderEditInTheImportedStateFollowedByTheLoop(t *testing.T) {
 	if err := s.sb.Ecforce.AddOrderState("linked", "連携済"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.sb.Logiless.SetFreeStock("MUG-BLU", 10); err != nil {
-		t.Fatal(err)
-	}
+	seedDiscoveryArticle(t, s, 10)
 	orders := []ecforceapi.Order{seedDiscoveryOrder(t, s, 1, "complete", time.Minute), seedDiscoveryOrder(t, s, 2, "complete", time.Minute),
 		seedDiscoveryOrder(t, s, 3, "complete", time.Minute)}
 	l := startLoop(ctx, t, s, workflows.FlowOrderImport)

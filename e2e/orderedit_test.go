@@ -220,12 +220,7 @@ func replayAndStoreFiles(ctx context.Context, t *testing.T, files map[string]str
 func TestOrderEditFoundByTheDiscoveryLoop(t *testing.T) {
 	ctx := testContext(t, 2*time.Minute)
 	s := newStack(t, stackOptions{})
-	if _, err := s.sb.Logiless.SeedArticle(logilessapi.Article{Code: "MUG-BLU", Name: "マグカップ"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.sb.Logiless.SetFreeStock("MUG-BLU", 10); err != nil {
-		t.Fatal(err)
-	}
+	seedDiscoveryArticle(t, s, 10)
 	o := seedDiscoveryOrder(t, s, 1, "complete", time.Minute)
 	l := startLoop(ctx, t, s, workflows.FlowOrderImport)
 	waitImported(ctx, t, s, o.Number)
