@@ -36,16 +36,8 @@ func (c *OrderCache) Put(shop string, orders []ecforce.Order) {
 	}
 }
 
-// Get returns a fresh cached order. It does not remove it: an activity
-// retried on the same worker may use it again.
-func (c *OrderCache) Get(shop string, id int64) (ecforce.Order, bool) {
-	if c == nil || id == 0 {
-		return ecforce.Order{}, false
-	}
-	return c.orders.Get(orderKey{shop, id})
-}
-
-// GetRead is Get that also says when the order was listed.
+// GetRead returns a fresh cached order and when it was listed. It does not
+// remove it: an activity retried on the same worker may use it again.
 func (c *OrderCache) GetRead(shop string, id int64) (ecforce.Order, time.Time, bool) {
 	if c == nil || id == 0 {
 		return ecforce.Order{}, time.Time{}, false

@@ -50,33 +50,25 @@ func (c *Cache[K, V]) Put(k K, v V) {
 // Get returns a fresh entry and keeps it (a retry on the same worker may
 // use it again).
 func (c *Cache[K, V]) Get(k K) (V, bool) {
-	return c.lookUp(k, false)
+	v, _, ok := c.lookUp(k, false)
+	return v, ok
 }
 
 // GetStored is Get that also says when the entry was stored.
 func (c *Cache[K, V]) GetStored(k K) (V, time.Time, bool) {
-	var zero V
-	if c == nil {
-		return zero, time.Time{}, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	if !ok || c.now().Sub(e.storedAt) > c.ttl {
-		return zero, time.Time{}, false
-	}
-	return e.value, e.storedAt, true
+	return c.lookUp(k, false)
 }
 
 // Take returns a fresh entry and removes it, for what may be used once.
 func (c *Cache[K, V]) Take(k K) (V, bool) {
-	return c.lookUp(k, true)
+	v, _, ok := c.lookUp(k, true)
+	return v, ok
 }
 
-func (c *Cache[K, V]) lookUp(k K, remove bool) (V, bool) {
+func (c *Cache[K, V]) lookUp(k K, remove bool) (V, time.Time, bool) {
 	var zero V
 	if c == nil {
-		return zero, false
+		return zero, time.Time{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -85,9 +77,9 @@ func (c *Cache[K, V]) lookUp(k K, remove bool) (V, bool) {
 		delete(c.entries, k)
 	}
 	if !ok || c.now().Sub(e.storedAt) > c.ttl {
-		return zero, false
+		return zero, time.Time{}, false
 	}
-	return e.value, true
+	return e.value, e.storedAt, true
 }
 
 // Load returns the fresh entry of k, or else stores and returns what load
