@@ -184,12 +184,8 @@ func (a *OrderImport) stateSinceRead(ctx context.Context, shop *Shop, order ecfo
 	if time.Since(res.ReadAt) <= a.stateFreshFor() || order.ID == 0 {
 		return
 	}
-	var api orderReader = shop.Ecforce
-	if b := a.Batches.layer(shop); b != nil {
-		api = b
-	}
 	readAt := time.Now()
-	now, err := api.GetOrder(ctx, order.ID)
+	now, err := a.stateAPI(shop).GetOrder(ctx, order.ID)
 	if err != nil {
 		a.logger().Warn("could not read the order's state again after its import; the sweep looks at it", "shop", shop.Settings.Code,
 			"order", order.Number, "error", err)
@@ -328,12 +324,8 @@ func (a *OrderImport) MarkOrderImported(ctx context.Context, in MarkOrderImporte
 	if readAt.IsZero() || time.Since(readAt) > a.stateFreshFor() {
 		stateWhenRead = ""
 	}
-	var api orderStateAPI = shop.Ecforce
-	if b := a.Batches.layer(shop); b != nil {
-		api = batchedStateReads{shop.Ecforce, b}
-	}
 	res.Changed, res.SkippedBecause, err = setOrderState(ctx, orderStateChange{
-		api:  api,
+		api:  a.stateAPI(shop),
 		shop: shop, orderID: in.OrderID, orderNumber: in.OrderNumber, target: in.State, stateWhenRead: stateWhenRead,
 		setting: "order_import.imported_state",
 		leaveAlone: func(current string) string {
@@ -357,6 +349,16 @@ type batchedStateReads struct {
 
 func (r batchedStateReads) GetOrder(ctx context.Context, id int64) (ecforce.Order, error) {
 	return r.b.GetOrder(ctx, id)
+}
+
+// stateAPI is the shop's ecforce client as the imports' state reads and
+// writes use it: reads through the shop's batching layer when the worker
+// batches.
+func (a *OrderImport) stateAPI(shop *Shop) orderStateAPI {
+	if b := a.Batches.layer(shop); b != nil {
+		return batchedStateReads{shop.Ecforce, b}
+	}
+	return shop.Ecforce
 }
 
 func (a *OrderImport) logger() *slog.Logger {
