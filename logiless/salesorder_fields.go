@@ -105,20 +105,11 @@ func DecodeSalesOrderFields(body []byte) (SalesOrderFields, error) {
 // does not know wraps ErrNotFound.
 func (c *Client) GetSalesOrderFields(ctx context.Context, id int64) (SalesOrderFields, error) {
 	op := fmt.Sprintf("read sales order id %d", id)
-	const path = "/sales_orders/search"
-	body, err := c.do(ctx, request{method: http.MethodPost, path: path, body: map[string][]int64{"ids": {id}}, readOnly: true})
+	found, err := c.searchSalesOrderFields(ctx, op, map[string][]int64{"ids": {id}}, false)
 	if err != nil {
-		return SalesOrderFields{}, c.opError(op, err)
+		return SalesOrderFields{}, err
 	}
-	items, err := decodeList[json.RawMessage](body)
-	if err != nil {
-		return SalesOrderFields{}, c.opError(op, c.malformed(http.MethodPost, path, body, err))
-	}
-	for _, item := range items {
-		f, err := DecodeSalesOrderFields(item)
-		if err != nil {
-			return SalesOrderFields{}, c.opError(op, c.malformed(http.MethodPost, path, body, err))
-		}
+	for _, f := range found {
 		if f.SalesOrder.ID == id {
 			return f, nil
 		}
@@ -135,37 +126,53 @@ func (c *Client) GetSalesOrderFields(ctx context.Context, id int64) (SalesOrderF
 func (c *Client) SearchSalesOrderFieldsByCode(ctx context.Context, codes []string) ([]SalesOrderFields, error) {
 	want := uniqueNonEmpty(codes)
 	var out []SalesOrderFields
-	const path = "/sales_orders/search"
 	for start := 0; start < len(want); start += maxBatch {
 		batch := want[start:min(start+maxBatch, len(want))]
 		op := fmt.Sprintf("search sales orders by %d codes (%s…)", len(batch), batch[0])
-		body, err := c.do(ctx, request{method: http.MethodPost, path: path, body: map[string][]string{"codes": batch}, readOnly: true})
+		found, err := c.searchSalesOrderFields(ctx, op, map[string][]string{"codes": batch}, true)
 		if err != nil {
-			return nil, c.opError(op, err)
-		}
-		items, err := decodeList[json.RawMessage](body)
-		if err != nil {
-			return nil, c.opError(op, c.malformed(http.MethodPost, path, body, err))
+			return nil, err
 		}
 		inBatch := make(map[string]bool, len(batch))
 		for _, code := range batch {
 			inBatch[code] = true
 		}
-		for _, item := range items {
-			f, err := DecodeSalesOrderFields(item)
-			if err != nil {
-				// The order itself still counts; its fields are unknown
-				// (Values nil), so nothing is taken as unchanged.
-				w, werr := decodeOne[wireSalesOrder](item, "sales_order")
-				if werr != nil {
-					return nil, c.opError(op, c.malformed(http.MethodPost, path, body, werr))
-				}
-				f = SalesOrderFields{SalesOrder: w.toSalesOrder()}
-			}
+		for _, f := range found {
 			if inBatch[f.SalesOrder.Code] {
 				out = append(out, f)
 			}
 		}
+	}
+	return out, nil
+}
+
+// searchSalesOrderFields sends one POST sales_orders/search with body and
+// decodes every sales order of the answer with its fields. With
+// fieldsMayFail, an order whose fields do not decode still counts, with
+// Values nil (its fields unknown); otherwise the answer is malformed.
+func (c *Client) searchSalesOrderFields(ctx context.Context, op string, body any, fieldsMayFail bool) ([]SalesOrderFields, error) {
+	const path = "/sales_orders/search"
+	answer, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, readOnly: true})
+	if err != nil {
+		return nil, c.opError(op, err)
+	}
+	items, err := decodeList[json.RawMessage](answer)
+	if err != nil {
+		return nil, c.opError(op, c.malformed(http.MethodPost, path, answer, err))
+	}
+	out := make([]SalesOrderFields, 0, len(items))
+	for _, item := range items {
+		f, err := DecodeSalesOrderFields(item)
+		if err != nil && fieldsMayFail {
+			var w wireSalesOrder
+			if w, err = decodeOne[wireSalesOrder](item, "sales_order"); err == nil {
+				f = SalesOrderFields{SalesOrder: w.toSalesOrder()}
+			}
+		}
+		if err != nil {
+			return nil, c.opError(op, c.malformed(http.MethodPost, path, answer, err))
+		}
+		out = append(out, f)
 	}
 	return out, nil
 }
